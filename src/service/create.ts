@@ -1,0 +1,134 @@
+// A new client with the full 3x-ui 2.8.5 structure for its protocol, in both places.
+import { randomBytes, randomUUID } from "node:crypto";
+import type { JsonObject } from "../xui/panel-json.js";
+import { formatSettings } from "../xui/panel-json.js";
+import { str, supportsClients, type InboundSnapshot } from "../xui/snapshot.js";
+import type { EngineContext } from "./engine.js";
+import { XuiError } from "./errors.js";
+import { DAY_MS } from "./operations.js";
+import { validateCreate } from "./validate.js";
+import type { ClientDiff, CreateClientInput, OpResult } from "./types.js";
+
+const SUB_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+export function randomSubId(): string {
+  const bytes = randomBytes(16);
+  let out = "";
+  for (const b of bytes) out += SUB_ID_ALPHABET[b % SUB_ID_ALPHABET.length];
+  return out;
+}
+
+/** Shadowsocks 2022 ciphers take a key of the cipher's size; the classic ones any password. */
+function shadowsocksPassword(method: string): string {
+  return randomBytes(method === "2022-blake3-aes-128-gcm" ? 16 : 32).toString("base64");
+}
+
+function protocolFields(inbound: InboundSnapshot, key: string | undefined): JsonObject {
+  const settings = inbound.settings as JsonObject;
+  switch (inbound.protocol) {
+    case "vmess":
+      return { id: key ?? randomUUID(), security: "auto" };
+    case "vless":
+      return { id: key ?? randomUUID(), flow: "" };
+    case "trojan":
+      return { password: key ?? randomBytes(12).toString("hex") };
+    default: {
+      // shadowsocks: a 2022 inbound dictates the method; classic inbounds take the inbound's.
+      const method = str(settings.method) || "chacha20-ietf-poly1305";
+      return { method, password: key ?? shadowsocksPassword(method) };
+    }
+  }
+}
+
+export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput, now: number): JsonObject {
+  const expiryTime = input.days ? now + input.days * DAY_MS : 0;
+  return {
+    ...protocolFields(inbound, input.key),
+    email: input.email,
+    limitIp: input.limitIp ?? 0,
+    totalGB: input.totalBytes ?? 0,
+    expiryTime,
+    enable: true,
+    tgId: input.tgId ?? 0,
+    subId: input.subId ?? randomSubId(),
+    comment: input.comment ?? "",
+    reset: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+export async function createClient(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
+  validateCreate(input);
+  if (!ctx.db.writable) {
+    throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.schema.readOnlyReason}`);
+  }
+  const snapshot = ctx.reader.read();
+  const inbound = snapshot.inbounds.get(input.inboundId);
+  if (!inbound) throw new XuiError("unknown-inbound", `unknown inbound: ${input.inboundId}`, [String(input.inboundId)]);
+  if (!supportsClients(inbound.protocol)) {
+    throw new XuiError(
+      "bad-input",
+      `inbound ${inbound.id} is ${inbound.protocol}: it has no per-client accounting, clients cannot be added`,
+      ["inbound"],
+    );
+  }
+  if (!inbound.settings || !Array.isArray(inbound.settings.clients)) {
+    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${inbound.settingsError ?? "no clients array"}`, ["inbound"]);
+  }
+  // Emails are unique case-insensitively across every inbound and every row, as in the panel:
+  // JSON clients are checked here, rows again under the lock.
+  const lower = input.email.toLowerCase();
+  const duplicate = () => new XuiError("duplicate-email", `email already in use: ${input.email}`, [input.email]);
+  if (snapshot.clients.some((c) => c.email.toLowerCase() === lower)) throw duplicate();
+  const now = ctx.now();
+  const json = newClientJson(inbound, input, now);
+  const clients = inbound.settings.clients;
+  const settingsAfter: JsonObject = { ...inbound.settings, clients: [...clients, json] };
+  const text = formatSettings(settingsAfter);
+  const columns = ctx.db.schema.trafficColumns;
+  const row: Record<string, number | string> = {
+    inbound_id: inbound.id,
+    enable: 1,
+    email: input.email,
+    up: 0,
+    down: 0,
+    expiry_time: json.expiryTime as number,
+    total: json.totalGB as number,
+    reset: 0,
+    all_time: 0, // no default in the schema: NULL would break the panel's sums
+    last_online: 0,
+  };
+  const names = Object.keys(row).filter((c) => columns.has(c));
+  const { lockMs } = await ctx.db.write((conn) => {
+    if (conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck().get(inbound.id) !== inbound.text) {
+      throw new XuiError("busy", `inbound ${inbound.id} changed while the client was being added; try again`);
+    }
+    const taken = (conn.prepare("SELECT email FROM client_traffics").pluck().all() as unknown[]).some(
+      (e) => str(e).toLowerCase() === lower,
+    );
+    if (taken) throw duplicate();
+    conn
+      .prepare(`INSERT INTO client_traffics (${names.map((n) => `\`${n}\``).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+      .run(...names.map((n) => row[n]));
+    conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?").run(text, inbound.id);
+  });
+  ctx.reader.remember(inbound.id, text, settingsAfter);
+  const after = {
+    enabled: true,
+    active: true,
+    expiryTime: json.expiryTime as number,
+    totalBytes: json.totalGB as number,
+    reset: 0,
+    up: 0,
+    down: 0,
+  };
+  const diff: ClientDiff = {
+    email: input.email,
+    inboundId: inbound.id,
+    before: null,
+    after,
+    notes: [],
+  };
+  return { operation: "create", changed: [diff], unchanged: [], needsApply: true, dryRun: false, transactions: 1, longestLockMs: lockMs };
+}

@@ -1,0 +1,111 @@
+// Turns what a person typed (emails, client keys, an inbound, "all") into the clients an
+// operation acts on. Any reference that matches nothing, or more than one client, fails the
+// whole operation before anything is written, naming every such reference.
+import type { JsonObject } from "../xui/panel-json.js";
+import { clientKey, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import { XuiError } from "./errors.js";
+import type { Selector } from "./types.js";
+
+export interface Target {
+  email: string;
+  json: JsonObject;
+  row: TrafficRow;
+  inbound: InboundSnapshot;
+}
+
+interface Candidate {
+  email: string;
+  json: JsonObject;
+  inbound: InboundSnapshot;
+}
+
+/** Splits free text into references: spaces, commas, semicolons and new lines separate them. */
+export function splitRefs(text: string): string[] {
+  return text
+    .split(/[\s,;]+/u)
+    .map((r) => r.trim())
+    .filter((r) => r.length > 0);
+}
+
+function candidates(snapshot: Snapshot): Candidate[] {
+  const out: Candidate[] = [];
+  for (const inbound of snapshot.inbounds.values()) {
+    for (const json of inbound.clients) out.push({ email: str(json.email), json, inbound });
+  }
+  return out;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export interface Resolution {
+  found: Candidate[];
+  unknown: string[];
+  /** Reference -> the emails it matched, for references that matched several clients. */
+  ambiguous: Map<string, string[]>;
+}
+
+export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
+  const byEmail = new Map<string, Candidate[]>();
+  const byKey = new Map<string, Candidate[]>();
+  for (const c of candidates(snapshot)) {
+    push(byEmail, c.email.toLowerCase(), c);
+    const key = clientKey(c.inbound.protocol, c.json);
+    if (key) push(byKey, key, c);
+  }
+  const found: Candidate[] = [];
+  const seen = new Set<Candidate>();
+  const unknown: string[] = [];
+  const ambiguous = new Map<string, string[]>();
+  for (const ref of refs) {
+    const matches = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    if (!matches) unknown.push(ref);
+    else if (matches.length > 1) ambiguous.set(ref, matches.map((m) => `${m.email} (inbound ${m.inbound.id})`));
+    else {
+      const match = matches[0] as Candidate;
+      if (!seen.has(match)) {
+        seen.add(match);
+        found.push(match);
+      }
+    }
+  }
+  return { found, unknown, ambiguous };
+}
+
+export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] {
+  let chosen: Candidate[];
+  if ("refs" in selector) {
+    const refs = selector.refs.map((r) => r.trim()).filter((r) => r.length > 0);
+    if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
+    const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
+    if (unknown.length > 0) {
+      throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
+    }
+    if (ambiguous.size > 0) {
+      const parts = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
+      throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()]);
+    }
+    chosen = found;
+  } else if ("inboundId" in selector) {
+    const inbound = snapshot.inbounds.get(selector.inboundId);
+    if (!inbound) {
+      throw new XuiError("unknown-inbound", `unknown inbound: ${selector.inboundId}`, [String(selector.inboundId)]);
+    }
+    chosen = candidates(snapshot).filter((c) => c.inbound === inbound);
+  } else {
+    chosen = candidates(snapshot);
+  }
+  const missing = chosen.filter((c) => !snapshot.rows.has(c.email.toLowerCase()));
+  if (missing.length > 0) {
+    const names = missing.map((c) => c.email);
+    throw new XuiError(
+      "no-traffic-row",
+      `no client_traffics row for ${names.join(", ")}: run \`xui-admin sync\` first`,
+      names,
+    );
+  }
+  return chosen.map((c) => ({ ...c, row: snapshot.rows.get(c.email.toLowerCase()) as TrafficRow }));
+}

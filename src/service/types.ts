@@ -1,0 +1,131 @@
+// The service layer's vocabulary. Front ends speak only these types; none of them knows SQL.
+
+/** Protocols whose inbounds keep per-client accounting (a `clients` array + client_traffics). */
+export const CLIENT_PROTOCOLS = ["vmess", "vless", "trojan", "shadowsocks"] as const;
+export type ClientProtocol = (typeof CLIENT_PROTOCOLS)[number];
+
+/** The joined view of one client: its JSON object and its client_traffics row. */
+export interface Client {
+  email: string;
+  inboundId: number;
+  inboundRemark: string;
+  protocol: string;
+  /** `id` (vmess, vless) or `password` (trojan, shadowsocks). */
+  key: string;
+  subId: string;
+  /** Telegram user ID linked to the client; 0 = none. */
+  tgId: number;
+  comment: string;
+  limitIp: number;
+  /** JSON `enable`: the admin's switch. */
+  enabled: boolean;
+  /** client_traffics.enable: cleared by the panel when time or traffic runs out. */
+  active: boolean;
+  /** Unix ms; 0 = never; negative = delayed start of -expiryTime ms from first use. */
+  expiryTime: number;
+  /** Traffic limit in bytes; 0 = unlimited. */
+  totalBytes: number;
+  /** Auto-renew period in days; 0 = off. */
+  reset: number;
+  up: number;
+  down: number;
+  allTime: number;
+  lastOnline: number;
+  /** False when the JSON client has no client_traffics row (drift; `sync` adds it). */
+  hasTrafficRow: boolean;
+}
+
+/** The fields an operation can change, as shown in a diff. */
+export interface ClientState {
+  enabled: boolean;
+  active: boolean;
+  expiryTime: number;
+  totalBytes: number;
+  reset: number;
+  up: number;
+  down: number;
+}
+
+export type NoteCode =
+  | "never-expires" // extend on a client with expiry 0: nothing to extend
+  | "delayed-start" // extend added days to a delayed start
+  | "reactivated" // the change made an expired/exhausted client valid again
+  | "still-expired" // unblocked or changed, but its expiry is in the past
+  | "still-exhausted" // unblocked or changed, but its traffic is over the limit
+  | "blocked" // a change on a client the admin has blocked: it stays blocked
+  | "no-change"; // the operation left every field as it was
+
+export interface ClientDiff {
+  email: string;
+  inboundId: number;
+  /** Null for a client the operation created. */
+  before: ClientState | null;
+  after: ClientState;
+  notes: NoteCode[];
+}
+
+export type Operation =
+  | { kind: "extend"; days: number }
+  | { kind: "expiry"; /** Unix ms, or 0 for never */ expiryTime: number }
+  | { kind: "limit"; /** bytes, 0 = unlimited */ totalBytes: number }
+  | { kind: "reset"; /** new limit in bytes, or undefined to keep */ totalBytes?: number }
+  | { kind: "block" }
+  | { kind: "unblock" };
+
+export type OperationKind = Operation["kind"] | "create";
+
+/** Which clients an operation acts on. */
+export type Selector =
+  | { refs: string[] } // emails (case-insensitive) or client keys
+  | { inboundId: number }
+  | { all: true };
+
+export interface OpResult {
+  operation: OperationKind;
+  /** Clients whose stored fields changed (or would, for a dry run). */
+  changed: ClientDiff[];
+  /** Selected clients the operation left as they were, with the reason in notes. */
+  unchanged: ClientDiff[];
+  /** True when the running Xray must be restarted to see the change (re-activation, create). */
+  needsApply: boolean;
+  dryRun: boolean;
+  /** Transactions committed (big jobs are chunked); 0 for a dry run. */
+  transactions: number;
+  /** Longest time one transaction held the write lock, ms. */
+  longestLockMs: number;
+}
+
+export interface CreateClientInput {
+  inboundId: number;
+  email: string;
+  days?: number;
+  /** Traffic limit in bytes; 0 = unlimited. */
+  totalBytes?: number;
+  tgId?: number;
+  limitIp?: number;
+  comment?: string;
+  /** Generated when omitted. */
+  key?: string;
+  subId?: string;
+}
+
+export type ClientFilter =
+  | { kind: "all" }
+  | { kind: "expiring"; days: number }
+  | { kind: "expired" }
+  | { kind: "depleted" }
+  | { kind: "disabled" }
+  | { kind: "inbound"; inboundId: number };
+
+export interface InboundInfo {
+  id: number;
+  remark: string;
+  protocol: string;
+  port: number;
+  enable: boolean;
+  clientCount: number;
+  /** False for protocols without per-client accounting or unparsable settings. */
+  supportsClients: boolean;
+  /** Why settings could not be read, when they could not. */
+  settingsError?: string;
+}

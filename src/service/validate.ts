@@ -1,0 +1,88 @@
+// Parsers for every value a person types, shared by the bot, the CLI and the API. Each
+// accepts a string or a number and either returns a clean value or throws a bad-input error
+// that names the field and the value.
+import { badInput } from "./errors.js";
+import { GB } from "./operations.js";
+import type { CreateClientInput } from "./types.js";
+
+/** A century: anything longer is a typo, and the sums must stay exact integers. */
+const MAX_DAYS = 36_500;
+/** 1 PB: beyond any real limit, far below float precision trouble. */
+const MAX_GB = 1_048_576;
+
+function asText(value: unknown): string | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : undefined;
+  return typeof value === "string" ? value.trim() : undefined;
+}
+
+export function parseDays(value: unknown, field = "days"): number {
+  const text = asText(value);
+  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw badInput(field, value, "is not a whole number of days");
+  const days = Number(text);
+  if (days <= 0) throw badInput(field, value, "must be at least 1");
+  if (days > MAX_DAYS) throw badInput(field, value, `must be at most ${MAX_DAYS}`);
+  return days;
+}
+
+/** Gigabytes (2^30 bytes), fractions allowed; returns bytes. 0 means unlimited. */
+export function parseGb(value: unknown, field = "gb"): number {
+  const text = asText(value)?.replace(",", ".");
+  if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw badInput(field, value, "is not a number of GB");
+  const gb = Number(text);
+  if (gb < 0) throw badInput(field, value, "must not be negative");
+  if (gb > MAX_GB) throw badInput(field, value, `must be at most ${MAX_GB} GB`);
+  return Math.round(gb * GB);
+}
+
+/** A byte count as the seed's API takes it: a non-negative integer. */
+export function parseBytes(value: unknown, field = "bytes"): number {
+  const text = asText(value);
+  if (text === undefined || !/^\d+$/.test(text)) throw badInput(field, value, "is not a whole number of bytes");
+  const bytes = Number(text);
+  if (!Number.isSafeInteger(bytes) || bytes > MAX_GB * GB) throw badInput(field, value, `must be at most ${MAX_GB * GB}`);
+  return bytes;
+}
+
+/**
+ * "YYYY-MM-DD" (the client stays valid through that day, until midnight after it, in the
+ * process's time zone), or "never"/"0" for no expiry. Returns Unix ms, 0 for never.
+ */
+export function parseExpiryDate(value: unknown, field = "date"): number {
+  const text = asText(value);
+  if (text !== undefined && /^(never|0|∞|никогда)$/i.test(text)) return 0;
+  const m = text === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) throw badInput(field, value, "is not a date (YYYY-MM-DD) or never");
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(y, mo - 1, d);
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d || y < 2000 || y > 2200) {
+    throw badInput(field, value, "is not a valid calendar date");
+  }
+  return new Date(y, mo - 1, d + 1).getTime();
+}
+
+export function parseNonNegativeInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
+  const text = asText(value);
+  if (text === undefined || !/^\d+$/.test(text)) throw badInput(field, value, "is not a whole number");
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n > max) throw badInput(field, value, `must be at most ${max}`);
+  return n;
+}
+
+/** Emails are 3x-ui's client names: any text, but no spaces (they separate references). */
+export function parseEmail(value: unknown, field = "email"): string {
+  const text = asText(value);
+  if (text === undefined || text.length === 0) throw badInput(field, value, "must not be empty");
+  if (/[\s,;]/u.test(text)) throw badInput(field, value, "must not contain spaces, commas or semicolons");
+  if (text.length > 200) throw badInput(field, value, "is longer than 200 characters");
+  return text;
+}
+
+export function validateCreate(input: CreateClientInput): void {
+  parseEmail(input.email);
+  parseNonNegativeInt(input.inboundId, "inbound");
+  if (input.days !== undefined && input.days !== 0) parseDays(input.days);
+  if (input.totalBytes !== undefined) parseBytes(input.totalBytes, "limit");
+  if (input.tgId !== undefined) parseNonNegativeInt(input.tgId, "tg-id");
+  if (input.limitIp !== undefined) parseNonNegativeInt(input.limitIp, "limit-ip", 10_000);
+  if (input.comment !== undefined && input.comment.length > 500) throw badInput("comment", input.comment.slice(0, 20) + "…", "is longer than 500 characters");
+}

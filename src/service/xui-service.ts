@@ -1,0 +1,128 @@
+// The one entry point every front end uses: open an x-ui.db, read clients, run operations,
+// check and sync. It returns data (diffs, reports), never text for people.
+import { backupDatabase } from "../xui/backup.js";
+import { XuiDb, type XuiDbOptions } from "../xui/database.js";
+import type { Schema } from "../xui/schema.js";
+import { inboundInfo, SnapshotReader } from "../xui/snapshot.js";
+import { check, type CheckReport } from "./check.js";
+import { createClient } from "./create.js";
+import { Engine, type EngineContext } from "./engine.js";
+import { XuiError } from "./errors.js";
+import { matchesFilter, searchClients } from "./queries.js";
+import { resolveRefs } from "./select.js";
+import { sync, type SyncOptions, type SyncReport } from "./sync.js";
+import type { Client, ClientFilter, CreateClientInput, InboundInfo, OpResult, Operation, Selector } from "./types.js";
+
+export interface ServiceOptions extends XuiDbOptions {
+  /** The clock, injectable for tests. */
+  now?: () => number;
+  /** Where sync (and big operations, see the bot) put online backups. */
+  backupDir?: string;
+  backupKeep?: number;
+}
+
+export class XuiService {
+  private readonly ctx: EngineContext;
+  private readonly engine: Engine;
+
+  private constructor(
+    readonly db: XuiDb,
+    private readonly options: ServiceOptions,
+  ) {
+    this.ctx = { db, reader: new SnapshotReader(db), now: options.now ?? Date.now };
+    this.engine = new Engine(this.ctx);
+  }
+
+  static open(path: string, options: ServiceOptions = {}): XuiService {
+    return new XuiService(XuiDb.open(path, options), options);
+  }
+
+  get path(): string {
+    return this.db.path;
+  }
+
+  get schema(): Schema {
+    return this.db.schema;
+  }
+
+  now(): number {
+    return this.ctx.now();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // --- reads -------------------------------------------------------------------------
+
+  clients(): Client[] {
+    return this.ctx.reader.read().clients;
+  }
+
+  inbounds(): InboundInfo[] {
+    return [...this.ctx.reader.read().inbounds.values()].map(inboundInfo);
+  }
+
+  list(filter: ClientFilter = { kind: "all" }): Client[] {
+    const now = this.now();
+    return this.clients().filter((c) => matchesFilter(c, filter, now));
+  }
+
+  find(query: string): Client[] {
+    return searchClients(this.clients(), query);
+  }
+
+  /** One client by email (case-insensitive) or key; undefined when none or ambiguous. */
+  get(ref: string): Client | undefined {
+    const { found, ambiguous } = resolveRefs(this.ctx.reader.read(), [ref]);
+    const match = found[0];
+    if (ambiguous.size > 0 || !match) return undefined;
+    return this.clients().find((c) => c.inboundId === match.inbound.id && c.email === match.email);
+  }
+
+  /** Every client linked to a Telegram user: what that user may see, and nothing else. */
+  byTelegramId(tgId: number): Client[] {
+    if (!Number.isSafeInteger(tgId) || tgId <= 0) return [];
+    return this.clients().filter((c) => c.tgId === tgId);
+  }
+
+  /** Resolves references without acting: which clients they name, and which match nothing. */
+  resolve(refs: string[]): { clients: Client[]; unknown: string[]; ambiguous: Map<string, string[]> } {
+    const snapshot = this.ctx.reader.read();
+    const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
+    const wanted = new Set(found.map((f) => `${f.inbound.id}\u0000${f.email}`));
+    return { clients: snapshot.clients.filter((c) => wanted.has(`${c.inboundId}\u0000${c.email}`)), unknown, ambiguous };
+  }
+
+  // --- writes ------------------------------------------------------------------------
+
+  /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
+  apply(op: Operation, selector: Selector, options: { dryRun?: boolean } = {}): Promise<OpResult> {
+    return this.engine.run(op, selector, options);
+  }
+
+  create(input: CreateClientInput): Promise<OpResult> {
+    return createClient(this.ctx, input);
+  }
+
+  check(): CheckReport {
+    return check(this.ctx.reader.read(), this.db.schema, this.now());
+  }
+
+  sync(options: SyncOptions = {}): Promise<SyncReport & { backup?: string }> {
+    let backup: string | undefined;
+    const takeBackup = async () => {
+      backup = await this.backup();
+    };
+    return sync(this.ctx, options, takeBackup).then((r) => (backup ? { ...r, backup } : r));
+  }
+
+  /** An online backup into backupDir (default ./data/backups); returns its path. */
+  backup(dir = this.options.backupDir ?? "data/backups"): Promise<string> {
+    return backupDatabase(this.db.path, dir, this.options.backupKeep ?? 20);
+  }
+
+  assertWritable(): void {
+    if (!this.db.writable) throw new XuiError("read-only", `refusing to write ${this.path}: ${this.schema.readOnlyReason}`);
+  }
+}

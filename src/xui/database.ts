@@ -1,0 +1,178 @@
+// One connection to x-ui.db while the panel is running and writing the same file every 10 s.
+// better-sqlite3 is synchronous: a lock wait inside SQLite freezes the event loop, so each
+// attempt waits only a few milliseconds in SQLite and the retries happen asynchronously.
+import { statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import Database from "better-sqlite3";
+import { XuiError } from "../service/errors.js";
+import { detectSchema, type Schema } from "./schema.js";
+
+export interface XuiDbOptions {
+  /** Open without write access whatever the layout. */
+  readonly?: boolean;
+  /** How long a write keeps retrying a locked database before giving up, ms. */
+  busyBudgetMs?: number;
+  /** How long one attempt lets SQLite wait for a lock (blocks the event loop), ms. */
+  lockWaitMs?: number;
+}
+
+export interface WriteStats {
+  lockMs: number;
+  busyRetries: number;
+}
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
+}
+
+export class XuiDb {
+  private conn!: Database.Database;
+  private inode = 0;
+  schema!: Schema;
+  /** Counts every busy retry since open, for reports and benchmarks. */
+  busyRetries = 0;
+  /** Bumped on every reopen, so caches keyed on the connection can tell. */
+  generation = 0;
+
+  private constructor(
+    readonly path: string,
+    private readonly options: Required<XuiDbOptions>,
+  ) {}
+
+  static open(path: string, options: XuiDbOptions = {}): XuiDb {
+    const db = new XuiDb(path, {
+      readonly: options.readonly ?? false,
+      busyBudgetMs: options.busyBudgetMs ?? 10_000,
+      lockWaitMs: options.lockWaitMs ?? 20,
+    });
+    db.connect();
+    return db;
+  }
+
+  private connect(): void {
+    let stat;
+    try {
+      stat = statSync(this.path);
+    } catch {
+      throw new XuiError("read-only", `cannot open ${this.path}: no such file`, [this.path]);
+    }
+    this.inode = stat.ino;
+    const open = (readonly: boolean) =>
+      new Database(this.path, { readonly, fileMustExist: true, timeout: this.options.lockWaitMs });
+    let conn: Database.Database;
+    let permissionReason: string | null = null;
+    try {
+      conn = open(this.options.readonly);
+    } catch (error) {
+      // A file we may read but not write: serve reads, refuse writes with the reason.
+      conn = open(true);
+      permissionReason = `${this.path} is not writable for this user (${(error as Error).message})`;
+    }
+    try {
+      conn.prepare("SELECT count(*) FROM sqlite_master").get();
+    } catch (error) {
+      conn.close();
+      throw new XuiError("read-only", `${this.path} is not a readable SQLite database: ${(error as Error).message}`, [
+        this.path,
+      ]);
+    }
+    const schema = detectSchema(conn);
+    if (!this.options.readonly && !conn.readonly && schema.readOnlyReason) {
+      // Never hold a writable handle on a file we refuse to edit.
+      conn.close();
+      conn = open(true);
+    }
+    this.conn = conn;
+    this.schema = {
+      ...schema,
+      readOnlyReason:
+        schema.readOnlyReason ??
+        permissionReason ??
+        (this.options.readonly ? "opened read-only" : null),
+    };
+    this.generation++;
+  }
+
+  /** The panel's "import database" replaces the file by rename: follow it. */
+  private reopenIfReplaced(): void {
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch {
+      return; // mid-rename: keep the old handle for now
+    }
+    if (ino !== this.inode) {
+      this.conn.close();
+      this.connect();
+    }
+  }
+
+  get writable(): boolean {
+    return this.schema.readOnlyReason === null;
+  }
+
+  /** A read outside any explicit transaction (autocommit: never keeps a read lock open). */
+  read<T>(fn: (conn: Database.Database) => T): T {
+    this.reopenIfReplaced();
+    return fn(this.conn);
+  }
+
+  /**
+   * Runs `fn` inside one BEGIN IMMEDIATE transaction. `fn` must be synchronous and short:
+   * the panel's writers wait for it. Busy errors before the first write are retried with
+   * backoff until the budget runs out; then a clear error, with nothing written.
+   */
+  async write<T>(fn: (conn: Database.Database) => T): Promise<{ value: T } & WriteStats> {
+    if (!this.writable) {
+      throw new XuiError("read-only", `refusing to write ${this.path}: ${this.schema.readOnlyReason}`, [this.path]);
+    }
+    this.reopenIfReplaced();
+    const deadline = Date.now() + this.options.busyBudgetMs;
+    let delay = 5;
+    let retries = 0;
+    for (;;) {
+      try {
+        const started = performance.now();
+        this.conn.exec("BEGIN IMMEDIATE");
+        try {
+          const value = fn(this.conn);
+          this.commit();
+          return { value, lockMs: performance.now() - started, busyRetries: retries };
+        } catch (error) {
+          if (this.conn.inTransaction) this.conn.exec("ROLLBACK");
+          throw error;
+        }
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+        if (Date.now() >= deadline) {
+          throw new XuiError(
+            "busy",
+            `the database stayed locked for ${this.options.busyBudgetMs} ms (the panel or another tool is writing); nothing was changed`,
+            [this.path],
+          );
+        }
+        retries++;
+        this.busyRetries++;
+        await sleep(delay);
+        delay = Math.min(delay * 2, 200);
+      }
+    }
+  }
+
+  /** COMMIT in rollback-journal mode waits for readers to leave; retry briefly, in place. */
+  private commit(): void {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.conn.exec("COMMIT");
+        return;
+      } catch (error) {
+        if (!isBusy(error) || attempt >= 50) throw error;
+      }
+    }
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}

@@ -1,0 +1,211 @@
+// A consistent picture of every client: each inbound's parsed settings joined with the
+// client_traffics rows. Parsed settings are cached by their exact text, so a long-running bot
+// parses a big inbound again only after someone (usually the panel) rewrote it.
+import type Database from "better-sqlite3";
+import { CLIENT_PROTOCOLS, type Client, type InboundInfo } from "../service/types.js";
+import { parseSettings, type JsonObject } from "./panel-json.js";
+import type { XuiDb } from "./database.js";
+
+export interface TrafficRow {
+  id: number;
+  inbound_id: number;
+  enable: number;
+  email: string;
+  up: number;
+  down: number;
+  expiry_time: number;
+  total: number;
+  reset: number;
+  all_time: number;
+  last_online: number;
+}
+
+export interface InboundSnapshot {
+  id: number;
+  remark: string;
+  protocol: string;
+  port: number;
+  enable: boolean;
+  /** The settings column exactly as read. */
+  text: string;
+  /** Parsed settings; null when the text is not a JSON object. */
+  settings: JsonObject | null;
+  settingsError?: string;
+  /** The JSON client objects (live references into `settings`). */
+  clients: JsonObject[];
+}
+
+export interface Snapshot {
+  inbounds: Map<number, InboundSnapshot>;
+  /** Rows by lower-cased email (the first of case-only duplicates). */
+  rows: Map<string, TrafficRow>;
+  /** Every row, duplicates included, for the consistency check. */
+  allRows: TrafficRow[];
+  clients: Client[];
+}
+
+export const supportsClients = (protocol: string): boolean =>
+  (CLIENT_PROTOCOLS as readonly string[]).includes(protocol);
+
+/** Lenient number: real files hold "", numeric strings, null or nothing where numbers belong. */
+export function num(value: unknown): number {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return 0;
+}
+
+export const str = (value: unknown): string => (typeof value === "string" ? value : value == null ? "" : String(value));
+
+export function clientKey(protocol: string, client: JsonObject): string {
+  return str(protocol === "trojan" || protocol === "shadowsocks" ? client.password : client.id);
+}
+
+/** SQL for the row columns this file has; absent ones read as 0. */
+export function trafficSelect(columns: ReadonlySet<string>): string {
+  const opt = (c: string) => (columns.has(c) ? `\`${c}\`` : `0 AS \`${c}\``);
+  return `SELECT id, inbound_id, enable, email, up, down, expiry_time, total, ${opt("reset")}, ${opt("all_time")}, ${opt("last_online")} FROM client_traffics`;
+}
+
+export function normaliseRow(row: TrafficRow): TrafficRow {
+  // Columns are numeric affinity, but a hand-edited file may hold NULL or text.
+  return {
+    id: row.id,
+    inbound_id: num(row.inbound_id),
+    enable: num(row.enable) ? 1 : 0,
+    email: str(row.email),
+    up: num(row.up),
+    down: num(row.down),
+    expiry_time: num(row.expiry_time),
+    total: num(row.total),
+    reset: num(row.reset),
+    all_time: num(row.all_time),
+    last_online: num(row.last_online),
+  };
+}
+
+export class SnapshotReader {
+  private cache = new Map<number, { text: string; settings: JsonObject | null; error?: string }>();
+  private generation = -1;
+
+  constructor(private readonly db: XuiDb) {}
+
+  /** Forget a cached parse whose object was mutated by a write that did not commit. */
+  forget(inboundId: number): void {
+    this.cache.delete(inboundId);
+  }
+
+  /** Record the object a committed write serialised as `text`. */
+  remember(inboundId: number, text: string, settings: JsonObject): void {
+    this.cache.set(inboundId, { text, settings });
+  }
+
+  parseInbound(id: number, text: string): { settings: JsonObject | null; error?: string } {
+    const hit = this.cache.get(id);
+    if (hit && hit.text === text) return hit;
+    let entry: { text: string; settings: JsonObject | null; error?: string };
+    try {
+      entry = { text, settings: parseSettings(text) };
+    } catch (error) {
+      entry = { text, settings: null, error: (error as Error).message };
+    }
+    this.cache.set(id, entry);
+    return entry;
+  }
+
+  read(): Snapshot {
+    return this.db.read((conn) => {
+      if (this.generation !== this.db.generation) {
+        this.cache.clear();
+        this.generation = this.db.generation;
+      }
+      return this.load(conn);
+    });
+  }
+
+  private load(conn: Database.Database): Snapshot {
+    const cols = this.db.schema.inboundColumns;
+    const inboundRows = conn
+      .prepare(
+        `SELECT id, ${cols.has("remark") ? "remark" : "'' AS remark"}, protocol, ${cols.has("port") ? "port" : "0 AS port"}, ${cols.has("enable") ? "enable" : "1 AS enable"}, settings FROM inbounds ORDER BY id`,
+      )
+      .all() as { id: number; remark: unknown; protocol: unknown; port: unknown; enable: unknown; settings: unknown }[];
+    const rows = new Map<string, TrafficRow>();
+    const allRows: TrafficRow[] = [];
+    if (this.db.schema.family !== "unknown") {
+      for (const raw of conn.prepare(trafficSelect(this.db.schema.trafficColumns)).all() as TrafficRow[]) {
+        const row = normaliseRow(raw);
+        allRows.push(row);
+        // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
+        if (!rows.has(row.email.toLowerCase())) rows.set(row.email.toLowerCase(), row);
+      }
+    }
+    const inbounds = new Map<number, InboundSnapshot>();
+    const clients: Client[] = [];
+    for (const r of inboundRows) {
+      const protocol = str(r.protocol);
+      const text = str(r.settings);
+      const inbound: InboundSnapshot = {
+        id: r.id,
+        remark: str(r.remark),
+        protocol,
+        port: num(r.port),
+        enable: num(r.enable) !== 0,
+        text,
+        settings: null,
+        clients: [],
+      };
+      inbounds.set(r.id, inbound);
+      if (!supportsClients(protocol)) continue;
+      const parsed = this.parseInbound(r.id, text);
+      inbound.settings = parsed.settings;
+      if (parsed.error !== undefined) inbound.settingsError = parsed.error;
+      const list = parsed.settings?.clients;
+      if (!Array.isArray(list)) continue;
+      for (const item of list) {
+        if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
+        inbound.clients.push(item);
+        clients.push(toClient(inbound, item, rows.get(str(item.email).toLowerCase())));
+      }
+    }
+    return { inbounds, rows, allRows, clients };
+  }
+}
+
+export function toClient(inbound: InboundSnapshot, json: JsonObject, row: TrafficRow | undefined): Client {
+  const enabled = json.enable !== false;
+  return {
+    email: str(json.email),
+    inboundId: inbound.id,
+    inboundRemark: inbound.remark,
+    protocol: inbound.protocol,
+    key: clientKey(inbound.protocol, json),
+    subId: str(json.subId),
+    tgId: num(json.tgId),
+    comment: str(json.comment),
+    limitIp: num(json.limitIp),
+    enabled,
+    active: row ? row.enable === 1 : enabled,
+    expiryTime: row ? row.expiry_time : num(json.expiryTime),
+    totalBytes: row ? row.total : num(json.totalGB),
+    reset: row ? row.reset : num(json.reset),
+    up: row?.up ?? 0,
+    down: row?.down ?? 0,
+    allTime: row?.all_time ?? 0,
+    lastOnline: row?.last_online ?? 0,
+    hasTrafficRow: row !== undefined,
+  };
+}
+
+export function inboundInfo(inbound: InboundSnapshot): InboundInfo {
+  const info: InboundInfo = {
+    id: inbound.id,
+    remark: inbound.remark,
+    protocol: inbound.protocol,
+    port: inbound.port,
+    enable: inbound.enable,
+    clientCount: inbound.clients.length,
+    supportsClients: supportsClients(inbound.protocol) && inbound.settings !== null,
+  };
+  if (inbound.settingsError !== undefined) info.settingsError = inbound.settingsError;
+  return info;
+}
