@@ -61,7 +61,7 @@ export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput
 export async function createClient(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
   validateCreate(input);
   if (!ctx.db.writable) {
-    throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.schema.readOnlyReason}`);
+    throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
   }
   const snapshot = ctx.reader.read();
   const inbound = snapshot.inbounds.get(input.inboundId);

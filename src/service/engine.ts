@@ -146,7 +146,7 @@ export class Engine {
       return result;
     }
     if (!this.ctx.db.writable) {
-      throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.schema.readOnlyReason}`);
+      throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.refusal}`);
     }
     for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, result);
     return result;

@@ -182,7 +182,7 @@ export async function sync(
   );
   const orphans = before.findings.filter((f) => f.kind === "orphan-row");
   if (!options.dryRun) {
-    if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.schema.readOnlyReason}`);
+    if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
     await backup();
   }
   for (const id of [...snapshot.inbounds.keys()]) {

@@ -123,6 +123,6 @@ export class XuiService {
   }
 
   assertWritable(): void {
-    if (!this.db.writable) throw new XuiError("read-only", `refusing to write ${this.path}: ${this.schema.readOnlyReason}`);
+    if (!this.db.writable) throw new XuiError("read-only", `refusing to write ${this.path}: ${this.db.refusal}`);
   }
 }

@@ -84,13 +84,7 @@ export class XuiDb {
       conn = open(true);
     }
     this.conn = conn;
-    this.schema = {
-      ...schema,
-      readOnlyReason:
-        schema.readOnlyReason ??
-        permissionReason ??
-        (this.options.readonly ? "opened read-only" : null),
-    };
+    this.schema = { ...schema, readOnlyReason: schema.readOnlyReason ?? permissionReason };
     this.generation++;
   }
 
@@ -108,8 +102,13 @@ export class XuiDb {
     }
   }
 
+  /** Why writes are refused, or null when they are allowed. */
+  get refusal(): string | null {
+    return this.schema.readOnlyReason ?? (this.options.readonly ? "opened read-only" : null);
+  }
+
   get writable(): boolean {
-    return this.schema.readOnlyReason === null;
+    return this.refusal === null;
   }
 
   /** A read outside any explicit transaction (autocommit: never keeps a read lock open). */
@@ -125,7 +124,7 @@ export class XuiDb {
    */
   async write<T>(fn: (conn: Database.Database) => T): Promise<{ value: T } & WriteStats> {
     if (!this.writable) {
-      throw new XuiError("read-only", `refusing to write ${this.path}: ${this.schema.readOnlyReason}`, [this.path]);
+      throw new XuiError("read-only", `refusing to write ${this.path}: ${this.refusal}`, [this.path]);
     }
     this.reopenIfReplaced();
     const deadline = Date.now() + this.options.busyBudgetMs;

@@ -1,0 +1,181 @@
+// xui-admin's command line: verb, options, references. Parsing only; no database here.
+import { parseArgs } from "node:util";
+import { XuiError } from "../service/errors.js";
+import {
+  parseBytes,
+  parseDays,
+  parseEmail,
+  parseExpiryDate,
+  parseGb,
+  parseNonNegativeInt,
+} from "../service/validate.js";
+import type { ClientFilter, CreateClientInput, Operation, Selector } from "../service/types.js";
+import type { SyncOptions } from "../service/sync.js";
+
+export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffics and inbounds.settings kept in sync)
+
+Usage:
+  xui-admin check   [--json]
+  xui-admin sync    [--dry-run] [--from json] [--prune] [--json]
+  xui-admin extend  --days N  REF... | --inbound ID | --all
+  xui-admin expiry  --date YYYY-MM-DD | --never  REF... | --inbound ID | --all
+  xui-admin limit   --gb X  REF... | --inbound ID | --all
+  xui-admin reset   [--limit-gb X]  REF... | --inbound ID | --all
+  xui-admin block   REF... | --inbound ID | --all
+  xui-admin unblock REF... | --inbound ID | --all
+  xui-admin create  --inbound ID --email E [--days N] [--gb X] [--tg-id N] [--limit-ip N] [--comment C]
+  xui-admin show    REF
+  xui-admin find    QUERY
+  xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
+  xui-admin inbounds
+  xui-admin backup  [--out DIR]
+
+REF is a client's email (any case) or key (UUID / password).
+Common options:
+  --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
+  --json        machine-readable output
+  --dry-run     (operations) show what would change, write nothing
+Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
+
+const OPTIONS = {
+  db: { type: "string" },
+  json: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  days: { type: "string" },
+  date: { type: "string" },
+  never: { type: "boolean" },
+  gb: { type: "string" },
+  "limit-gb": { type: "string" },
+  inbound: { type: "string" },
+  all: { type: "boolean" },
+  email: { type: "string" },
+  "tg-id": { type: "string" },
+  "limit-ip": { type: "string" },
+  comment: { type: "string" },
+  from: { type: "string" },
+  prune: { type: "boolean" },
+  filter: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+export type Command =
+  | { verb: "help" }
+  | { verb: "check" }
+  | { verb: "sync"; options: SyncOptions }
+  | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
+  | { verb: "create"; input: CreateClientInput }
+  | { verb: "show"; ref: string }
+  | { verb: "find"; query: string }
+  | { verb: "list"; filter: ClientFilter }
+  | { verb: "inbounds" }
+  | { verb: "backup"; out?: string };
+
+export interface Invocation {
+  command: Command;
+  db: string;
+  json: boolean;
+}
+
+const usage = (message: string) => new XuiError("bad-input", `${message}\nRun \`xui-admin --help\` for usage.`);
+
+function selector(values: Record<string, unknown>, refs: string[]): Selector {
+  const modes = [refs.length > 0, values.inbound !== undefined, values.all === true].filter(Boolean).length;
+  if (modes === 0) throw usage("name the clients: REF..., --inbound ID or --all");
+  if (modes > 1) throw usage("choose one of REF..., --inbound ID and --all");
+  if (values.all === true) return { all: true };
+  if (values.inbound !== undefined) return { inboundId: parseNonNegativeInt(values.inbound, "--inbound") };
+  return { refs };
+}
+
+export function parseFilter(text: string): ClientFilter {
+  const [kind, arg] = text.split(":", 2);
+  switch (kind) {
+    case "all":
+    case "expired":
+    case "depleted":
+    case "disabled":
+      return { kind };
+    case "expiring":
+      return { kind, days: arg === undefined ? 3 : parseDays(arg, "expiring days") };
+    case "inbound":
+      return { kind, inboundId: parseNonNegativeInt(arg, "inbound") };
+    default:
+      throw usage(`unknown filter ${JSON.stringify(text)}: use all, expiring[:DAYS], expired, depleted, disabled or inbound:ID`);
+  }
+}
+
+function operation(verb: string, v: Record<string, unknown>): Operation | undefined {
+  switch (verb) {
+    case "extend":
+      if (v.days === undefined) throw usage("extend needs --days N");
+      return { kind: "extend", days: parseDays(v.days, "--days") };
+    case "expiry":
+      if ((v.date === undefined) === (v.never !== true)) throw usage("expiry needs exactly one of --date YYYY-MM-DD and --never");
+      return { kind: "expiry", expiryTime: v.never === true ? 0 : parseExpiryDate(v.date, "--date") };
+    case "limit":
+      if (v.gb === undefined) throw usage("limit needs --gb X (0 = unlimited)");
+      return { kind: "limit", totalBytes: parseGb(v.gb, "--gb") };
+    case "reset":
+      return v["limit-gb"] === undefined ? { kind: "reset" } : { kind: "reset", totalBytes: parseGb(v["limit-gb"], "--limit-gb") };
+    case "block":
+      return { kind: "block" };
+    case "unblock":
+      return { kind: "unblock" };
+    default:
+      return undefined;
+  }
+}
+
+export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usage((error as Error).message);
+  }
+  const v = parsed.values as Record<string, unknown>;
+  const [verb, ...rest] = parsed.positionals;
+  const db = (v.db as string | undefined) ?? env.XUI_DB_PATH ?? "/etc/x-ui/x-ui.db";
+  const json = v.json === true;
+  const done = (command: Command): Invocation => ({ command, db, json });
+  if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
+
+  const op = operation(verb, v);
+  if (op) return done({ verb: "op", op, selector: selector(v, rest), dryRun: v["dry-run"] === true });
+  switch (verb) {
+    case "check":
+      return done({ verb: "check" });
+    case "sync": {
+      if (v.from !== undefined && v.from !== "json" && v.from !== "traffic") throw usage(`--from takes json or traffic, not ${JSON.stringify(v.from)}`);
+      return done({
+        verb: "sync",
+        options: { from: v.from === "json" ? "json" : "traffic", prune: v.prune === true, dryRun: v["dry-run"] === true },
+      });
+    }
+    case "create": {
+      if (v.inbound === undefined || v.email === undefined) throw usage("create needs --inbound ID and --email E");
+      const input: CreateClientInput = { inboundId: parseNonNegativeInt(v.inbound, "--inbound"), email: parseEmail(v.email, "--email") };
+      if (v.days !== undefined) input.days = parseDays(v.days, "--days");
+      if (v.gb !== undefined) input.totalBytes = parseBytes(parseGb(v.gb, "--gb"), "--gb");
+      if (v["tg-id"] !== undefined) input.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
+      if (v["limit-ip"] !== undefined) input.limitIp = parseNonNegativeInt(v["limit-ip"], "--limit-ip", 10_000);
+      if (v.comment !== undefined) input.comment = String(v.comment);
+      return done({ verb: "create", input });
+    }
+    case "show":
+      if (rest.length !== 1) throw usage("show takes exactly one REF");
+      return done({ verb: "show", ref: rest[0] as string });
+    case "find":
+      if (rest.length === 0) throw usage("find needs a QUERY");
+      return done({ verb: "find", query: rest.join(" ") });
+    case "list":
+      return done({ verb: "list", filter: parseFilter(typeof v.filter === "string" ? v.filter : "all") });
+    case "inbounds":
+      return done({ verb: "inbounds" });
+    case "backup":
+      return done(typeof v.out === "string" ? { verb: "backup", out: v.out } : { verb: "backup" });
+    default:
+      throw usage(`unknown command ${JSON.stringify(verb)}`);
+  }
+}

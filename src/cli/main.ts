@@ -1,0 +1,108 @@
+// xui-admin: the command-line face of the service layer. Loads nothing it does not use
+// (no bot, no logger): start-up time is part of every scripted call.
+import { existsSync } from "node:fs";
+import { XuiError } from "../service/errors.js";
+import { XuiService } from "../service/xui-service.js";
+import { parseCommandLine, USAGE, type Invocation } from "./args.js";
+import { renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync } from "./render.js";
+
+export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+async function execute(inv: Invocation, io: Io): Promise<number> {
+  const { command } = inv;
+  if (command.verb === "help") {
+    io.out(USAGE);
+    return EXIT.ok;
+  }
+  const readOnly = ["check", "show", "find", "list", "inbounds", "backup"].includes(command.verb);
+  const service = XuiService.open(inv.db, { readonly: readOnly, backupDir: process.env.BACKUP_DIR });
+  const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
+  try {
+    const now = service.now();
+    switch (command.verb) {
+      case "check": {
+        const report = service.check();
+        print(report, () => renderCheck(report));
+        if (service.schema.family === "unknown") {
+          io.err(`cannot check ${inv.db}: ${service.schema.readOnlyReason}`);
+          return EXIT.refused;
+        }
+        return report.findings.length > 0 ? EXIT.drift : EXIT.ok;
+      }
+      case "sync": {
+        const report = await service.sync(command.options);
+        print(report, () => renderSync(report));
+        return EXIT.ok;
+      }
+      case "op": {
+        const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun });
+        print(result, () => renderOp(result, now));
+        return EXIT.ok;
+      }
+      case "create": {
+        const result = await service.create(command.input);
+        const client = service.get(command.input.email);
+        print({ ...result, client }, () => `${renderOp(result, now)}\n${client ? renderClient(client, now) : ""}`);
+        return EXIT.ok;
+      }
+      case "show": {
+        const client = service.get(command.ref);
+        if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
+        print(client, () => renderClient(client, now));
+        return EXIT.ok;
+      }
+      case "find": {
+        const found = service.find(command.query);
+        print(found, () => (found.length === 0 ? `no client matches ${JSON.stringify(command.query)}` : found.map((c) => renderClientLine(c, now)).join("\n")));
+        return EXIT.ok;
+      }
+      case "list": {
+        const list = service.list(command.filter);
+        print(list, () => [...list.map((c) => renderClientLine(c, now)), `${list.length} client(s)`].join("\n"));
+        return EXIT.ok;
+      }
+      case "inbounds": {
+        const list = service.inbounds();
+        print(list, () => list.map(renderInbound).join("\n"));
+        return EXIT.ok;
+      }
+      case "backup": {
+        const path = await service.backup(command.out);
+        print({ backup: path }, () => `backup: ${path}`);
+        return EXIT.ok;
+      }
+    }
+  } finally {
+    service.close();
+  }
+}
+
+export async function runCli(argv: string[], io: Io, env = process.env): Promise<number> {
+  try {
+    return await execute(parseCommandLine(argv, env), io);
+  } catch (error) {
+    if (error instanceof XuiError) {
+      io.err(`xui-admin: ${error.message}`);
+      return EXIT.refused;
+    }
+    throw error;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && /xui-admin(\.js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
+if (isMain) {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") };
+  runCli(process.argv.slice(2), io).then(
+    (code) => (process.exitCode = code),
+    (error: unknown) => {
+      io.err(`xui-admin: unexpected error: ${(error as Error).stack ?? String(error)}`);
+      process.exitCode = EXIT.refused;
+    },
+  );
+}

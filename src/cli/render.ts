@@ -1,0 +1,109 @@
+// Plain-text output of xui-admin (English; the bot has its own localised texts).
+import type { CheckReport } from "../service/check.js";
+import type { SyncReport } from "../service/sync.js";
+import type { Client, ClientDiff, ClientState, InboundInfo, OpResult } from "../service/types.js";
+import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
+
+function expiry(ms: number, now: number): string {
+  if (ms === 0) return "never";
+  if (ms < 0) return `${delayedDays(ms)} days from first use`;
+  const left = daysLeft(ms, now);
+  return `${dateString(ms)} (${left >= 0 ? `${left} days left` : `expired ${-left} days ago`})`;
+}
+
+const limit = (bytes: number) => (bytes === 0 ? "unlimited" : `${gbString(bytes)} GB`);
+
+const FIELDS: [keyof ClientState, string, (s: ClientState, now: number) => string][] = [
+  ["enabled", "enabled", (s) => (s.enabled ? "yes" : "no (blocked)")],
+  ["active", "active", (s) => (s.active ? "yes" : "no")],
+  ["expiryTime", "expiry", (s, now) => expiry(s.expiryTime, now)],
+  ["totalBytes", "limit", (s) => limit(s.totalBytes)],
+  ["up", "used", (s) => `${gbString(s.up + s.down)} GB`],
+];
+
+const NOTES: Record<string, string> = {
+  "never-expires": "never expires: nothing to extend",
+  "delayed-start": "delayed start: the days count from first use",
+  reactivated: "re-activated",
+  "still-expired": "still expired",
+  "still-exhausted": "still over its traffic limit",
+  blocked: "stays blocked",
+  "no-change": "unchanged",
+};
+
+export function renderDiff(d: ClientDiff, now: number): string {
+  const lines = [`${d.email} (inbound ${d.inboundId})${d.before ? "" : ": created"}`];
+  for (const [key, label, show] of FIELDS) {
+    const before = d.before;
+    if (before && before[key] === d.after[key] && !(key === "up" && before.down !== d.after.down)) continue;
+    lines.push(`  ${label}: ${before ? `${show(before, now)} -> ` : ""}${show(d.after, now)}`);
+  }
+  if (d.notes.length > 0) lines.push(`  note: ${d.notes.map((n) => NOTES[n] ?? n).join("; ")}`);
+  return lines.join("\n");
+}
+
+export function renderOp(r: OpResult, now: number): string {
+  const verb = r.dryRun ? "would change" : "changed";
+  const out = [`${r.operation}: ${verb} ${r.changed.length} client(s), ${r.unchanged.length} unchanged`];
+  for (const d of r.changed) out.push(renderDiff(d, now));
+  if (r.unchanged.length <= 20) {
+    for (const d of r.unchanged) out.push(renderDiff(d, now));
+  } else {
+    const byNote = new Map<string, number>();
+    for (const d of r.unchanged) for (const n of d.notes) byNote.set(n, (byNote.get(n) ?? 0) + 1);
+    for (const [n, count] of byNote) out.push(`unchanged, ${NOTES[n] ?? n}: ${count}`);
+  }
+  if (r.needsApply && !r.dryRun) out.push("Xray picks this change up at its next restart (x-ui restart-xray).");
+  return out.join("\n");
+}
+
+export function renderClient(c: Client, now: number): string {
+  return [
+    `${c.email}`,
+    `  inbound:  ${c.inboundId} ${c.inboundRemark} (${c.protocol})`,
+    `  status:   ${!c.enabled ? "blocked" : c.active ? "active" : "disabled by the panel (expired or over limit)"}`,
+    `  used:     ${gbString(c.up + c.down)} GB of ${limit(c.totalBytes)} (up ${gbString(c.up)}, down ${gbString(c.down)})`,
+    `  expiry:   ${expiry(c.expiryTime, now)}`,
+    `  key:      ${c.key}`,
+    `  subId:    ${c.subId || "-"}`,
+    `  tgId:     ${c.tgId || "-"}`,
+    `  limitIp:  ${c.limitIp || "-"}`,
+    ...(c.comment ? [`  comment:  ${c.comment}`] : []),
+    ...(c.hasTrafficRow ? [] : ["  warning:  no client_traffics row (run xui-admin sync)"]),
+  ].join("\n");
+}
+
+export function renderClientLine(c: Client, now: number): string {
+  const status = !c.enabled ? "blocked" : c.active ? "active" : "off";
+  return `${c.email}\t#${c.inboundId}\t${status}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
+}
+
+export function renderInbound(i: InboundInfo): string {
+  const state = i.settingsError ? `settings unreadable: ${i.settingsError}` : i.supportsClients ? `${i.clientCount} clients` : "no per-client accounting";
+  return `#${i.id}\t${i.protocol}\t:${i.port}\t${i.enable ? "on" : "off"}\t${i.remark}\t${state}`;
+}
+
+export function renderCheck(r: CheckReport): string {
+  const head = `${r.family}: ${r.inbounds} inbounds, ${r.clients} clients, ${r.rows} client_traffics rows`;
+  const out = [head];
+  if (r.readOnlyReason) out.push(`read-only: ${r.readOnlyReason}`);
+  out.push(r.findings.length === 0 ? "no drift" : `${r.findings.length} finding(s):`);
+  for (const f of r.findings) out.push(`  [${f.kind}] ${f.message}`);
+  if (r.notes.length > 0) out.push(`${r.notes.length} note(s):`, ...r.notes.map((n) => `  ${n.message}`));
+  return out.join("\n");
+}
+
+export function renderSync(r: SyncReport & { backup?: string }): string {
+  const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${r.actions.length} change(s)`];
+  if (r.backup) out.push(`backup: ${r.backup}`);
+  for (const a of r.actions) {
+    const fields = Object.entries(a.fields)
+      .map(([k, [b, c]]) => `${k} ${JSON.stringify(b)} -> ${JSON.stringify(c)}`)
+      .join(", ");
+    out.push(`  ${a.kind} ${a.email} (inbound ${a.inboundId})${fields ? `: ${fields}` : ""}`);
+  }
+  if (r.unresolved.length > 0) {
+    out.push(`${r.unresolved.length} finding(s) sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,90 @@
+import { readdirSync } from "node:fs";
+import Database from "better-sqlite3";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { compareKeys, formatSettings, marshalIndent, parseSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
+import { realFixturesDir } from "../support/paths.js";
+
+// Values as the panel's decoder can produce them: JSON numbers are float64, strings any text.
+const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { maxDepth: 3 },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: "binary" }),
+    fc.constantFrom("<script>", "a&b", "\u2028\u2029", "\b\f\n\r\t\u0001\u007f", "\ud800", "😀", "ﬀ"),
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), tie("value"), { maxKeys: 5 }),
+  ),
+})).value;
+
+describe("formatSettings", () => {
+  it("matches the reference port of Go's MarshalIndent for any value", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: "binary", maxLength: 8 }), jsonValue, { maxKeys: 8 }), (obj) => {
+        expect(formatSettings(obj as JsonObject)).toBe(marshalIndent(obj as JsonObject));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("writes Go's escapes, byte-ordered keys and integers", () => {
+    const out = formatSettings({ b: "<a href='x'>&</a>", a: 1786116809000, "😀": 1, "ﬀ": 2, c: [], d: {}, e: 1e21, f: 1e-7 });
+    expect(out).toBe(
+      [
+        "{",
+        '  "a": 1786116809000,',
+        `  "b": "\\u003ca href='x'\\u003e\\u0026\\u003c/a\\u003e",`,
+        '  "c": [],',
+        '  "d": {},',
+        '  "e": 1e+21,',
+        '  "f": 1e-7,',
+        '  "ﬀ": 2,',
+        '  "😀": 1',
+        "}",
+      ].join("\n"),
+    );
+  });
+
+  it("orders keys by UTF-8 bytes, not UTF-16 units", () => {
+    // U+FF00 sorts before U+1F600 in UTF-8, after it in UTF-16.
+    expect(["😀", "\uff00"].sort(compareKeys)).toEqual(["\uff00", "😀"]);
+    expect(["b", "a", "B"].sort(compareKeys)).toEqual(["B", "a", "b"]);
+  });
+
+  it("keeps index-like keys in Go's order where JS objects would reorder them", () => {
+    expect(formatSettings({ "10": 1, "9": 2, a: 3 })).toBe('{\n  "10": 1,\n  "9": 2,\n  "a": 3\n}');
+  });
+
+  it("reproduces every real panel-written settings column byte for byte", () => {
+    const dir = realFixturesDir();
+    let checked = 0;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".db"))) {
+      const db = new Database(`${dir}/${file}`, { readonly: true });
+      for (const { settings } of db.prepare("SELECT settings FROM inbounds").all() as { settings: string }[]) {
+        let parsed: JsonObject;
+        try {
+          parsed = parseSettings(settings);
+        } catch {
+          continue;
+        }
+        // Files written by the panel's MarshalIndent must come back identical.
+        if (marshalIndent(parsed) === settings) {
+          expect(formatSettings(parsed)).toBe(settings);
+          checked++;
+        }
+      }
+      db.close();
+    }
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
+describe("parseSettings", () => {
+  it("rejects text that is not a JSON object", () => {
+    for (const bad of ["", "[]", "null", "12", "{", '{"clients": [}']) expect(() => parseSettings(bad)).toThrow();
+  });
+});
+
