@@ -160,7 +160,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       if (v.gb !== undefined) input.totalBytes = parseBytes(parseGb(v.gb, "--gb"), "--gb");
       if (v["tg-id"] !== undefined) input.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
       if (v["limit-ip"] !== undefined) input.limitIp = parseNonNegativeInt(v["limit-ip"], "--limit-ip", 10_000);
-      if (v.comment !== undefined) input.comment = String(v.comment);
+      if (typeof v.comment === "string") input.comment = v.comment;
       return done({ verb: "create", input });
     }
     case "show":

@@ -2,7 +2,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { JsonObject } from "../xui/panel-json.js";
 import { formatSettings } from "../xui/panel-json.js";
-import { str, supportsClients, type InboundSnapshot } from "../xui/snapshot.js";
+import { str, supportsClients, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
 import type { EngineContext } from "./engine.js";
 import { XuiError } from "./errors.js";
 import { DAY_MS } from "./operations.js";
@@ -33,9 +33,12 @@ function protocolFields(inbound: InboundSnapshot, key: string | undefined): Json
     case "trojan":
       return { password: key ?? randomBytes(12).toString("hex") };
     default: {
-      // shadowsocks: a 2022 inbound dictates the method; classic inbounds take the inbound's.
-      const method = str(settings.method) || "chacha20-ietf-poly1305";
-      return { method, password: key ?? shadowsocksPassword(method) };
+      // shadowsocks: as the panel's UI, a new client copies the method of the inbound's first
+      // client; 2022 ciphers keep the method at inbound level (client method "").
+      const inboundMethod = str(settings.method) || "chacha20-ietf-poly1305";
+      const first = Array.isArray(settings.clients) ? (settings.clients[0] as JsonObject | undefined) : undefined;
+      const method = first && typeof first.method === "string" ? first.method : inboundMethod.startsWith("2022-") ? "" : inboundMethod;
+      return { method, password: key ?? shadowsocksPassword(inboundMethod) };
     }
   }
 }
@@ -58,14 +61,26 @@ export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput
   };
 }
 
+/** Attempts while the panel keeps rewriting the inbound between our read and our lock. */
+const MAX_ATTEMPTS = 5;
+
+class Conflict extends Error {}
+
 export async function createClient(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
   validateCreate(input);
-  if (!ctx.db.writable) {
-    throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
+  if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createOnce(ctx, input);
+    } catch (error) {
+      if (!(error instanceof Conflict) || attempt >= MAX_ATTEMPTS) throw error;
+    }
   }
-  const snapshot = ctx.reader.read();
-  const inbound = snapshot.inbounds.get(input.inboundId);
-  if (!inbound) throw new XuiError("unknown-inbound", `unknown inbound: ${input.inboundId}`, [String(input.inboundId)]);
+}
+
+function writableInbound(snapshot: Snapshot, inboundId: number): InboundSnapshot & { settings: JsonObject } {
+  const inbound = snapshot.inbounds.get(inboundId);
+  if (!inbound) throw new XuiError("unknown-inbound", `unknown inbound: ${inboundId}`, [String(inboundId)]);
   if (!supportsClients(inbound.protocol)) {
     throw new XuiError(
       "bad-input",
@@ -74,8 +89,15 @@ export async function createClient(ctx: EngineContext, input: CreateClientInput)
     );
   }
   if (!inbound.settings || !Array.isArray(inbound.settings.clients)) {
-    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${inbound.settingsError ?? "no clients array"}`, ["inbound"]);
+    const why = inbound.settingsError ?? "no clients array";
+    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${why}`, ["inbound"]);
   }
+  return inbound as InboundSnapshot & { settings: JsonObject };
+}
+
+async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
+  const snapshot = ctx.reader.read();
+  const inbound = writableInbound(snapshot, input.inboundId);
   // Emails are unique case-insensitively across every inbound and every row, as in the panel:
   // JSON clients are checked here, rows again under the lock.
   const lower = input.email.toLowerCase();
@@ -83,10 +105,8 @@ export async function createClient(ctx: EngineContext, input: CreateClientInput)
   if (snapshot.clients.some((c) => c.email.toLowerCase() === lower)) throw duplicate();
   const now = ctx.now();
   const json = newClientJson(inbound, input, now);
-  const clients = inbound.settings.clients;
-  const settingsAfter: JsonObject = { ...inbound.settings, clients: [...clients, json] };
+  const settingsAfter: JsonObject = { ...inbound.settings, clients: [...(inbound.settings.clients as JsonObject[]), json] };
   const text = formatSettings(settingsAfter);
-  const columns = ctx.db.schema.trafficColumns;
   const row: Record<string, number | string> = {
     inbound_id: inbound.id,
     enable: 1,
@@ -99,36 +119,29 @@ export async function createClient(ctx: EngineContext, input: CreateClientInput)
     all_time: 0, // no default in the schema: NULL would break the panel's sums
     last_online: 0,
   };
-  const names = Object.keys(row).filter((c) => columns.has(c));
+  const names = Object.keys(row).filter((c) => ctx.db.schema.trafficColumns.has(c));
   const { lockMs } = await ctx.db.write((conn) => {
     if (conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck().get(inbound.id) !== inbound.text) {
-      throw new XuiError("busy", `inbound ${inbound.id} changed while the client was being added; try again`);
+      throw new Conflict();
     }
-    const taken = (conn.prepare("SELECT email FROM client_traffics").pluck().all() as unknown[]).some(
-      (e) => str(e).toLowerCase() === lower,
-    );
-    if (taken) throw duplicate();
+    const emails = conn.prepare("SELECT email FROM client_traffics").pluck().all();
+    if (emails.some((e) => str(e).toLowerCase() === lower)) throw duplicate();
+    const columns = names.map((n) => `\`${n}\``).join(", ");
     conn
-      .prepare(`INSERT INTO client_traffics (${names.map((n) => `\`${n}\``).join(", ")}) VALUES (${names.map(() => "?").join(", ")})`)
+      .prepare(`INSERT INTO client_traffics (${columns}) VALUES (${names.map(() => "?").join(", ")})`)
       .run(...names.map((n) => row[n]));
     conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?").run(text, inbound.id);
   });
   ctx.reader.remember(inbound.id, text, settingsAfter);
-  const after = {
-    enabled: true,
-    active: true,
-    expiryTime: json.expiryTime as number,
-    totalBytes: json.totalGB as number,
-    reset: 0,
-    up: 0,
-    down: 0,
+  const after = { enabled: true, active: true, expiryTime: row.expiry_time as number, totalBytes: row.total as number, reset: 0, up: 0, down: 0 };
+  const diff: ClientDiff = { email: input.email, inboundId: inbound.id, before: null, after, notes: [] };
+  return {
+    operation: "create",
+    changed: [diff],
+    unchanged: [],
+    needsApply: true,
+    dryRun: false,
+    transactions: 1,
+    longestLockMs: lockMs,
   };
-  const diff: ClientDiff = {
-    email: input.email,
-    inboundId: inbound.id,
-    before: null,
-    after,
-    notes: [],
-  };
-  return { operation: "create", changed: [diff], unchanged: [], needsApply: true, dryRun: false, transactions: 1, longestLockMs: lockMs };
 }

@@ -54,7 +54,9 @@ export function num(value: unknown): number {
   return 0;
 }
 
-export const str = (value: unknown): string => (typeof value === "string" ? value : value == null ? "" : String(value));
+/** Lenient string: numbers and booleans as text, anything else (null, objects) as "". */
+export const str = (value: unknown): string =>
+  typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : "";
 
 export function clientKey(protocol: string, client: JsonObject): string {
   return str(protocol === "trojan" || protocol === "shadowsocks" ? client.password : client.id);

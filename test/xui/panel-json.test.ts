@@ -6,7 +6,7 @@ import { compareKeys, formatSettings, marshalIndent, parseSettings, type JsonObj
 import { realFixturesDir } from "../support/paths.js";
 
 // Values as the panel's decoder can produce them: JSON numbers are float64, strings any text.
-const jsonValue: fc.Arbitrary<JsonValue> = fc.letrec((tie) => ({
+const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
   value: fc.oneof(
     { maxDepth: 3 },
     fc.constant(null),

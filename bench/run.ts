@@ -1,0 +1,156 @@
+// npm run bench: the service layer against the seed's per-client way, and the CLI as a whole
+// process against the least a correct single-pass program must do. Prints markdown tables
+// for the README. Speed goals live here, never in the test suite.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { XuiService } from "../src/service/xui-service.js";
+import type { Operation, Selector } from "../src/service/types.js";
+import { buildSyntheticDb } from "../test/support/xui-fixture.js";
+import { naiveApply } from "./naive.js";
+
+const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,50000").split(",").map(Number);
+/** The naive way is extrapolated from as many clients as it gets through in this time. */
+const NAIVE_BUDGET_MS = Number(process.env.BENCH_NAIVE_MS ?? 3000);
+const CLI_CLIENTS = 20_000;
+const CLI_RUNS = 5;
+
+const work = mkdtempSync(join(tmpdir(), "xui-bench-"));
+let copies = 0;
+const fresh = (template: string) => {
+  const path = join(work, `copy-${copies++}.db`);
+  copyFileSync(template, path);
+  return path;
+};
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+
+function time<T>(fn: () => T): [T, number] {
+  const start = performance.now();
+  const value = fn();
+  return [value, performance.now() - start];
+}
+
+async function timeAsync<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await fn();
+  return [value, performance.now() - start];
+}
+
+async function serviceRun(template: string, op: Operation, selector: Selector) {
+  const service = XuiService.open(fresh(template));
+  const [result, elapsed] = await timeAsync(() => service.apply(op, selector));
+  const drift = service.check().findings.length;
+  service.close();
+  if (drift > 0) throw new Error(`benchmark run left drift: ${drift} findings`);
+  return { elapsed, lock: result.longestLockMs, changed: result.changed.length, transactions: result.transactions };
+}
+
+/** Per-client cost of the naive way, measured until the budget runs out, times the count. */
+function naiveRun(template: string, op: Operation, emails: string[]): { elapsed: number; measured: number } {
+  const path = fresh(template);
+  const now = Date.now();
+  let done = 0;
+  const start = performance.now();
+  while (done < emails.length && performance.now() - start < NAIVE_BUDGET_MS) {
+    done += naiveApply(path, op, emails.slice(done, done + Math.max(1, Math.min(50, done))), now);
+  }
+  const spent = performance.now() - start;
+  return { elapsed: (spent / done) * emails.length, measured: done };
+}
+
+function emailsOf(template: string): { all: string[]; big: string } {
+  const db = new Database(template, { readonly: true });
+  const all = db.prepare("SELECT email FROM client_traffics ORDER BY id").pluck().all() as string[];
+  const bigInbound = db.prepare("SELECT inbound_id FROM client_traffics GROUP BY inbound_id ORDER BY count(*) DESC LIMIT 1").pluck().get() as number;
+  const big = db.prepare("SELECT email FROM client_traffics WHERE inbound_id = ? LIMIT 1").pluck().get(bigInbound) as string;
+  db.close();
+  return { all, big };
+}
+
+interface Line {
+  size: number;
+  task: string;
+  service: number;
+  naive?: { elapsed: number; measured: number };
+  lock?: number;
+}
+
+async function benchSize(size: number): Promise<Line[]> {
+  const template = join(work, `template-${size}.db`);
+  buildSyntheticDb(template, { clients: size });
+  const { all, big } = emailsOf(template);
+  const tenth = all.filter((_, i) => i % 10 === 0);
+  const lines: Line[] = [];
+  const extend: Operation = { kind: "extend", days: 30 };
+
+  const bulk = await serviceRun(template, extend, { all: true });
+  lines.push({ size, task: "extend all", service: bulk.elapsed, lock: bulk.lock, naive: naiveRun(template, extend, all) });
+  const block = await serviceRun(template, { kind: "block" }, { refs: tenth });
+  lines.push({ size, task: "block 10%", service: block.elapsed, lock: block.lock, naive: naiveRun(template, { kind: "block" }, tenth) });
+  const single = await serviceRun(template, extend, { refs: [big] });
+  lines.push({ size, task: "extend one (big inbound)", service: single.elapsed, lock: single.lock, naive: naiveRun(template, extend, [big]) });
+
+  const checkService = XuiService.open(fresh(template));
+  const [, checkMs] = time(() => checkService.check());
+  checkService.close();
+  lines.push({ size, task: "check", service: checkMs });
+
+  // Sync on a file where a tenth of the rows drifted from their JSON.
+  const drifted = fresh(template);
+  const raw = new Database(drifted);
+  raw.exec("UPDATE client_traffics SET expiry_time = expiry_time + 3600000 WHERE id % 10 = 0");
+  raw.close();
+  const syncService = XuiService.open(drifted, { backupDir: join(work, "backups") });
+  const [report, syncMs] = await timeAsync(() => syncService.sync());
+  const left = syncService.check().findings.filter((f) => f.kind === "mismatch").length;
+  syncService.close();
+  if (left > 0) throw new Error(`sync left ${left} mismatches`);
+  lines.push({ size, task: `sync (${report.actions.length} fixes, backup incl.)`, service: syncMs, lock: report.longestLockMs });
+  return lines;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+function processRun(template: string, args: (path: string) => string[]): number {
+  const times: number[] = [];
+  for (let i = 0; i < CLI_RUNS; i++) {
+    const path = fresh(template);
+    const start = performance.now();
+    const run = spawnSync(process.execPath, args(path), { stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 30 });
+    times.push(performance.now() - start);
+    if (run.status !== 0) throw new Error(`${args(path).join(" ")} failed: ${String(run.stderr)}`);
+  }
+  return median(times);
+}
+
+async function main(): Promise<void> {
+  console.log(`# xui-admin-bot benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
+  console.log("| clients | task | service ms | naive ms | speed-up | longest lock ms |");
+  console.log("|---:|---|---:|---:|---:|---:|");
+  for (const size of SIZES) {
+    for (const l of await benchSize(size)) {
+      const naive = l.naive
+        ? `${ms(l.naive.elapsed)}${l.naive.measured < (l.task.startsWith("extend all") ? size : l.task.startsWith("block") ? size / 10 : 1) ? ` (est. from ${l.naive.measured})` : ""}`
+        : "-";
+      const ratio = l.naive ? `${(l.naive.elapsed / l.service).toFixed(0)}x` : "-";
+      console.log(`| ${size} | ${l.task} | ${ms(l.service)} | ${naive} | ${ratio} | ${l.lock === undefined ? "-" : ms(l.lock)} |`);
+    }
+  }
+  const template = join(work, `template-cli.db`);
+  buildSyntheticDb(template, { clients: CLI_CLIENTS });
+  const cli = processRun(template, (p) => ["bin/xui-admin.js", "extend", "--all", "--days", "30", "--db", p]);
+  const minimal = processRun(template, (p) => ["bench/minimal-extend.mjs", p, "30"]);
+  console.log(`\n| whole process, ${CLI_CLIENTS} clients, median of ${CLI_RUNS} | ms |`);
+  console.log("|---|---:|");
+  console.log(`| xui-admin extend --all --days 30 | ${ms(cli)} |`);
+  console.log(`| minimal single-pass script | ${ms(minimal)} |`);
+  console.log(`| ratio (goal <= 1.5) | ${(cli / minimal).toFixed(2)} |`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+await main();

@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../src/cli/main.js";
+import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
+import { repoRoot } from "../support/paths.js";
+import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
+
+const DAY = 86_400_000;
+
+function db() {
+  const path = tempDbPath();
+  buildXuiDb(path, {
+    inbounds: [
+      { id: 1, protocol: "vless", clients: [{ email: "alice", expiryTime: Date.now() + 5 * DAY }, { email: "bob", expiryTime: Date.now() + 5 * DAY }] },
+      { id: 2, protocol: "vmess", clients: [{ email: "carol" }] },
+    ],
+  });
+  return path;
+}
+
+async function cli(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {});
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("xui-admin", () => {
+  it("extend prints a before/after diff, and --json the documented shape", async () => {
+    const path = db();
+    const before = rawRow(path, "alice")?.expiry_time as number;
+    const text = await cli("extend", "--days", "30", "--db", path, "alice");
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/alice \(inbound 1\)\n {2}expiry: .* -> .*35 days left/);
+    const json = await cli("extend", "--days", "1", "--db", path, "--json", "alice", "bob");
+    expect(json.code).toBe(0);
+    const parsed = JSON.parse(json.out) as { changed: { email: string; before: { expiryTime: number }; after: { expiryTime: number } }[] };
+    expect(parsed.changed.map((c) => c.email)).toEqual(["alice", "bob"]);
+    expect(parsed.changed[0]?.before.expiryTime).toBe(before + 30 * DAY);
+    expect(parsed.changed[0]?.after.expiryTime).toBe(before + 31 * DAY);
+  });
+
+  it("exits 2 with the bad input named on stderr, and writes nothing", async () => {
+    const path = db();
+    const hash = fileHash(path);
+    const cases: [string[], RegExp][] = [
+      [["extend", "--days", "-3", "alice"], /--days: "-3" must be at least 1/],
+      [["extend", "--days", "abc", "alice"], /--days: "abc" is not a whole number/],
+      [["extend", "--days", "3", "alice", "ghost"], /unknown client: ghost/],
+      [["limit", "--gb", "1,2.3", "alice"], /--gb: "1,2.3" is not a number/],
+      [["expiry", "--date", "2027-02-30", "alice"], /not a valid calendar date/],
+      [["expiry", "alice"], /exactly one of --date/],
+      [["block"], /name the clients/],
+      [["frobnicate"], /unknown command "frobnicate"/],
+      [["create", "--inbound", "1", "--email", "ALICE"], /email already in use: ALICE/],
+      [["extend", "--days", "1", "--bogus", "alice"], /Unknown option '--bogus'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await cli(...args, "--db", path);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    expect(fileHash(path)).toBe(hash);
+  });
+
+  it("check exits 1 on drift and 0 once sync fixed it", async () => {
+    const path = tempDbPath();
+    buildXuiDb(path, { inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "a", tgId: "" }, { email: "b", noTrafficRow: true }] }] });
+    expect((await cli("check", "--db", path)).code).toBe(1);
+    const sync = await cli("sync", "--db", path, "--json");
+    expect(sync.code).toBe(0);
+    expect(JSON.parse(sync.out)).toMatchObject({ actions: expect.arrayContaining([expect.objectContaining({ kind: "insert-row", email: "b" })]) });
+    const check = await cli("check", "--db", path, "--json");
+    expect(check.code).toBe(0);
+    expect(JSON.parse(check.out)).toMatchObject({ findings: [] });
+  });
+
+  it("create, show, find, list, block, unblock, reset work end to end", async () => {
+    const path = db();
+    const created = await cli("create", "--inbound", "2", "--email", "dave", "--days", "10", "--gb", "50", "--tg-id", "777", "--db", path);
+    expect(created.code).toBe(0);
+    expect(jsonClient(path, "dave")?.client).toMatchObject({ tgId: 777, totalGB: 50 * 2 ** 30 });
+    expect((await cli("show", "dave", "--db", path)).out).toMatch(/used: +0 GB of 50 GB/);
+    expect((await cli("find", "DAV", "--db", path)).out).toMatch(/^dave\t#2/);
+    expect((await cli("block", "--inbound", "1", "--db", path)).code).toBe(0);
+    expect((await cli("list", "--filter", "disabled", "--db", path)).out).toMatch(/2 client\(s\)$/);
+    expect((await cli("unblock", "--all", "--db", path)).code).toBe(0);
+    expect((await cli("reset", "--limit-gb", "10", "carol", "--db", path)).out).toMatch(/limit: unlimited -> 10 GB/);
+    expect((await cli("check", "--db", path)).code).toBe(0);
+  });
+
+  it("refuses to write a 3x-ui 3.x file and says why", async () => {
+    const path = copyRealFixture("ivansalou288-tech_vpn_bot.db");
+    const r = await cli("block", "--all", "--db", path);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/3x-ui 3\.x keeps clients in the `clients` table/);
+    const unknown = await cli("check", "--db", copyRealFixture("wejudging_x-ui.db"));
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/no `client_traffics` table/);
+  });
+
+  it("runs as the installed bin", () => {
+    const path = db();
+    const run = spawnSync(process.execPath, ["bin/xui-admin.js", "block", "bob", "--db", path], { cwd: repoRoot, encoding: "utf8" });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/bob \(inbound 1\)\n {2}enabled: yes -> no \(blocked\)/);
+    expect(rawRow(path, "bob")?.enable).toBe(0);
+    const help = spawnSync(process.execPath, ["bin/xui-admin.js", "--help"], { cwd: repoRoot, encoding: "utf8" });
+    expect(help.stdout).toMatch(/Exit codes: 0 success, 1 check found drift, 2 bad input/);
+  });
+});

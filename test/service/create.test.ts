@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DAY_MS, GB } from "../../src/service/operations.js";
+import { XuiService } from "../../src/service/xui-service.js";
+import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
+import { fileHash, jsonClient, rawRow, settingsTexts } from "../support/db-inspect.js";
+import { buildXuiDb, tempDbPath, type SchemaVariant } from "../support/xui-fixture.js";
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const open: XuiService[] = [];
+
+function setup(variant: SchemaVariant = "2.8") {
+  const path = tempDbPath();
+  buildXuiDb(path, {
+    variant,
+    inbounds: [
+      { id: 1, protocol: "vmess", clients: [{ email: "Existing" }] },
+      { id: 2, protocol: "vless", clients: [] },
+      { id: 3, protocol: "trojan", clients: [] },
+      { id: 4, protocol: "shadowsocks", method: "2022-blake3-aes-128-gcm", clients: [] },
+      { id: 5, protocol: "shadowsocks", method: "chacha20-ietf-poly1305", clients: [] },
+      { id: 6, protocol: "wireguard" },
+    ],
+  });
+  const service = XuiService.open(path, { now: () => NOW });
+  open.push(service);
+  return { path, service };
+}
+
+afterEach(() => {
+  for (const s of open.splice(0)) s.close();
+});
+
+const COMMON = ["comment", "created_at", "email", "enable", "expiryTime", "limitIp", "reset", "subId", "tgId", "totalGB", "updated_at"];
+
+describe("create", () => {
+  it.each([
+    [1, ["id", "security"]],
+    [2, ["flow", "id"]],
+    [3, ["password"]],
+    [4, ["method", "password"]],
+    [5, ["method", "password"]],
+  ])("writes the full 2.8.5 structure for inbound %i and its client_traffics row", async (inboundId, specific) => {
+    const { path, service } = setup();
+    const email = `new-${inboundId}`;
+    const result = await service.create({ inboundId, email, days: 30, totalBytes: 50 * GB, tgId: 123456789, limitIp: 2, comment: "a <b> & c" });
+    const json = jsonClient(path, email);
+    expect(json?.inboundId).toBe(inboundId);
+    const client = json?.client ?? {};
+    expect(Object.keys(client).sort()).toEqual([...COMMON, ...specific].sort());
+    expect(client).toMatchObject({ email, enable: true, expiryTime: NOW + 30 * DAY_MS, totalGB: 50 * GB, tgId: 123456789, limitIp: 2, reset: 0, created_at: NOW, updated_at: NOW });
+    expect(String(client.subId)).toMatch(/^[a-z0-9]{16}$/);
+    expect(rawRow(path, email)).toMatchObject({ inbound_id: inboundId, enable: 1, up: 0, down: 0, all_time: 0, expiry_time: NOW + 30 * DAY_MS, total: 50 * GB, reset: 0 });
+    const text = settingsTexts(path).get(inboundId) as string;
+    expect(text).toBe(marshalIndent(parseSettings(text)));
+    expect(text).toContain("a \\u003cb\\u003e \\u0026 c");
+    expect(result.needsApply).toBe(true);
+    expect(service.check().findings).toEqual([]);
+  });
+
+  it("generates keys of the right shape", async () => {
+    const { path, service } = setup();
+    await service.create({ inboundId: 2, email: "v" });
+    await service.create({ inboundId: 4, email: "ss128" });
+    expect(String(jsonClient(path, "v")?.client.id)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Buffer.from(String(jsonClient(path, "ss128")?.client.password), "base64")).toHaveLength(16);
+    expect(jsonClient(path, "ss128")?.client.method).toBe(""); // 2022: the method lives on the inbound
+  });
+
+  it("refuses a duplicate email in any case, a protocol without clients, and an unknown inbound, writing nothing", async () => {
+    const { path, service } = setup();
+    const before = fileHash(path);
+    await expect(service.create({ inboundId: 2, email: "existing" })).rejects.toMatchObject({ code: "duplicate-email" });
+    await expect(service.create({ inboundId: 6, email: "wg" })).rejects.toThrow(/wireguard/);
+    await expect(service.create({ inboundId: 42, email: "x" })).rejects.toMatchObject({ code: "unknown-inbound" });
+    await expect(service.create({ inboundId: 2, email: "has space" })).rejects.toMatchObject({ code: "bad-input" });
+    expect(fileHash(path)).toBe(before);
+  });
+
+  it("on an older schema inserts only the columns that exist", async () => {
+    const { path, service } = setup("legacy");
+    await service.create({ inboundId: 2, email: "old-style", days: 1 });
+    const row = rawRow(path, "old-style");
+    expect(row).toMatchObject({ email: "old-style", enable: 1, expiry_time: NOW + DAY_MS });
+    expect(row).not.toHaveProperty("reset");
+    expect(row).not.toHaveProperty("all_time");
+  });
+});
