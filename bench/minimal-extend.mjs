@@ -1,4 +1,5 @@
 // The yardstick for `xui-admin extend --all --days N`: the least a correct program must do.
+/* global process */
 // One transaction; one parse and one serialisation (in the panel's format) per inbound; one
 // UPDATE per row. No checks, no diff, no output.
 import Database from "better-sqlite3";

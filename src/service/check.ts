@@ -2,7 +2,7 @@
 // and every value the panel would choke on. Pure: reads a snapshot, never writes, never throws
 // on a malformed file (a broken inbound is one finding, not a crash).
 import type { JsonValue } from "../xui/panel-json.js";
-import { num, str, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import { num, rowOf, str, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import type { Schema } from "../xui/schema.js";
 import { isExhausted, isExpired } from "./operations.js";
 
@@ -99,7 +99,7 @@ export function check(snapshot: Snapshot, schema: Schema, now: number): CheckRep
       }
       seenEmails.set(lower, `${email} (inbound ${inbound.id})`);
       findings.push(...typeFindings(email, inbound.id, json));
-      const row = snapshot.rows.get(lower);
+      const row = rowOf(snapshot, email);
       if (!row) {
         findings.push({ kind: "missing-row", email, inboundId: inbound.id, message: `${email}: no client_traffics row` });
         continue;

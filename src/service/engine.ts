@@ -129,6 +129,9 @@ export class Engine {
   constructor(private readonly ctx: EngineContext) {}
 
   async run(op: Operation, selector: Selector, options: { dryRun?: boolean } = {}): Promise<OpResult> {
+    if (!options.dryRun && !this.ctx.db.writable) {
+      throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.refusal}`);
+    }
     const snapshot = this.ctx.reader.read();
     const targets = selectTargets(snapshot, selector);
     const result: OpResult = {
@@ -144,9 +147,6 @@ export class Engine {
       const now = this.ctx.now();
       for (const target of targets) this.record(result, this.plan(op, target, now));
       return result;
-    }
-    if (!this.ctx.db.writable) {
-      throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.refusal}`);
     }
     for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, result);
     return result;

@@ -2,7 +2,7 @@
 // operation acts on. Any reference that matches nothing, or more than one client, fails the
 // whole operation before anything is written, naming every such reference.
 import type { JsonObject } from "../xui/panel-json.js";
-import { clientKey, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import { clientKey, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import { XuiError } from "./errors.js";
 import type { Selector } from "./types.js";
 
@@ -98,7 +98,7 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
   } else {
     chosen = candidates(snapshot);
   }
-  const missing = chosen.filter((c) => !snapshot.rows.has(c.email.toLowerCase()));
+  const missing = chosen.filter((c) => !rowOf(snapshot, c.email));
   if (missing.length > 0) {
     const names = missing.map((c) => c.email);
     throw new XuiError(
@@ -107,5 +107,5 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
       names,
     );
   }
-  return chosen.map((c) => ({ ...c, row: snapshot.rows.get(c.email.toLowerCase()) as TrafficRow }));
+  return chosen.map((c) => ({ ...c, row: rowOf(snapshot, c.email) as TrafficRow }));
 }

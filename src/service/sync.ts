@@ -6,8 +6,8 @@
 //
 // Each inbound is one transaction, computed outside the lock and verified inside it.
 import type Database from "better-sqlite3";
-import { formatSettings, type JsonObject } from "../xui/panel-json.js";
-import { num, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import { formatSettings, type JsonObject, type JsonValue } from "../xui/panel-json.js";
+import { num, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import type { EngineContext } from "./engine.js";
 import { XuiError } from "./errors.js";
 import { check, PAIRED_FIELDS, type CheckReport, type Finding } from "./check.js";
@@ -65,6 +65,24 @@ function coerceTypes(client: JsonObject): Record<string, [unknown, unknown]> {
   return changes;
 }
 
+const clientList = (settings: JsonObject | null): JsonValue[] =>
+  settings && Array.isArray(settings.clients) ? settings.clients : [];
+
+const isObject = (v: JsonValue): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Each email's first JSON client across all inbounds ("inbound:index"): the one sync repairs. */
+function firstOwners(snapshot: Snapshot): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const inbound of snapshot.inbounds.values()) {
+    clientList(inbound.settings).forEach((client, i) => {
+      if (!isObject(client)) return;
+      const lower = str(client.email).toLowerCase();
+      if (!owners.has(lower)) owners.set(lower, `${inbound.id}:${i}`);
+    });
+  }
+  return owners;
+}
+
 function planInbound(
   inbound: InboundSnapshot,
   snapshot: Snapshot,
@@ -76,20 +94,20 @@ function planInbound(
   if (!inbound.settings) return plan;
   // Work on a copy: the cached parse must stay what the stored text says until we commit.
   const settings = structuredClone(inbound.settings);
-  const clients = Array.isArray(settings.clients) ? settings.clients : [];
-  const seen = new Set<string>();
+  const owners = firstOwners(snapshot);
+  const clients = clientList(settings);
   let jsonChanged = false;
-  for (const item of clients) {
-    if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
-    const client = item;
+  for (const [index, client] of clients.entries()) {
+    if (!isObject(client)) continue;
     const email = str(client.email);
     const lower = email.toLowerCase();
-    if (seen.has(lower)) continue; // a duplicate: reported, not guessed at
-    seen.add(lower);
+    // A duplicate (the same email but for case, here or in an earlier inbound): reported,
+    // not guessed at.
+    if (owners.get(lower) !== `${inbound.id}:${index}`) continue;
     const jsonFields = coerceTypes(client);
     const rowFields: Record<string, [unknown, unknown]> = {};
     const rowSet: Record<string, number> = {};
-    const row = snapshot.rows.get(lower);
+    const row = rowOf(snapshot, email);
     if (!row) {
       const insert: Record<string, number | string> = {
         inbound_id: inbound.id,

@@ -77,6 +77,9 @@ export class XuiDb {
         this.path,
       ]);
     }
+    // better-sqlite3 enforces foreign keys by default; the panel does not, and real files hold
+    // rows whose inbound was deleted.
+    conn.pragma("foreign_keys = OFF");
     const schema = detectSchema(conn);
     if (!this.options.readonly && !conn.readonly && schema.readOnlyReason) {
       // Never hold a writable handle on a file we refuse to edit.

@@ -37,8 +37,10 @@ export interface InboundSnapshot {
 
 export interface Snapshot {
   inbounds: Map<number, InboundSnapshot>;
-  /** Rows by lower-cased email (the first of case-only duplicates). */
+  /** Rows by exact email, as the panel joins them. */
   rows: Map<string, TrafficRow>;
+  /** Rows by lower-cased email (the first of case-only duplicates), the fallback join. */
+  rowsLower: Map<string, TrafficRow>;
   /** Every row, duplicates included, for the consistency check. */
   allRows: TrafficRow[];
   clients: Client[];
@@ -132,17 +134,19 @@ export class SnapshotReader {
       )
       .all() as { id: number; remark: unknown; protocol: unknown; port: unknown; enable: unknown; settings: unknown }[];
     const rows = new Map<string, TrafficRow>();
+    const rowsLower = new Map<string, TrafficRow>();
     const allRows: TrafficRow[] = [];
     if (this.db.schema.family !== "unknown") {
       for (const raw of conn.prepare(trafficSelect(this.db.schema.trafficColumns)).all() as TrafficRow[]) {
         const row = normaliseRow(raw);
         allRows.push(row);
+        rows.set(row.email, row);
         // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
-        if (!rows.has(row.email.toLowerCase())) rows.set(row.email.toLowerCase(), row);
+        if (!rowsLower.has(row.email.toLowerCase())) rowsLower.set(row.email.toLowerCase(), row);
       }
     }
-    const inbounds = new Map<number, InboundSnapshot>();
-    const clients: Client[] = [];
+    const snapshot: Snapshot = { inbounds: new Map(), rows, rowsLower, allRows, clients: [] };
+    const { inbounds, clients } = snapshot;
     for (const r of inboundRows) {
       const protocol = str(r.protocol);
       const text = str(r.settings);
@@ -166,11 +170,16 @@ export class SnapshotReader {
       for (const item of list) {
         if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
         inbound.clients.push(item);
-        clients.push(toClient(inbound, item, rows.get(str(item.email).toLowerCase())));
+        clients.push(toClient(inbound, item, rowOf(snapshot, str(item.email))));
       }
     }
-    return { inbounds, rows, allRows, clients };
+    return snapshot;
   }
+}
+
+/** The client_traffics row of a JSON client: exact email first, as the panel joins. */
+export function rowOf(snapshot: Pick<Snapshot, "rows" | "rowsLower">, email: string): TrafficRow | undefined {
+  return snapshot.rows.get(email) ?? snapshot.rowsLower.get(email.toLowerCase());
 }
 
 export function toClient(inbound: InboundSnapshot, json: JsonObject, row: TrafficRow | undefined): Client {

@@ -27,8 +27,8 @@ const step = fc.record({ op: operation, targets: fc.subarray(EMAILS, { minLength
 
 const client = (email: string, i: number): FixtureClient => ({
   email,
-  expiryTime: [0, NOW - 3 * DAY_MS, NOW + 5 * DAY_MS, -7 * DAY_MS][i % 4] as number,
-  totalBytes: [0, 10 * GB, 50 * GB][i % 3] as number,
+  expiryTime: [0, NOW - 3 * DAY_MS, NOW + 5 * DAY_MS, -7 * DAY_MS][i % 4],
+  totalBytes: [0, 10 * GB, 50 * GB][i % 3],
   up: i * GB,
   down: 2 * i * GB,
   active: i % 2 === 0,
