@@ -11,7 +11,6 @@ import {
   normaliseRow,
   trafficSelect,
   type InboundSnapshot,
-  type Snapshot,
   type SnapshotReader,
   type TrafficRow,
 } from "../xui/snapshot.js";
@@ -148,7 +147,7 @@ export class Engine {
       for (const target of targets) this.record(result, this.plan(op, target, now));
       return result;
     }
-    for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, result);
+    for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, result);
     return result;
   }
 
@@ -165,8 +164,9 @@ export class Engine {
     }
   }
 
-  private async commitUnit(op: Operation, initial: Target[], result: OpResult): Promise<void> {
+  private async commitUnit(op: Operation, initial: Target[], initialToken: string, result: OpResult): Promise<void> {
     let unit = initial;
+    let token = initialToken;
     for (let attempt = 1; ; attempt++) {
       const now = this.ctx.now();
       const planned = unit.map((t) => this.plan(op, t, now));
@@ -184,7 +184,7 @@ export class Engine {
       for (const [id, inbound] of touched) texts.set(id, formatSettings(inbound.settings as JsonObject));
       try {
         const { value: final, lockMs } = await this.ctx.db.write((conn) =>
-          this.verifyAndWrite(conn, op, planned, touched, texts, now),
+          this.verifyAndWrite(conn, op, planned, touched, texts, now, token),
         );
         for (const [id, inbound] of touched) {
           this.ctx.reader.remember(id, texts.get(id) as string, inbound.settings as JsonObject);
@@ -197,12 +197,14 @@ export class Engine {
         // The cached objects now hold our unwritten edits: drop them.
         for (const id of touched.keys()) this.ctx.reader.forget(id);
         if (!(error instanceof Conflict) || attempt >= MAX_ATTEMPTS) throw error;
-        unit = this.reselect(unit);
+        const snapshot = this.ctx.reader.read();
+        token = snapshot.changeToken;
+        unit = selectTargets(snapshot, { refs: unit.map((t) => t.email) });
       }
     }
   }
 
-  /** Inside the lock: everything we computed from must still hold, then write both places. */
+  /** Inside the lock: write both places, after verifying the plan if anything moved. */
   private verifyAndWrite(
     conn: Database.Database,
     op: Operation,
@@ -210,7 +212,21 @@ export class Engine {
     touched: Map<number, InboundSnapshot>,
     texts: Map<number, string>,
     now: number,
+    token: string,
   ): Planned[] {
+    const final = this.ctx.db.changeToken() === token ? planned : this.verify(conn, op, planned, touched, now);
+    const updateRow = rowUpdater(conn, op);
+    for (const p of final) if (changed(p)) updateRow(p);
+    const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
+    for (const [id, text] of texts) writeSettings.run(text, id);
+    return final;
+  }
+
+  /**
+   * Someone committed since our read (usually the panel's traffic tick): everything the plan
+   * was computed from must still hold. Returns the plan re-made on fresh rows.
+   */
+  private verify(conn: Database.Database, op: Operation, planned: Planned[], touched: Map<number, InboundSnapshot>, now: number): Planned[] {
     const readSettings = conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck();
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
@@ -230,16 +246,6 @@ export class Engine {
       }
       final.push(fresh);
     }
-    const updateRow = rowUpdater(conn, op);
-    for (const p of final) if (changed(p)) updateRow(p);
-    const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
-    for (const [id, text] of texts) writeSettings.run(text, id);
     return final;
-  }
-
-  /** After a conflict: the same clients, from a fresh read. */
-  private reselect(unit: Target[]): Target[] {
-    const snapshot: Snapshot = this.ctx.reader.read();
-    return selectTargets(snapshot, { refs: unit.map((t) => t.email) });
   }
 }

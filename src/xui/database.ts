@@ -114,6 +114,15 @@ export class XuiDb {
     return this.refusal === null;
   }
 
+  /**
+   * A token that changes whenever another connection (the panel) committed since it was
+   * last taken. Equal tokens before a read and inside a later write lock mean nothing the
+   * read saw can have moved, so the write may skip re-verifying it.
+   */
+  changeToken(): string {
+    return `${this.generation}:${String(this.conn.pragma("data_version", { simple: true }))}`;
+  }
+
   /** A read outside any explicit transaction (autocommit: never keeps a read lock open). */
   read<T>(fn: (conn: Database.Database) => T): T {
     this.reopenIfReplaced();

@@ -79,13 +79,21 @@ function canonicalise(value: JsonValue): JsonValue {
   let sorted = true;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    if (ARRAY_INDEX.test(key)) throw new NeedsReference();
-    if (i > 0 && compareKeys(keys[i - 1] as string, key) > 0) sorted = false;
+    const first = key.charCodeAt(0);
+    // (A digit first is rare; only then is the regex worth running.)
+    if (first >= 48 && first <= 57 && ARRAY_INDEX.test(key)) throw new NeedsReference();
+    if (sorted && i > 0 && compareKeys(keys[i - 1] as string, key) > 0) sorted = false;
   }
   if (sorted) {
     let copy: JsonObject | undefined;
-    for (const key of keys) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
       const item = value[key] as JsonValue;
+      // Numbers, booleans and null are always canonical: skip the call.
+      if (item === null || (typeof item !== "object" && typeof item !== "string")) {
+        if (item === 0 && Object.is(item, -0)) throw new NeedsReference();
+        continue;
+      }
       const next = canonicalise(item);
       if (next !== item) {
         copy ??= { ...value };

@@ -43,6 +43,8 @@ export interface Snapshot {
   rowsLower: Map<string, TrafficRow>;
   /** Every row, duplicates included, for the consistency check. */
   allRows: TrafficRow[];
+  /** XuiDb.changeToken() taken before the first statement of this read. */
+  changeToken: string;
   clients: Client[];
 }
 
@@ -70,21 +72,16 @@ export function trafficSelect(columns: ReadonlySet<string>): string {
   return `SELECT id, inbound_id, enable, email, up, down, expiry_time, total, ${opt("reset")}, ${opt("all_time")}, ${opt("last_online")} FROM client_traffics`;
 }
 
+const NUMERIC_COLUMNS = ["inbound_id", "up", "down", "expiry_time", "total", "reset", "all_time", "last_online"] as const;
+
+/** Coerces a row read from SQLite in place: a hand-edited file may hold NULL or text. */
 export function normaliseRow(row: TrafficRow): TrafficRow {
-  // Columns are numeric affinity, but a hand-edited file may hold NULL or text.
-  return {
-    id: row.id,
-    inbound_id: num(row.inbound_id),
-    enable: num(row.enable) ? 1 : 0,
-    email: str(row.email),
-    up: num(row.up),
-    down: num(row.down),
-    expiry_time: num(row.expiry_time),
-    total: num(row.total),
-    reset: num(row.reset),
-    all_time: num(row.all_time),
-    last_online: num(row.last_online),
-  };
+  for (const column of NUMERIC_COLUMNS) {
+    if (typeof row[column] !== "number") row[column] = num(row[column]);
+  }
+  if (row.enable !== 0 && row.enable !== 1) row.enable = num(row.enable) ? 1 : 0;
+  if (typeof row.email !== "string") row.email = str(row.email);
+  return row;
 }
 
 export class SnapshotReader {
@@ -122,11 +119,11 @@ export class SnapshotReader {
         this.cache.clear();
         this.generation = this.db.generation;
       }
-      return this.load(conn);
+      return this.load(conn, this.db.changeToken());
     });
   }
 
-  private load(conn: Database.Database): Snapshot {
+  private load(conn: Database.Database, changeToken: string): Snapshot {
     const cols = this.db.schema.inboundColumns;
     const inboundRows = conn
       .prepare(
@@ -145,8 +142,19 @@ export class SnapshotReader {
         if (!rowsLower.has(row.email.toLowerCase())) rowsLower.set(row.email.toLowerCase(), row);
       }
     }
-    const snapshot: Snapshot = { inbounds: new Map(), rows, rowsLower, allRows, clients: [] };
-    const { inbounds, clients } = snapshot;
+    const inbounds = new Map<number, InboundSnapshot>();
+    let clients: Client[] | undefined;
+    const snapshot: Snapshot = {
+      inbounds,
+      rows,
+      rowsLower,
+      allRows,
+      changeToken,
+      get clients() {
+        clients ??= joinClients(snapshot);
+        return clients;
+      },
+    };
     for (const r of inboundRows) {
       const protocol = str(r.protocol);
       const text = str(r.settings);
@@ -170,11 +178,18 @@ export class SnapshotReader {
       for (const item of list) {
         if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
         inbound.clients.push(item);
-        clients.push(toClient(inbound, item, rowOf(snapshot, str(item.email))));
       }
     }
     return snapshot;
   }
+}
+
+function joinClients(snapshot: Snapshot): Client[] {
+  const out: Client[] = [];
+  for (const inbound of snapshot.inbounds.values()) {
+    for (const json of inbound.clients) out.push(toClient(inbound, json, rowOf(snapshot, str(json.email))));
+  }
+  return out;
 }
 
 /** The client_traffics row of a JSON client: exact email first, as the panel joins. */
