@@ -8,8 +8,7 @@ import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
 import {
-  normaliseRow,
-  trafficSelect,
+  readRows,
   type InboundSnapshot,
   type SnapshotReader,
   type TrafficRow,
@@ -93,21 +92,12 @@ function groupUnits(targets: Target[]): Target[][] {
 }
 
 function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): Map<number, TrafficRow> {
-  const select = trafficSelect(db.schema.trafficColumns);
-  const out = new Map<number, TrafficRow>();
-  if (ids.length > SCAN_THRESHOLD) {
-    const wanted = new Set(ids);
-    for (const raw of conn.prepare(select).all() as TrafficRow[]) {
-      if (wanted.has(raw.id)) out.set(raw.id, normaliseRow(raw));
-    }
-  } else {
-    const stmt = conn.prepare(`${select} WHERE id = ?`);
-    for (const id of ids) {
-      const raw = stmt.get(id) as TrafficRow | undefined;
-      if (raw) out.set(id, normaliseRow(raw));
-    }
-  }
-  return out;
+  const columns = db.schema.trafficColumns;
+  const rows =
+    ids.length > SCAN_THRESHOLD
+      ? readRows(conn, columns)
+      : ids.flatMap((id) => readRows(conn, columns, "WHERE id = ?", id));
+  return new Map(rows.map((r) => [r.id, r]));
 }
 
 function rowUpdater(conn: Database.Database, op: Operation): (p: Planned) => void {

@@ -78,17 +78,7 @@ export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
 export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] {
   let chosen: Candidate[];
   if ("refs" in selector) {
-    const refs = selector.refs.map((r) => r.trim()).filter((r) => r.length > 0);
-    if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
-    const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
-    if (unknown.length > 0) {
-      throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
-    }
-    if (ambiguous.size > 0) {
-      const parts = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
-      throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()]);
-    }
-    chosen = found;
+    chosen = chooseByRefs(snapshot, selector.refs);
   } else if ("inboundId" in selector) {
     const inbound = snapshot.inbounds.get(selector.inboundId);
     if (!inbound) {
@@ -98,14 +88,29 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
   } else {
     chosen = candidates(snapshot);
   }
-  const missing = chosen.filter((c) => !rowOf(snapshot, c.email));
-  if (missing.length > 0) {
-    const names = missing.map((c) => c.email);
-    throw new XuiError(
-      "no-traffic-row",
-      `no client_traffics row for ${names.join(", ")}: run \`xui-admin sync\` first`,
-      names,
-    );
+  const targets: Target[] = [];
+  const missing: string[] = [];
+  for (const c of chosen) {
+    const row = rowOf(snapshot, c.email);
+    if (row) targets.push({ email: c.email, json: c.json, inbound: c.inbound, row });
+    else missing.push(c.email);
   }
-  return chosen.map((c) => ({ ...c, row: rowOf(snapshot, c.email) as TrafficRow }));
+  if (missing.length > 0) {
+    throw new XuiError("no-traffic-row", `no client_traffics row for ${missing.join(", ")}: run \`xui-admin sync\` first`, missing);
+  }
+  return targets;
+}
+
+function chooseByRefs(snapshot: Snapshot, given: string[]): Candidate[] {
+  const refs = given.map((r) => r.trim()).filter((r) => r.length > 0);
+  if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
+  const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
+  if (unknown.length > 0) {
+    throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
+  }
+  if (ambiguous.size > 0) {
+    const parts = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
+    throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()]);
+  }
+  return found;
 }

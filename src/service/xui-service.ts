@@ -3,7 +3,7 @@
 import { backupDatabase } from "../xui/backup.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
-import { inboundInfo, SnapshotReader } from "../xui/snapshot.js";
+import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
 import { check, type CheckReport } from "./check.js";
 import { createClient } from "./create.js";
 import { Engine, type EngineContext } from "./engine.js";
@@ -74,10 +74,11 @@ export class XuiService {
 
   /** One client by email (case-insensitive) or key; undefined when none or ambiguous. */
   get(ref: string): Client | undefined {
-    const { found, ambiguous } = resolveRefs(this.ctx.reader.read(), [ref]);
+    const snapshot = this.ctx.reader.read();
+    const { found, ambiguous } = resolveRefs(snapshot, [ref]);
     const match = found[0];
     if (ambiguous.size > 0 || !match) return undefined;
-    return this.clients().find((c) => c.inboundId === match.inbound.id && c.email === match.email);
+    return toClient(match.inbound, match.json, rowOf(snapshot, match.email));
   }
 
   /** Every client linked to a Telegram user: what that user may see, and nothing else. */

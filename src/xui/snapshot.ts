@@ -72,16 +72,32 @@ export function trafficSelect(columns: ReadonlySet<string>): string {
   return `SELECT id, inbound_id, enable, email, up, down, expiry_time, total, ${opt("reset")}, ${opt("all_time")}, ${opt("last_online")} FROM client_traffics`;
 }
 
-const NUMERIC_COLUMNS = ["inbound_id", "up", "down", "expiry_time", "total", "reset", "all_time", "last_online"] as const;
+const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
 
-/** Coerces a row read from SQLite in place: a hand-edited file may hold NULL or text. */
-export function normaliseRow(row: TrafficRow): TrafficRow {
-  for (const column of NUMERIC_COLUMNS) {
-    if (typeof row[column] !== "number") row[column] = num(row[column]);
-  }
-  if (row.enable !== 0 && row.enable !== 1) row.enable = num(row.enable) ? 1 : 0;
-  if (typeof row.email !== "string") row.email = str(row.email);
-  return row;
+/**
+ * Builds a row from SQLite's raw column array (the order of trafficSelect). One literal
+ * shape for every row keeps property access fast in the per-client loops, and NULL or text
+ * in a hand-edited file reads as a number.
+ */
+export function rowFromRaw(r: unknown[]): TrafficRow {
+  return {
+    id: r[0] as number,
+    inbound_id: int(r[1]),
+    enable: r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0,
+    email: typeof r[3] === "string" ? r[3] : str(r[3]),
+    up: int(r[4]),
+    down: int(r[5]),
+    expiry_time: int(r[6]),
+    total: int(r[7]),
+    reset: int(r[8]),
+    all_time: int(r[9]),
+    last_online: int(r[10]),
+  };
+}
+
+/** Reads rows (all, or those matching `where`) as TrafficRow objects. */
+export function readRows(conn: Database.Database, columns: ReadonlySet<string>, where = "", ...params: unknown[]): TrafficRow[] {
+  return (conn.prepare(`${trafficSelect(columns)} ${where}`).raw().all(...params) as unknown[][]).map(rowFromRaw);
 }
 
 export class SnapshotReader {
@@ -134,8 +150,7 @@ export class SnapshotReader {
     const rowsLower = new Map<string, TrafficRow>();
     const allRows: TrafficRow[] = [];
     if (this.db.schema.family !== "unknown") {
-      for (const raw of conn.prepare(trafficSelect(this.db.schema.trafficColumns)).all() as TrafficRow[]) {
-        const row = normaliseRow(raw);
+      for (const row of readRows(conn, this.db.schema.trafficColumns)) {
         allRows.push(row);
         rows.set(row.email, row);
         // Case-only duplicates exist in the wild: the first row wins, check reports the rest.

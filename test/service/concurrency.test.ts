@@ -34,7 +34,7 @@ describe("an operation racing the panel", () => {
     const result = await service.apply({ kind: "extend", days: 10 }, { refs: ["a"] });
     expect(rawRow(path, "a")).toMatchObject({ expiry_time: NOW + 15 * DAY_MS, up: 999 });
     expect(jsonClient(path, "a")?.client.expiryTime).toBe(NOW + 15 * DAY_MS);
-    expect(result.changed[0]?.before.expiryTime).toBe(NOW + 5 * DAY_MS);
+    expect(result.changed[0]?.before?.expiryTime).toBe(NOW + 5 * DAY_MS);
     expect(service.check().findings).toEqual([]);
     panel.close();
     service.close();
