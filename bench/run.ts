@@ -64,7 +64,8 @@ function emailsOf(template: string): { all: string[]; big: string } {
   const db = new Database(template, { readonly: true });
   const all = db.prepare("SELECT email FROM client_traffics ORDER BY id").pluck().all() as string[];
   const bigInbound = db.prepare("SELECT inbound_id FROM client_traffics GROUP BY inbound_id ORDER BY count(*) DESC LIMIT 1").pluck().get() as number;
-  const big = db.prepare("SELECT email FROM client_traffics WHERE inbound_id = ? LIMIT 1").pluck().get(bigInbound) as string;
+  // A client that expires, so that extending it really writes.
+  const big = db.prepare("SELECT email FROM client_traffics WHERE inbound_id = ? AND expiry_time > 0 LIMIT 1").pluck().get(bigInbound) as string;
   db.close();
   return { all, big };
 }
