@@ -1,0 +1,50 @@
+// The command menus Telegram shows: the admin list in each admin's chat, the user list for
+// everyone else, in both languages.
+import type { Api } from "grammy";
+
+const ADMIN = {
+  en: [
+    ["extend", "Add days: /extend alice 30"],
+    ["block", "Block clients"],
+    ["unblock", "Unblock clients"],
+    ["reset", "Reset used traffic"],
+    ["limit", "Set the traffic limit (GB)"],
+    ["expiry", "Set the expiry date"],
+    ["create", "Add a client"],
+    ["find", "Find clients"],
+    ["user", "Client card"],
+    ["list", "List clients (filters, bulk actions)"],
+    ["help", "How to use this bot"],
+    ["cancel", "Leave the current question"],
+  ],
+  ru: [
+    ["extend", "Продлить: /extend alice 30"],
+    ["block", "Заблокировать"],
+    ["unblock", "Разблокировать"],
+    ["reset", "Сбросить трафик"],
+    ["limit", "Лимит трафика (ГБ)"],
+    ["expiry", "Дата окончания"],
+    ["create", "Добавить клиента"],
+    ["find", "Найти клиентов"],
+    ["user", "Карточка клиента"],
+    ["list", "Список клиентов (фильтры, массовые действия)"],
+    ["help", "Как пользоваться ботом"],
+    ["cancel", "Прервать текущий вопрос"],
+  ],
+} as const;
+
+const USER = {
+  en: [["me", "My subscriptions"]],
+  ru: [["me", "Мои подписки"]],
+} as const;
+
+const toCommands = (list: readonly (readonly [string, string])[]) => list.map(([command, description]) => ({ command, description }));
+
+export async function registerCommands(api: Api, adminIds: Iterable<number>): Promise<void> {
+  await api.setMyCommands(toCommands(USER.en));
+  await api.setMyCommands(toCommands(USER.ru), { language_code: "ru" });
+  for (const id of adminIds) {
+    await api.setMyCommands(toCommands(ADMIN.en), { scope: { type: "chat", chat_id: id } });
+    await api.setMyCommands(toCommands(ADMIN.ru), { scope: { type: "chat", chat_id: id }, language_code: "ru" });
+  }
+}

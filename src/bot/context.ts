@@ -1,0 +1,25 @@
+// The bot's context type and the dependencies every feature receives.
+import type { ConversationFlavor } from "@grammyjs/conversations";
+import type { Context } from "grammy";
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { XuiService } from "../service/xui-service.js";
+import type { BotStore } from "../store/bot-store.js";
+import type { Texts } from "./locales/en.js";
+
+export interface BotFlavor {
+  /** Texts in the user's language (Telegram's language_code, else BOT_LANGUAGE). */
+  t: Texts;
+  isAdmin: boolean;
+}
+
+export type BotContext = ConversationFlavor<Context & BotFlavor>;
+/** The context inside a conversation (no conversation controls there). */
+export type ConvContext = Context & BotFlavor;
+
+export interface BotDeps {
+  config: Config;
+  service: XuiService;
+  store: BotStore;
+  logger: Logger;
+}

@@ -1,0 +1,69 @@
+// createBot(deps): the whole bot, with its dependencies injected, so tests can hand it a
+// real x-ui.db and a fake Telegram.
+import { autoRetry } from "@grammyjs/auto-retry";
+import { conversations, createConversation } from "@grammyjs/conversations";
+import { sequentialize } from "@grammyjs/runner";
+import { Bot, type ApiClientOptions, type MiddlewareFn } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import type { BotContext, BotDeps, ConvContext } from "./context.js";
+import { createConversation as createClientConversation } from "./conversations/create.js";
+import { operationConversation } from "./conversations/operation.js";
+import { access } from "./features/access.js";
+import { adminCommands } from "./features/admin-commands.js";
+import { confirmations } from "./features/confirm.js";
+import { endUsers } from "./features/end-users.js";
+import { lists } from "./features/lists.js";
+
+export interface CreateBotOptions {
+  client?: ApiClientOptions;
+  botInfo?: UserFromGetMe;
+}
+
+const isCommand = (ctx: BotContext) => ctx.message?.entities?.some((e) => e.type === "bot_command" && e.offset === 0) ?? false;
+
+export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
+  const client: ApiClientOptions = { ...options.client };
+  if (deps.config.telegramApiRoot) client.apiRoot ??= deps.config.telegramApiRoot;
+  const bot = new Bot<BotContext>(deps.config.botToken, { client, ...(options.botInfo ? { botInfo: options.botInfo } : {}) });
+  // Flood limits and passing network errors: wait and retry (also inside conversations).
+  const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
+  bot.api.config.use(retry);
+  const withRetry: MiddlewareFn<ConvContext> = async (ctx, next) => {
+    ctx.api.config.use(retry);
+    await next();
+  };
+
+  // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
+  bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
+  bot.use(access(deps.config));
+  bot.use(endUsers(deps));
+  bot.use(
+    conversations<BotContext, ConvContext>({
+      storage: { type: "key", adapter: deps.store.conversationStorage(), getStorageKey: (ctx) => ctx.chatId?.toString() },
+      plugins: [access(deps.config), withRetry],
+    }),
+  );
+  // /cancel, and any other command, leave a conversation before anything else sees them.
+  bot.command("cancel", async (ctx) => {
+    const active = Object.keys(ctx.conversation.active()).length > 0;
+    await ctx.conversation.exitAll();
+    await ctx.reply(active ? ctx.t.cancelled : ctx.t.nothingToCancel);
+  });
+  bot.use(async (ctx, next) => {
+    if (isCommand(ctx) && Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
+    await next();
+  });
+  bot.use(createConversation(operationConversation(deps), "operation"));
+  bot.use(createConversation(createClientConversation(deps), "create"));
+  bot.use(adminCommands(deps));
+  bot.use(lists(deps));
+  bot.use(confirmations(deps));
+  bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));
+
+  bot.catch((err) => {
+    deps.logger.error({ err: err.error, update: err.ctx.update.update_id }, "update failed");
+    // Tell the person something went wrong; if even that fails, the log has it.
+    if (err.ctx.t) void err.ctx.reply(err.ctx.t.error("internal error")).catch(() => undefined);
+  });
+  return bot;
+}

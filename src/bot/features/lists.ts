@@ -1,0 +1,193 @@
+// /list and /find: a paged list with a toggle per client, select all/none, and bulk actions;
+// /user and a tap on a client: the client card with buttons for the common actions.
+// The list and the ticks live server-side; buttons carry only the selection ID and indexes.
+import { Composer, InlineKeyboard } from "grammy";
+import type { ClientFilter, Client } from "../../service/types.js";
+import type { Selection } from "../../store/bot-store.js";
+import { decode, encode, type Callback } from "../callback-data.js";
+import type { BotContext, BotDeps } from "../context.js";
+import { esc } from "../html.js";
+import type { Texts } from "../locales/en.js";
+import { operate } from "../operate.js";
+import { cardText, listLine } from "../render.js";
+
+const PAGE = 10;
+/** Button labels stay short: Telegram shows little of a long one anyway. */
+const LABEL = 28;
+
+export function parseListFilter(text: string): ClientFilter | undefined {
+  const [word = "all", arg] = text.trim().toLowerCase().split(/\s+/);
+  if (word === "all" || word === "") return { kind: "all" };
+  if (word === "expired" || word === "depleted" || word === "disabled") return { kind: word };
+  if (word === "expiring" && (arg === undefined || /^\d{1,4}$/.test(arg))) return { kind: "expiring", days: arg === undefined ? 3 : Number(arg) };
+  if (word === "inbound" && arg !== undefined && /^\d{1,9}$/.test(arg)) return { kind: "inbound", inboundId: Number(arg) };
+  return undefined;
+}
+
+function title(t: Texts, f: Selection["filter"]): string {
+  switch (f.kind) {
+    case "expiring":
+      return t.filterName.expiring(f.days);
+    case "inbound":
+      return t.filterName.inbound(f.inboundId);
+    case "search":
+      return t.filterName.search(esc(f.query));
+    default:
+      return t.filterName[f.kind];
+  }
+}
+
+const short = (s: string) => (s.length > LABEL ? `${s.slice(0, LABEL - 1)}…` : s);
+
+export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection): { text: string; keyboard: InlineKeyboard } {
+  const pages = Math.max(1, Math.ceil(sel.emails.length / PAGE));
+  const page = Math.min(sel.page, pages - 1);
+  const byEmail = new Map(deps.service.clients().map((c) => [c.email, c]));
+  const now = deps.service.now();
+  const keyboard = new InlineKeyboard();
+  const lines: string[] = [];
+  const selected = new Set(sel.selected);
+  for (let i = page * PAGE; i < Math.min(sel.emails.length, (page + 1) * PAGE); i++) {
+    const email = sel.emails[i] as string;
+    const client = byEmail.get(email);
+    lines.push(client ? listLine(t, client, now, i + 1) : `${i + 1}. <s>${esc(email)}</s>`);
+    keyboard
+      .text(`${selected.has(i) ? "✅" : "⬜"} ${short(email)}`, encode({ kind: "toggle", selId, index: i }))
+      .text(t.open, encode({ kind: "open", selId, index: i }))
+      .row();
+  }
+  if (pages > 1 && page > 0) keyboard.text(t.prev, encode({ kind: "page", selId, page: page - 1 }));
+  keyboard.text(t.selectAll, encode({ kind: "all", selId })).text(t.selectNone, encode({ kind: "none", selId }));
+  if (pages > 1 && page < pages - 1) keyboard.text(t.next, encode({ kind: "page", selId, page: page + 1 }));
+  keyboard
+    .row()
+    .text(t.actionExtend, encode({ kind: "list-action", selId, action: "extend" }))
+    .text(t.actionLimit, encode({ kind: "list-action", selId, action: "limit" }))
+    .text(t.actionReset, encode({ kind: "list-action", selId, action: "reset" }))
+    .row()
+    .text(t.actionBlock, encode({ kind: "list-action", selId, action: "block" }))
+    .text(t.actionUnblock, encode({ kind: "list-action", selId, action: "unblock" }));
+  const header = t.listHeader(title(t, sel.filter), sel.emails.length, page + 1, pages, selected.size);
+  return { text: `${header}\n\n${lines.join("\n")}`, keyboard };
+}
+
+function cardView(t: Texts, selId: string, client: Client, now: number): { text: string; keyboard: InlineKeyboard } {
+  const keyboard = new InlineKeyboard()
+    .text(t.cardExtend(7), encode({ kind: "card", selId, action: "extend7" }))
+    .text(t.cardExtend(30), encode({ kind: "card", selId, action: "extend30" }))
+    .row()
+    .text(client.enabled ? t.cardBlock : t.cardUnblock, encode({ kind: "card", selId, action: client.enabled ? "block" : "unblock" }))
+    .text(t.cardReset, encode({ kind: "card", selId, action: "reset" }))
+    .text(t.cardLimit, encode({ kind: "card", selId, action: "limit" }));
+  return { text: cardText(t, client, now), keyboard };
+}
+
+async function sendCard(ctx: BotContext, deps: BotDeps, client: Client): Promise<void> {
+  const adminId = ctx.from?.id ?? 0;
+  const selId = deps.store.addSelection({ adminId, title: client.email, filter: { kind: "search", query: client.email }, emails: [client.email], selected: [0], page: 0 });
+  const view = cardView(ctx.t, selId, client, deps.service.now());
+  await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+}
+
+async function sendList(ctx: BotContext, deps: BotDeps, filter: Selection["filter"], clients: Client[]): Promise<void> {
+  if (clients.length === 0) {
+    await ctx.reply(ctx.t.listEmpty(title(ctx.t, filter)), { parse_mode: "HTML" });
+    return;
+  }
+  const sel: Selection = { adminId: ctx.from?.id ?? 0, title: "", filter, emails: clients.map((c) => c.email), selected: [], page: 0 };
+  const selId = deps.store.addSelection(sel);
+  const view = listView(ctx.t, deps, selId, sel);
+  await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+}
+
+export function lists(deps: BotDeps): Composer<BotContext> {
+  const composer = new Composer<BotContext>();
+  const admin = composer.filter((ctx) => ctx.isAdmin);
+
+  admin.command("list", async (ctx) => {
+    const filter = parseListFilter(ctx.match);
+    if (!filter) {
+      await ctx.reply(ctx.t.badFilter(esc(ctx.match)), { parse_mode: "HTML" });
+      return;
+    }
+    await sendList(ctx, deps, filter, deps.service.list(filter));
+  });
+
+  admin.command(["find", "user"], async (ctx) => {
+    const query = ctx.match.trim();
+    if (query.length === 0) {
+      await ctx.reply(ctx.t.help, { parse_mode: "HTML" });
+      return;
+    }
+    const exact = deps.service.get(query);
+    if (exact) return sendCard(ctx, deps, exact);
+    const found = deps.service.find(query);
+    if (found.length === 1) return sendCard(ctx, deps, found[0] as Client);
+    if (found.length === 0) {
+      await ctx.reply(ctx.t.noMatches(esc(query)), { parse_mode: "HTML" });
+      return;
+    }
+    await sendList(ctx, deps, { kind: "search", query }, found);
+  });
+
+  admin.on("callback_query:data", async (ctx, next) => {
+    const cb = decode(ctx.callbackQuery.data);
+    if (!cb || cb.kind === "confirm") return next();
+    const sel = deps.store.selection(cb.selId, ctx.from.id);
+    if (!sel) return ctx.answerCallbackQuery({ text: ctx.t.outdated, show_alert: true });
+    await onListButton(ctx, deps, cb, sel);
+  });
+  return composer;
+}
+
+async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback, { kind: "confirm" }>, sel: Selection): Promise<void> {
+  const t = ctx.t;
+  const redraw = async () => {
+    deps.store.saveSelection(cb.selId, sel);
+    const view = listView(t, deps, cb.selId, sel);
+    await ctx.editMessageText(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+  };
+  const inRange = (i: number) => i >= 0 && i < sel.emails.length;
+  switch (cb.kind) {
+    case "toggle":
+      if (!inRange(cb.index)) return void (await ctx.answerCallbackQuery({ text: t.outdated, show_alert: true }));
+      sel.selected = sel.selected.includes(cb.index) ? sel.selected.filter((i) => i !== cb.index) : [...sel.selected, cb.index];
+      await redraw();
+      break;
+    case "all":
+    case "none":
+      sel.selected = cb.kind === "all" ? sel.emails.map((_, i) => i) : [];
+      await redraw();
+      break;
+    case "page":
+      sel.page = cb.page;
+      await redraw();
+      break;
+    case "open": {
+      const client = inRange(cb.index) ? deps.service.get(sel.emails[cb.index] as string) : undefined;
+      if (!client) return void (await ctx.answerCallbackQuery({ text: t.outdated, show_alert: true }));
+      await sendCard(ctx, deps, client);
+      break;
+    }
+    case "list-action": {
+      const emails = sel.selected.filter(inRange).map((i) => sel.emails[i] as string);
+      if (emails.length === 0) return void (await ctx.answerCallbackQuery({ text: t.selectFirst, show_alert: true }));
+      if (cb.action === "extend" || cb.action === "limit") await ctx.conversation.enter("operation", cb.action, emails);
+      else await operate(ctx, deps, { kind: cb.action }, emails);
+      break;
+    }
+    case "card": {
+      const email = sel.emails[0] as string;
+      const days = cb.action === "extend7" ? 7 : cb.action === "extend30" ? 30 : 0;
+      if (cb.action === "limit") await ctx.conversation.enter("operation", "limit", [email]);
+      else await operate(ctx, deps, days > 0 ? { kind: "extend", days } : { kind: cb.action as "block" | "unblock" | "reset" }, [email]);
+      const client = deps.service.get(email);
+      if (client && cb.action !== "limit") {
+        const view = cardView(t, cb.selId, client, deps.service.now());
+        await ctx.editMessageText(view.text, { parse_mode: "HTML", reply_markup: view.keyboard }).catch(() => undefined);
+      }
+      break;
+    }
+  }
+  await ctx.answerCallbackQuery().catch(() => undefined);
+}

@@ -1,0 +1,87 @@
+// The one path every admin action takes: resolve the clients, then either apply at once (one
+// client) or show a preview with Confirm/Cancel (several), and answer with the diff.
+import { InlineKeyboard, InputFile, type Context } from "grammy";
+import type { InlineKeyboardMarkup } from "grammy/types";
+import { XuiError } from "../service/errors.js";
+import type { OpResult, Operation } from "../service/types.js";
+import { encode } from "./callback-data.js";
+import type { BotDeps, BotFlavor } from "./context.js";
+import type { Texts } from "./locales/en.js";
+import { esc, splitMessage } from "./html.js";
+import { diffText } from "./render.js";
+
+type Ctx = Context & BotFlavor;
+
+/** Above this many diffs, the reply is a summary plus the whole diff as a file. */
+const INLINE_DIFFS = 20;
+/** Clients named in a preview before "…and N more". */
+const PREVIEW_NAMES = 30;
+
+/** What the bot will send: plain data, so a conversation can record it between replays. */
+export type Reply = { text: string; keyboard?: InlineKeyboardMarkup } | { document: { name: string; content: string } };
+
+export async function sendReplies(ctx: Ctx, replies: Reply[]): Promise<void> {
+  for (const r of replies) {
+    if ("document" in r) {
+      await ctx.replyWithDocument(new InputFile(Buffer.from(r.document.content, "utf8"), r.document.name));
+    } else {
+      await ctx.reply(r.text, { parse_mode: "HTML", ...(r.keyboard ? { reply_markup: r.keyboard } : {}) });
+    }
+  }
+}
+
+/** Long text as several messages under Telegram's limit; the keyboard goes on the last. */
+export function textReplies(text: string, keyboard?: InlineKeyboardMarkup): Reply[] {
+  const parts = splitMessage(text);
+  return parts.map((part, i) => (keyboard && i === parts.length - 1 ? { text: part, keyboard } : { text: part }));
+}
+
+/** Why nothing happened; unexpected errors are rethrown to bot.catch. */
+export function errorReplies(t: Texts, error: unknown): Reply[] {
+  if (!(error instanceof XuiError)) throw error;
+  return [{ text: error.code === "busy" ? t.busy : t.error(esc(error.message)) }];
+}
+
+export function resultReplies(t: Texts, result: OpResult, now: number): Reply[] {
+  const summary = t.done(t.opName[result.operation], result.changed.length, result.unchanged.length);
+  const diffs = [...result.changed, ...result.unchanged].map((d) => diffText(t, d, now));
+  const restart = result.needsApply ? `\n${t.needsRestart}` : "";
+  if (diffs.length <= INLINE_DIFFS) return textReplies(`${summary}\n\n${diffs.join("\n\n")}${restart}`);
+  const plain = diffs.join("\n\n").replace(/<\/?b>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+  const name = `${result.operation}-${new Date(now).toISOString().slice(0, 19).replace(/:/g, "-")}.txt`;
+  return [{ text: `${summary}${restart}\n${t.fullDiffAttached}` }, { document: { name, content: plain } }];
+}
+
+/**
+ * Runs `op` on the clients named by `refs`. Unknown references are named; with several
+ * clients (or unknown ones) nothing happens before the admin confirms the preview.
+ */
+export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, refs: string[], adminId: number): Promise<Reply[]> {
+  const { clients, unknown, ambiguous } = deps.service.resolve(refs);
+  const problems = [...unknown, ...ambiguous.keys()];
+  if (clients.length === 0) return [{ text: t.unknownClients(esc(problems.join(", "))) }];
+  const emails = clients.map((c) => c.email);
+  try {
+    if (clients.length === 1 && problems.length === 0) {
+      return resultReplies(t, await deps.service.apply(op, { refs: emails }), deps.service.now());
+    }
+    const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
+    const pendingId = deps.store.addPending({ adminId, op, emails });
+    const now = deps.service.now();
+    const lines = [t.preview(t.opName[op.kind], preview.changed.length, emails.length)];
+    if (problems.length > 0) lines.push(t.unknownClients(esc(problems.join(", "))));
+    lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
+    if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
+    if (preview.unchanged.length > 0) lines.push("", t.previewUnchanged(preview.unchanged.length));
+    const keyboard = new InlineKeyboard()
+      .text(t.confirm, encode({ kind: "confirm", pendingId, yes: true }))
+      .text(t.cancel, encode({ kind: "confirm", pendingId, yes: false }));
+    return textReplies(lines.join("\n"), keyboard);
+  } catch (error) {
+    return errorReplies(t, error);
+  }
+}
+
+export async function operate(ctx: Ctx, deps: BotDeps, op: Operation, refs: string[]): Promise<void> {
+  await sendReplies(ctx, await operationReplies(ctx.t, deps, op, refs, ctx.from?.id ?? 0));
+}

@@ -1,0 +1,59 @@
+// Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
+import { isExhausted, isExpired } from "../service/operations.js";
+import type { Client, ClientDiff, ClientState } from "../service/types.js";
+import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
+import { esc } from "./html.js";
+import type { Texts } from "./locales/en.js";
+
+export function expiryText(t: Texts, ms: number, now: number): string {
+  if (ms === 0) return t.never;
+  if (ms < 0) return t.delayed(delayedDays(ms));
+  return `${dateString(ms)} (${t.daysLeft(daysLeft(ms, now))})`;
+}
+
+const limitText = (t: Texts, bytes: number) => (bytes === 0 ? t.unlimited : t.gb(gbString(bytes)));
+
+export function statusText(t: Texts, c: Pick<ClientState, "enabled" | "active" | "expiryTime" | "totalBytes" | "up" | "down">, now: number): string {
+  if (!c.enabled) return t.statusBlocked;
+  if (isExpired(c, now)) return t.statusExpired;
+  if (isExhausted(c)) return t.statusExhausted;
+  return c.active ? t.statusActive : t.statusOff;
+}
+
+const FIELDS: [string, (s: ClientState) => unknown, (t: Texts, s: ClientState, now: number) => string][] = [
+  ["enabled", (s) => s.enabled, (t, s) => (s.enabled ? t.yes : t.no)],
+  ["active", (s) => s.active, (t, s) => (s.active ? t.yes : t.no)],
+  ["expiry", (s) => s.expiryTime, (t, s, now) => expiryText(t, s.expiryTime, now)],
+  ["limit", (s) => s.totalBytes, (t, s) => limitText(t, s.totalBytes)],
+  ["used", (s) => s.up + s.down, (t, s) => t.gb(gbString(s.up + s.down))],
+];
+
+/** One client's change: changed fields only, then the notes. */
+export function diffText(t: Texts, d: ClientDiff, now: number): string {
+  const lines = [`<b>${esc(d.email)}</b> (${t.inbound} ${d.inboundId})${d.before ? "" : `: ${t.created}`}`];
+  for (const [key, pick, show] of FIELDS) {
+    if (d.before && pick(d.before) === pick(d.after)) continue;
+    const label = t.field[key as keyof Texts["field"]];
+    lines.push(`  ${label}: ${d.before ? `${show(t, d.before, now)} → ` : ""}${show(t, d.after, now)}`);
+  }
+  const notes = d.notes.filter((n) => n !== "no-change").map((n) => t.note[n]);
+  if (notes.length > 0) lines.push(`  ⓘ ${notes.join("; ")}`);
+  return lines.join("\n");
+}
+
+/** A client card: everything an admin wants at a glance; the linked user sees no comment. */
+export function cardText(t: Texts, c: Client, now: number, forAdmin = true): string {
+  return [
+    `<b>${esc(c.email)}</b> — ${statusText(t, c, now)}`,
+    `${t.field.used}: ${t.usedOf(t.gb(gbString(c.up + c.down)), limitText(t, c.totalBytes))}`,
+    `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,
+    `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})`,
+    ...(c.tgId ? [`${t.telegram}: <code>${c.tgId}</code>`] : []),
+    ...(forAdmin && c.comment ? [`💬 ${esc(c.comment)}`] : []),
+  ].join("\n");
+}
+
+export function listLine(t: Texts, c: Client, now: number, index: number): string {
+  const used = `${gbString(c.up + c.down)}/${c.totalBytes === 0 ? "∞" : gbString(c.totalBytes)} GB`;
+  return `${index}. <b>${esc(c.email)}</b> ${statusText(t, c, now)} · ${used} · ${expiryText(t, c.expiryTime, now)}`;
+}

@@ -1,0 +1,70 @@
+// Configuration, parsed once into one typed object. Every problem is reported at once, so an
+// administrator fixes the .env in one go.
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+const idList = z
+  .string({ error: "is required (comma-separated Telegram user IDs)" })
+  .transform((text, ctx) => {
+    const parts = text.split(/[\s,]+/).filter((p) => p.length > 0);
+    const bad = parts.filter((p) => !/^\d{1,15}$/.test(p));
+    if (bad.length > 0) ctx.addIssue({ code: "custom", message: `has values that are not Telegram user IDs: ${bad.join(", ")}` });
+    if (parts.length === 0) ctx.addIssue({ code: "custom", message: "must list at least one Telegram user ID" });
+    return parts.map(Number);
+  });
+
+const schema = z.object({
+  BOT_TOKEN: z
+    .string({ error: "is required (the token @BotFather gave you)" })
+    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (digits, a colon, then at least 20 characters)"),
+  ADMIN_IDS: idList,
+  XUI_DB_PATH: z.string().min(1).default("/etc/x-ui/x-ui.db"),
+  BOT_DATA_PATH: z.string().min(1).default("./data/bot.db"),
+  TELEGRAM_API_ROOT: z.url({ error: "must be a URL such as https://api.telegram.org" }).optional(),
+  BOT_LANGUAGE: z.enum(["en", "ru"], { error: "must be en or ru" }).default("en"),
+  LOG_LEVEL: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(", ")}` }).default("info"),
+  BACKUP_DIR: z.string().min(1).default("./data/backups"),
+});
+
+export interface Config {
+  botToken: string;
+  adminIds: ReadonlySet<number>;
+  xuiDbPath: string;
+  botDataPath: string;
+  telegramApiRoot: string | undefined;
+  language: "en" | "ru";
+  logLevel: (typeof LEVELS)[number];
+  backupDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable in .env means "not set".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = schema.safeParse(given);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+  }
+  const c = parsed.data;
+  if (resolve(c.BOT_DATA_PATH) === resolve(c.XUI_DB_PATH)) {
+    throw new ConfigError(["BOT_DATA_PATH must not be the panel's database (XUI_DB_PATH): the bot keeps its own file"]);
+  }
+  return {
+    botToken: c.BOT_TOKEN,
+    adminIds: new Set(c.ADMIN_IDS),
+    xuiDbPath: c.XUI_DB_PATH,
+    botDataPath: c.BOT_DATA_PATH,
+    telegramApiRoot: c.TELEGRAM_API_ROOT,
+    language: c.BOT_LANGUAGE,
+    logLevel: c.LOG_LEVEL,
+    backupDir: c.BACKUP_DIR,
+  };
+}

@@ -1,0 +1,70 @@
+// A bot wired to a real x-ui.db (built by the fixture builder), its own temp store, and the
+// Telegram stand-in through grammY's client.fetch. Updates are handled one at a time, as
+// the runner's per-chat ordering would.
+import pino from "pino";
+import { createBot } from "../../src/bot/create-bot.js";
+import type { Config } from "../../src/config.js";
+import { XuiService } from "../../src/service/xui-service.js";
+import { BotStore } from "../../src/store/bot-store.js";
+import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
+import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
+
+export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
+export const NOW = Date.now();
+
+export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW })) {
+  const dbPath = tempDbPath();
+  build(dbPath);
+  const tg = new FakeTelegram();
+  const config: Config = {
+    botToken: tg.token,
+    adminIds: new Set([ADMIN.id]),
+    xuiDbPath: dbPath,
+    botDataPath: tempDbPath("bot"),
+    telegramApiRoot: undefined,
+    language: "en",
+    logLevel: "silent",
+    backupDir: `${dbPath}.backups`,
+  };
+  const service = XuiService.open(dbPath, { backupDir: config.backupDir });
+  const store = new BotStore(config.botDataPath);
+  const bot = createBot({ config, service, store, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
+  await bot.init();
+
+  const handleAll = async () => {
+    for (const update of tg.drain()) await bot.handleUpdate(update);
+  };
+  return {
+    tg,
+    bot,
+    service,
+    store,
+    dbPath,
+    /** Sends a text as `from` and returns what the bot sent in reply. */
+    async say(from: Person, text: string): Promise<SentMessage[]> {
+      const before = tg.sent().length;
+      tg.sendText(from, text);
+      await handleAll();
+      return tg.sent().slice(before);
+    },
+    /** Presses the button labelled `label` (or with that callback data) on `message`. */
+    async press(from: Person, message: SentMessage, label: string | RegExp): Promise<SentMessage[]> {
+      const button = (message.reply_markup?.inline_keyboard ?? []).flat().find((b) => (typeof label === "string" ? b.text === label || ("callback_data" in b && b.callback_data === label) : label.test(b.text)));
+      if (!button || !("callback_data" in button)) throw new Error(`no button ${String(label)} on message ${message.message_id}`);
+      const before = tg.sent().length;
+      tg.pressButton(from, message, button.callback_data);
+      await handleAll();
+      return tg.sent().slice(before);
+    },
+    async pressData(from: Person, message: SentMessage, data: string): Promise<SentMessage[]> {
+      const before = tg.sent().length;
+      tg.pressButton(from, message, data);
+      await handleAll();
+      return tg.sent().slice(before);
+    },
+    close() {
+      service.close();
+      store.close();
+    },
+  };
+}
