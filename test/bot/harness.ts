@@ -27,19 +27,29 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupDir: `${dbPath}.backups`,
   };
   const service = XuiService.open(dbPath, { backupDir: config.backupDir });
-  const store = new BotStore(config.botDataPath);
-  const bot = createBot({ config, service, store, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
-  await bot.init();
+  const start = async () => {
+    const store = new BotStore(config.botDataPath);
+    const bot = createBot({ config, service, store, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
+    await bot.init();
+    return { store, bot };
+  };
+  let running = await start();
 
   const handleAll = async () => {
-    for (const update of tg.drain()) await bot.handleUpdate(update);
+    for (const update of tg.drain()) await running.bot.handleUpdate(update);
   };
   return {
     tg,
-    bot,
     service,
-    store,
     dbPath,
+    get store() {
+      return running.store;
+    },
+    /** A new bot process on the same files, as after a restart. */
+    async restart() {
+      running.store.close();
+      running = await start();
+    },
     /** Sends a text as `from` and returns what the bot sent in reply. */
     async say(from: Person, text: string): Promise<SentMessage[]> {
       const before = tg.sent().length;
@@ -64,7 +74,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     },
     close() {
       service.close();
-      store.close();
+      running.store.close();
     },
   };
 }

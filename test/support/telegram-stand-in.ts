@@ -232,10 +232,9 @@ export class FakeTelegram {
     let payload: Record<string, unknown> = {};
     let file: { file_name: string; content: Buffer } | undefined;
     if (contentType.startsWith("multipart/form-data")) {
-      const form = await new Response(body, { headers: { "content-type": contentType } }).formData();
-      for (const [key, value] of form.entries()) {
-        if (typeof value === "string") payload[key] = value;
-        else file = { file_name: value.name, content: Buffer.from(await value.arrayBuffer()) };
+      for (const part of parseMultipart(body, contentType)) {
+        if (part.filename === undefined) payload[part.name] = part.content.toString("utf8");
+        else file = { file_name: part.filename, content: part.content };
       }
     } else if (body.length > 0) {
       payload = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
@@ -360,6 +359,32 @@ export class FakeTelegram {
     }
     return this.updates.slice(0, limit);
   }
+}
+
+/** A small multipart/form-data reader (undici's refuses grammY's framing). */
+function parseMultipart(body: Buffer, contentType: string): { name: string; filename?: string; content: Buffer }[] {
+  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2];
+  if (!boundary) throw new ApiError(400, "Bad Request: no multipart boundary");
+  const parts: { name: string; filename?: string; content: Buffer }[] = [];
+  const delimiter = Buffer.from(`--${boundary}`);
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const chunk = body.subarray(start + delimiter.length, next);
+    const headerEnd = chunk.indexOf("\r\n\r\n");
+    if (headerEnd !== -1) {
+      const headers = chunk.subarray(0, headerEnd).toString("utf8");
+      let content = chunk.subarray(headerEnd + 4);
+      if (content.subarray(-2).toString() === "\r\n") content = content.subarray(0, -2);
+      // grammY writes `name="x"` but an unquoted `filename=x`.
+      const name = /[;\s]name="([^"]*)"/.exec(headers)?.[1];
+      const filename = /filename="?([^";\r\n]*)"?/.exec(headers)?.[1];
+      if (name !== undefined) parts.push({ name, content, ...(filename !== undefined ? { filename } : {}) });
+    }
+    start = next;
+  }
+  return parts;
 }
 
 async function bodyBuffer(body: unknown): Promise<Buffer> {
