@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abc";
+
+describe("configuration", () => {
+  it("lists every problem at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({ ADMIN_IDS: "12, abc", BOT_LANGUAGE: "de", TELEGRAM_API_ROOT: "not a url", LOG_LEVEL: "loud" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      "BOT_TOKEN is required (the token @BotFather gave you)",
+      "ADMIN_IDS has values that are not Telegram user IDs: abc",
+      "TELEGRAM_API_ROOT must be a URL such as https://api.telegram.org",
+      "BOT_LANGUAGE must be en or ru",
+      expect.stringMatching(/^LOG_LEVEL must be one of fatal, error/),
+    ]);
+  });
+
+  it("applies defaults, treats empty values as unset, and parses admin IDs", () => {
+    const c = loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1, 22 333", XUI_DB_PATH: "", BOT_LANGUAGE: "ru" });
+    expect(c).toMatchObject({ xuiDbPath: "/etc/x-ui/x-ui.db", botDataPath: "./data/bot.db", language: "ru", logLevel: "info", telegramApiRoot: undefined });
+    expect([...c.adminIds]).toEqual([1, 22, 333]);
+  });
+
+  it("refuses to keep the bot's data inside the panel's database", () => {
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_DB_PATH: "/etc/x-ui/x-ui.db", BOT_DATA_PATH: "/etc/x-ui/../x-ui/x-ui.db" })).toThrow(/BOT_DATA_PATH must not be the panel's database/);
+  });
+
+  it("rejects a malformed token and an empty admin list", () => {
+    expect(() => loadConfig({ BOT_TOKEN: "nope", ADMIN_IDS: " , " })).toThrow(/BOT_TOKEN does not look like a bot token[\s\S]*ADMIN_IDS must list at least one/);
+  });
+});
