@@ -93,7 +93,7 @@ export class FakeTelegram {
   readonly commands: Record<string, unknown>[] = [];
 
   constructor(opts: { botId?: number; botUsername?: string; token?: string } = {}) {
-    this.token = opts.token ?? `${opts.botId ?? 777}:TEST-token-secret`;
+    this.token = opts.token ?? `${opts.botId ?? 777}:TEST-token-secret-0123456789`;
     this.botInfo = {
       id: opts.botId ?? 777,
       is_bot: true,
