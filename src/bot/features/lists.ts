@@ -1,7 +1,7 @@
 // /list and /find: a paged list with a toggle per client, select all/none, and bulk actions;
 // /user and a tap on a client: the client card with buttons for the common actions.
 // The list and the ticks live server-side; buttons carry only the selection ID and indexes.
-import { Composer, InlineKeyboard } from "grammy";
+import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import type { ClientFilter, Client } from "../../service/types.js";
 import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback } from "../callback-data.js";
@@ -145,7 +145,7 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
   const redraw = async () => {
     deps.store.saveSelection(cb.selId, sel);
     const view = listView(t, deps, cb.selId, sel);
-    await ctx.editMessageText(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+    await editIfChanged(ctx, view.text, view.keyboard);
   };
   const inRange = (i: number) => i >= 0 && i < sel.emails.length;
   switch (cb.kind) {
@@ -184,10 +184,20 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
       const client = deps.service.get(email);
       if (client && cb.action !== "limit") {
         const view = cardView(t, cb.selId, client, deps.service.now());
-        await ctx.editMessageText(view.text, { parse_mode: "HTML", reply_markup: view.keyboard }).catch(() => undefined);
+        await editIfChanged(ctx, view.text, view.keyboard);
       }
       break;
     }
   }
+  // A lost answer only leaves the button spinning a while; the action itself is done.
   await ctx.answerCallbackQuery().catch(() => undefined);
+}
+
+/** Edits a list or card in place; pressing "None" twice must not be an error. */
+async function editIfChanged(ctx: BotContext, text: string, keyboard: InlineKeyboard): Promise<void> {
+  try {
+    await ctx.editMessageText(text, { parse_mode: "HTML", reply_markup: keyboard });
+  } catch (error) {
+    if (!(error instanceof GrammyError && error.description.includes("message is not modified"))) throw error;
+  }
 }
