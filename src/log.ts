@@ -5,10 +5,10 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
-export function createLogger(level: string, secrets: (string | undefined)[]): Logger {
+export function createLogger(level: string, secrets: (string | undefined)[], destination?: pino.DestinationStream): Logger {
   const hidden = secrets.filter((s): s is string => typeof s === "string" && s.length >= 8);
   const scrub = (text: string) => hidden.reduce((t, s) => t.split(s).join("[redacted]"), text);
-  return pino({
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: ["token", "*.token", "password", "*.password", "headers.authorization", "*.headers.authorization"], censor: "[redacted]" },
     hooks: {
@@ -17,7 +17,8 @@ export function createLogger(level: string, secrets: (string | undefined)[]): Lo
         method.apply(this, clean as Parameters<typeof method>);
       },
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 function scrubValue(value: unknown, scrub: (t: string) => string): unknown {
