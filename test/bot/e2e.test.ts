@@ -1,6 +1,6 @@
 // The real bot process (the entry `npm start` runs) against the Bot API stand-in over HTTP,
 // driven as people would; then the database is checked with the service layer.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,5 +114,20 @@ describe("the bot process end to end", () => {
     // Only the demo file's deliberate string tgIds remain: no drift from the bot's writes.
     expect(new Set(kinds)).toEqual(new Set(["bad-type"]));
     expect(stderr).toBe("");
+  });
+});
+
+describe("the bot process with a bad configuration", () => {
+  it("lists every problem, exits 1 and starts nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xui-badcfg-"));
+    const run = spawnSync(process.execPath, [join(repoRoot, "dist/main.js")], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, BOT_TOKEN: "oops", ADMIN_IDS: "me", BOT_LANGUAGE: "fr" },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/invalid configuration:\n {2}- BOT_TOKEN does not look like a bot token.*\n {2}- ADMIN_IDS has values that are not Telegram user IDs: me\n {2}- BOT_LANGUAGE must be en or ru/);
+    expect(run.stdout).toBe("");
   });
 });
