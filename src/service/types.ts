@@ -4,19 +4,8 @@
 export const CLIENT_PROTOCOLS = ["vmess", "vless", "trojan", "shadowsocks"] as const;
 export type ClientProtocol = (typeof CLIENT_PROTOCOLS)[number];
 
-/** The joined view of one client: its JSON object and its client_traffics row. */
-export interface Client {
-  email: string;
-  inboundId: number;
-  inboundRemark: string;
-  protocol: string;
-  /** `id` (vmess, vless) or `password` (trojan, shadowsocks). */
-  key: string;
-  subId: string;
-  /** Telegram user ID linked to the client; 0 = none. */
-  tgId: number;
-  comment: string;
-  limitIp: number;
+/** The fields an operation can change, as shown in a diff. */
+export interface ClientState {
   /** JSON `enable`: the admin's switch. */
   enabled: boolean;
   /** client_traffics.enable: cleared by the panel when time or traffic runs out. */
@@ -29,21 +18,25 @@ export interface Client {
   reset: number;
   up: number;
   down: number;
+}
+
+/** The joined view of one client: its JSON object and its client_traffics row. */
+export interface Client extends ClientState {
+  email: string;
+  inboundId: number;
+  inboundRemark: string;
+  protocol: string;
+  /** `id` (vmess, vless) or `password` (trojan, shadowsocks). */
+  key: string;
+  subId: string;
+  /** Telegram user ID linked to the client; 0 = none. */
+  tgId: number;
+  comment: string;
+  limitIp: number;
   allTime: number;
   lastOnline: number;
   /** False when the JSON client has no client_traffics row (drift; `sync` adds it). */
   hasTrafficRow: boolean;
-}
-
-/** The fields an operation can change, as shown in a diff. */
-export interface ClientState {
-  enabled: boolean;
-  active: boolean;
-  expiryTime: number;
-  totalBytes: number;
-  reset: number;
-  up: number;
-  down: number;
 }
 
 export type NoteCode =

@@ -1,20 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
-import { ADMIN, harness, NOW } from "./harness.js";
+import { ADMIN, harnesses, NOW } from "./harness.js";
 
-type H = Awaited<ReturnType<typeof harness>>;
-const open: H[] = [];
-async function start(build?: (path: string) => void): Promise<H> {
-  const h = await harness(build);
-  open.push(h);
-  return h;
-}
-afterEach(() => {
-  for (const h of open.splice(0)) h.close();
-});
+const start = harnesses();
+type H = Awaited<ReturnType<typeof start>>;
 
 const expiry = (h: H, email: string) => rawRow(h.dbPath, email)?.expiry_time as number;
 

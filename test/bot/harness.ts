@@ -2,6 +2,7 @@
 // Telegram stand-in through grammY's client.fetch. Updates are handled one at a time, as
 // the runner's per-chat ordering would.
 import pino from "pino";
+import { afterEach } from "vitest";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
 import { XuiService } from "../../src/service/xui-service.js";
@@ -76,5 +77,20 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
       service.close();
       running.store.close();
     },
+  };
+}
+
+type Harness = Awaited<ReturnType<typeof harness>>;
+
+/** For a test file: a `start` that builds a harness, each closed after its test. */
+export function harnesses(): (build?: (path: string) => void) => Promise<Harness> {
+  const open: Harness[] = [];
+  afterEach(() => {
+    for (const h of open.splice(0)) h.close();
+  });
+  return async (build) => {
+    const h = await harness(build);
+    open.push(h);
+    return h;
   };
 }
