@@ -39,8 +39,9 @@ export interface Snapshot {
   inbounds: Map<number, InboundSnapshot>;
   /** Rows by exact email, as the panel joins them. */
   rows: Map<string, TrafficRow>;
-  /** Rows by lower-cased email (the first of case-only duplicates), the fallback join. */
-  rowsLower: Map<string, TrafficRow>;
+  /** Rows by lower-cased email (the first of case-only duplicates), the fallback join;
+   *  built on first use: exact emails almost always match. */
+  readonly rowsLower: Map<string, TrafficRow>;
   /** Every row, duplicates included, for the consistency check. */
   allRows: TrafficRow[];
   /** XuiDb.changeToken() taken before the first statement of this read. */
@@ -146,28 +147,24 @@ export class SnapshotReader {
         `SELECT id, ${cols.has("remark") ? "remark" : "'' AS remark"}, protocol, ${cols.has("port") ? "port" : "0 AS port"}, ${cols.has("enable") ? "enable" : "1 AS enable"}, settings FROM inbounds ORDER BY id`,
       )
       .all() as { id: number; remark: unknown; protocol: unknown; port: unknown; enable: unknown; settings: unknown }[];
+    const allRows = this.db.schema.family === "unknown" ? [] : readRows(conn, this.db.schema.trafficColumns);
     const rows = new Map<string, TrafficRow>();
-    const rowsLower = new Map<string, TrafficRow>();
-    const allRows: TrafficRow[] = [];
-    if (this.db.schema.family !== "unknown") {
-      for (const row of readRows(conn, this.db.schema.trafficColumns)) {
-        allRows.push(row);
-        rows.set(row.email, row);
-        // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
-        if (!rowsLower.has(row.email.toLowerCase())) rowsLower.set(row.email.toLowerCase(), row);
-      }
-    }
+    for (const row of allRows) rows.set(row.email, row);
     const inbounds = new Map<number, InboundSnapshot>();
     let clients: Client[] | undefined;
+    let rowsLower: Map<string, TrafficRow> | undefined;
     const snapshot: Snapshot = {
       inbounds,
       rows,
-      rowsLower,
       allRows,
       changeToken,
       get clients() {
         clients ??= joinClients(snapshot);
         return clients;
+      },
+      get rowsLower() {
+        rowsLower ??= lowerIndex(allRows);
+        return rowsLower;
       },
     };
     for (const r of inboundRows) {
@@ -197,6 +194,16 @@ export class SnapshotReader {
     }
     return snapshot;
   }
+}
+
+function lowerIndex(rows: TrafficRow[]): Map<string, TrafficRow> {
+  const index = new Map<string, TrafficRow>();
+  for (const row of rows) {
+    // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
+    const lower = row.email.toLowerCase();
+    if (!index.has(lower)) index.set(lower, row);
+  }
+  return index;
 }
 
 function joinClients(snapshot: Snapshot): Client[] {
