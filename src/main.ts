@@ -7,6 +7,7 @@ import { createBot } from "./bot/create-bot.js";
 import { registerCommands } from "./bot/commands.js";
 import { createLogger } from "./log.js";
 import { XuiService } from "./service/xui-service.js";
+import { AuditLog } from "./store/audit-log.js";
 import { BotStore } from "./store/bot-store.js";
 
 function configOrExit(): Config {
@@ -23,10 +24,11 @@ function configOrExit(): Config {
 async function main(): Promise<void> {
   const config = configOrExit();
   const logger = createLogger(config.logLevel, [config.botToken]);
-  const service = XuiService.open(config.xuiDbPath, { backupDir: config.backupDir });
+  const audit = new AuditLog(config.botDataPath);
+  const service = XuiService.open(config.xuiDbPath, { backupDir: config.backupDir, audit });
   if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
   const store = new BotStore(config.botDataPath);
-  const bot = createBot({ config, service, store, logger });
+  const bot = createBot({ config, service, store, audit, logger });
   await bot.init();
   await registerCommands(bot.api, config.adminIds);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "stopping");
     await runner.stop();
     store.close();
+    audit.close();
     service.close();
     process.exit(0);
   };

@@ -4,6 +4,7 @@ import type { Context } from "grammy";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { XuiService } from "../service/xui-service.js";
+import type { AuditLog } from "../store/audit-log.js";
 import type { BotStore } from "../store/bot-store.js";
 import type { Texts } from "./locales/en.js";
 
@@ -21,5 +22,6 @@ export interface BotDeps {
   config: Config;
   service: XuiService;
   store: BotStore;
+  audit: AuditLog;
   logger: Logger;
 }

@@ -12,6 +12,7 @@ import { access } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
+import { history } from "./features/history.js";
 import { lists } from "./features/lists.js";
 
 export interface CreateBotOptions {
@@ -57,6 +58,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   bot.use(createConversation(createClientConversation(deps), "create"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
+  bot.use(history(deps));
   bot.use(confirmations(deps));
   bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));
 

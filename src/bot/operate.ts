@@ -63,7 +63,7 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
   const emails = clients.map((c) => c.email);
   try {
     if (clients.length === 1 && problems.length === 0) {
-      return resultReplies(t, await deps.service.apply(op, { refs: emails }), deps.service.now());
+      return resultReplies(t, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), deps.service.now());
     }
     const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
     const pendingId = deps.store.addPending({ adminId, op, emails });

@@ -29,12 +29,15 @@ Usage:
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
   xui-admin inbounds
   xui-admin backup  [--out DIR]
+  xui-admin history [--limit N]
+  xui-admin undo    ID
 
 REF is a client's email (any case) or key (UUID / password).
 Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
   --dry-run     (operations) show what would change, write nothing
+  --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else ./data/bot.db)
 Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
 
 const OPTIONS = {
@@ -56,6 +59,8 @@ const OPTIONS = {
   prune: { type: "boolean" },
   filter: { type: "string" },
   out: { type: "string" },
+  limit: { type: "string" },
+  data: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -69,11 +74,15 @@ export type Command =
   | { verb: "find"; query: string }
   | { verb: "list"; filter: ClientFilter }
   | { verb: "inbounds" }
-  | { verb: "backup"; out?: string };
+  | { verb: "backup"; out?: string }
+  | { verb: "history"; limit: number }
+  | { verb: "undo"; id: number };
 
 export interface Invocation {
   command: Command;
   db: string;
+  /** The audit log (the bot's own SQLite file). */
+  data: string;
   json: boolean;
 }
 
@@ -138,7 +147,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const [verb, ...rest] = parsed.positionals;
   const db = (v.db as string | undefined) ?? env.XUI_DB_PATH ?? "/etc/x-ui/x-ui.db";
   const json = v.json === true;
-  const done = (command: Command): Invocation => ({ command, db, json });
+  const data = (v.data as string | undefined) ?? env.BOT_DATA_PATH ?? "./data/bot.db";
+  const done = (command: Command): Invocation => ({ command, db, data, json });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);
@@ -175,6 +185,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       return done({ verb: "inbounds" });
     case "backup":
       return done(typeof v.out === "string" ? { verb: "backup", out: v.out } : { verb: "backup" });
+    case "history":
+      return done({ verb: "history", limit: v.limit === undefined ? 20 : parseNonNegativeInt(v.limit, "--limit", 1000) });
+    case "undo":
+      if (rest.length !== 1) throw usage("undo takes exactly one ID (see xui-admin history)");
+      return done({ verb: "undo", id: parseNonNegativeInt(rest[0], "ID") });
     default:
       throw usage(`unknown command ${JSON.stringify(verb)}`);
   }

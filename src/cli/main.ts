@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { XuiError } from "../service/errors.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
-import { renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync } from "./render.js";
+import { AuditLog } from "../store/audit-log.js";
+import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
 
@@ -19,8 +20,10 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
     io.out(USAGE);
     return EXIT.ok;
   }
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup"].includes(command.verb);
-  const service = XuiService.open(inv.db, { readonly: readOnly, backupDir: process.env.BACKUP_DIR });
+  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
+  // The audit log is opened only by the verbs that write or read it.
+  const audit = ["op", "create", "undo", "history"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
+  const service = XuiService.open(inv.db, { readonly: readOnly, backupDir: process.env.BACKUP_DIR, ...(audit ? { audit } : {}) });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   try {
     const now = service.now();
@@ -40,12 +43,12 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
         return EXIT.ok;
       }
       case "op": {
-        const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun });
+        const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });
         print(result, () => renderOp(result, now));
         return EXIT.ok;
       }
       case "create": {
-        const result = await service.create(command.input);
+        const result = await service.create(command.input, { actor: "cli" });
         const client = service.get(command.input.email);
         print({ ...result, client }, () => `${renderOp(result, now)}\n${client ? renderClient(client, now) : ""}`);
         return EXIT.ok;
@@ -71,14 +74,32 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
         print(list, () => list.map(renderInbound).join("\n"));
         return EXIT.ok;
       }
+      case "history": {
+        const entries = (audit as AuditLog).latest(command.limit);
+        print(entries, () => (entries.length === 0 ? "no changes recorded" : entries.map(renderAuditLine).join("\n")));
+        return EXIT.ok;
+      }
+      case "undo": {
+        const entry = (audit as AuditLog).get(command.id);
+        if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${inv.data}`, [String(command.id)]);
+        if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
+        const undone = await service.undo(entry, { actor: "cli" });
+        print(undone, () => renderUndo(undone, now));
+        return EXIT.ok;
+      }
       case "backup": {
         const path = await service.backup(command.out);
         print({ backup: path }, () => `backup: ${path}`);
         return EXIT.ok;
       }
+      default: {
+        const unhandled: never = command;
+        throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
+      }
     }
   } finally {
     service.close();
+    audit?.close();
   }
 }
 

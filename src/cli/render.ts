@@ -1,4 +1,5 @@
 // Plain-text output of xui-admin (English; the bot has its own localised texts).
+import type { AuditEntry } from "../service/audit.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, OpResult } from "../service/types.js";
@@ -105,5 +106,17 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
   if (r.unresolved.length > 0) {
     out.push(`${r.unresolved.length} finding(s) sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
   }
+  return out.join("\n");
+}
+
+export function renderAuditLine(e: AuditEntry): string {
+  const emails = e.diffs.map((d) => d.email);
+  const shown = emails.length > 5 ? `${emails.slice(0, 5).join(", ")} and ${emails.length - 5} more` : emails.join(", ");
+  return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
+}
+
+export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number): string {
+  const out = [u.result ? renderOp(u.result, now) : "nothing to undo: every client has changed since"];
+  if (u.skipped.length > 0) out.push(`left as they are (changed since, or created by that change): ${u.skipped.join(", ")}`);
   return out.join("\n");
 }

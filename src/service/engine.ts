@@ -142,7 +142,7 @@ export class Engine {
   }
 
   private plan(op: Operation, target: Target, now: number, before = stateOf(target.json, target.row)): Planned {
-    return { target, before, outcome: applyOperation(op, before, now) };
+    return { target, before, outcome: applyOperation(op, before, now, target.email) };
   }
 
   private record(result: OpResult, p: Planned): void {

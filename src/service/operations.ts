@@ -25,8 +25,12 @@ function extendExpiry(expiryTime: number, days: number, now: number): number {
   return Math.max(expiryTime, now) + days * DAY_MS; // expired clients restart from now
 }
 
-function withFields(op: Operation, s: ClientState, now: number): ClientState {
+function withFields(op: Operation, s: ClientState, now: number, email: string): ClientState {
   switch (op.kind) {
+    case "restore": {
+      const back = op.clients[email.toLowerCase()];
+      return back ? { ...s, ...back } : s;
+    }
     case "extend":
       return { ...s, expiryTime: extendExpiry(s.expiryTime, op.days, now) };
     case "expiry":
@@ -51,8 +55,8 @@ const sameState = (a: ClientState, b: ClientState): boolean =>
   a.up === b.up &&
   a.down === b.down;
 
-export function applyOperation(op: Operation, before: ClientState, now: number): Outcome {
-  const after = withFields(op, before, now);
+export function applyOperation(op: Operation, before: ClientState, now: number, email = ""): Outcome {
+  const after = withFields(op, before, now, email);
   const notes: NoteCode[] = [];
   const inputsChanged = !sameState(after, before);
   if (inputsChanged) {
@@ -68,7 +72,7 @@ export function applyOperation(op: Operation, before: ClientState, now: number):
   if (after.enabled) {
     if (isExpired(after, now)) notes.push("still-expired");
     if (isExhausted(after)) notes.push("still-exhausted");
-  } else if (op.kind !== "block") {
+  } else if (op.kind !== "block" && op.kind !== "restore") {
     notes.push("blocked");
   }
   if (sameState(after, before)) notes.push("no-change");

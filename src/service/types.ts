@@ -63,7 +63,16 @@ export type Operation =
   | { kind: "limit"; /** bytes, 0 = unlimited */ totalBytes: number }
   | { kind: "reset"; /** new limit in bytes, or undefined to keep */ totalBytes?: number }
   | { kind: "block" }
-  | { kind: "unblock" };
+  | { kind: "unblock" }
+  /** Puts clients back as an earlier operation found them (undo); keyed by lower-cased email. */
+  | { kind: "restore"; clients: Record<string, RestoredFields> };
+
+/** What an undo puts back: the fields operations set (usage is never written back). */
+export interface RestoredFields {
+  enabled: boolean;
+  expiryTime: number;
+  totalBytes: number;
+}
 
 export type OperationKind = Operation["kind"] | "create";
 
@@ -86,6 +95,8 @@ export interface OpResult {
   transactions: number;
   /** Longest time one transaction held the write lock, ms. */
   longestLockMs: number;
+  /** The audit entry that recorded this change, when it was recorded. */
+  auditId?: number;
 }
 
 export interface CreateClientInput {

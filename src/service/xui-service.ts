@@ -4,6 +4,7 @@ import { backupDatabase } from "../xui/backup.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
+import { planUndo, type AuditEntry, type ChangeRecord } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { createClient } from "./create.js";
 import { Engine, type EngineContext } from "./engine.js";
@@ -19,6 +20,18 @@ export interface ServiceOptions extends XuiDbOptions {
   /** Where sync (and big operations, see the bot) put online backups. */
   backupDir?: string;
   backupKeep?: number;
+  /** Where every committed change is recorded (the bot's audit log). */
+  audit?: AuditSink;
+}
+
+export interface AuditSink {
+  record(record: ChangeRecord): number;
+  markUndone(id: number, by: number): void;
+}
+
+export interface WriteOptions {
+  /** Who asks: a Telegram user ID, "cli" or "api"; recorded in the audit log. */
+  actor?: string;
 }
 
 export class XuiService {
@@ -98,12 +111,33 @@ export class XuiService {
   // --- writes ------------------------------------------------------------------------
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
-  apply(op: Operation, selector: Selector, options: { dryRun?: boolean } = {}): Promise<OpResult> {
-    return this.engine.run(op, selector, options);
+  async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
+    const result = await this.engine.run(op, selector, options);
+    return options.dryRun ? result : this.recorded(result, op, options.actor);
   }
 
-  create(input: CreateClientInput): Promise<OpResult> {
-    return createClient(this.ctx, input);
+  async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
+    return this.recorded(await createClient(this.ctx, input), null, options.actor);
+  }
+
+  /**
+   * Reverts an audited change where the affected fields still hold what it wrote; names the
+   * clients it skipped because they changed since (or were created by it).
+   */
+  async undo(entry: AuditEntry, options: WriteOptions = {}): Promise<{ result: OpResult | null; skipped: string[] }> {
+    const current = new Map(this.clients().map((c) => [c.email.toLowerCase(), c]));
+    const plan = planUndo(entry, (email) => current.get(email.toLowerCase()));
+    const emails = Object.keys(plan.op.clients);
+    if (emails.length === 0) return { result: null, skipped: plan.skipped };
+    const result = await this.apply(plan.op, { refs: emails }, options);
+    if (result.auditId !== undefined) this.options.audit?.markUndone(entry.id, result.auditId);
+    return { result, skipped: plan.skipped };
+  }
+
+  private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
+    if (!this.options.audit || result.changed.length === 0) return result;
+    const auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.changed });
+    return { ...result, auditId };
   }
 
   check(): CheckReport {

@@ -135,6 +135,23 @@ describe("conversations", () => {
   });
 });
 
+describe("history and undo", () => {
+  it("/history lists the latest changes and /undo reverts the caller's last one", async () => {
+    const h = await start();
+    const before = expiry(h, "alice");
+    expect((await h.say(ADMIN, "/undo"))[0]?.text).toBe("You have no change left to undo.");
+    await h.say(ADMIN, "/extend alice 30");
+    await h.say(ADMIN, "/limit dave 5");
+    const [history] = await h.say(ADMIN, "/history");
+    expect(history?.text).toMatch(/^#2 .* · Set limit · 1 client\(s\) · 1001\n#1 .* · Extend · 1 client\(s\) · 1001$/);
+    await h.say(ADMIN, "/undo"); // the limit
+    const [undone] = await h.say(ADMIN, "/undo"); // the extension
+    expect(undone?.text).toMatch(/<b>Undo<\/b>: 1 changed/);
+    expect(expiry(h, "alice")).toBe(before);
+    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/· Extend · 1 client\(s\) · 1001 · undone/);
+  });
+});
+
 describe("languages and limits", () => {
   it("answers in Russian to a Russian Telegram client", async () => {
     const h = await start();

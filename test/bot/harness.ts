@@ -6,6 +6,7 @@ import { afterEach } from "vitest";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
 import { XuiService } from "../../src/service/xui-service.js";
+import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
 import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
@@ -27,10 +28,11 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     logLevel: "silent",
     backupDir: `${dbPath}.backups`,
   };
-  const service = XuiService.open(dbPath, { backupDir: config.backupDir });
+  const audit = new AuditLog(config.botDataPath);
+  const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });
   const start = async () => {
     const store = new BotStore(config.botDataPath);
-    const bot = createBot({ config, service, store, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
+    const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
     await bot.init();
     return { store, bot };
   };
@@ -75,6 +77,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     },
     close() {
       service.close();
+      audit.close();
       running.store.close();
     },
   };

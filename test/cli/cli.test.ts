@@ -18,10 +18,12 @@ function db() {
   return path;
 }
 
+const dataPath = tempDbPath("audit");
+
 async function cli(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {});
+  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -98,6 +100,23 @@ describe("xui-admin", () => {
     const unknown = await cli("check", "--db", copyRealFixture("wejudging_x-ui.db"));
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/no `client_traffics` table/);
+  });
+
+  it("history lists recorded changes and undo reverts one", async () => {
+    const path = db();
+    const before = rawRow(path, "alice")?.expiry_time as number;
+    await cli("extend", "--days", "3", "--db", path, "alice");
+    const history = await cli("history", "--json", "--db", path);
+    const [latest] = JSON.parse(history.out) as { id: number; actor: string; operation: string }[];
+    expect(latest).toMatchObject({ actor: "cli", operation: "extend" });
+    expect((await cli("history", "--db", path)).out).toMatch(new RegExp(`^#${latest?.id}\t.*\tcli\textend\talice`));
+    const undo = await cli("undo", String(latest?.id), "--db", path);
+    expect(undo.code).toBe(0);
+    expect(rawRow(path, "alice")?.expiry_time).toBe(before);
+    const again = await cli("undo", String(latest?.id), "--db", path);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already undone/);
+    expect((await cli("undo", "99999", "--db", path)).err).toMatch(/no change #99999/);
   });
 
   it("runs as the installed bin", () => {

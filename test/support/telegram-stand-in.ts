@@ -1,10 +1,11 @@
 // A local stand-in for the Telegram Bot API: Telegram cannot be reached from here, so tests
 // (and `npm run playground`) talk to this instead. One core serves two transports: grammY's
 // `client.fetch` option in unit tests, and a real HTTP server on 127.0.0.1 for a spawned bot.
-// It enforces Telegram's limits so that the bot's mistakes surface as they would in production.
-import { createServer, type Server } from "node:http";
+// It enforces Telegram's limits and answers with Telegram's error texts, so that the bot's
+// mistakes surface here as they would in production.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { InlineKeyboardMarkup, Update, UserFromGetMe } from "grammy/types";
+import type { BotCommand, InlineKeyboardMarkup, Update, UserFromGetMe } from "grammy/types";
 
 export interface Person {
   id: number;
@@ -12,25 +13,48 @@ export interface Person {
   language_code?: string;
 }
 
+export interface SentDocument {
+  file_name: string;
+  content: Buffer;
+}
+
+/** A message the bot sent, as the chat shows it now: text and keyboard after any edits. */
 export interface SentMessage {
   message_id: number;
   chat_id: number;
+  /** As the bot sent it (HTML tags included). */
   text?: string;
   caption?: string;
-  document?: { file_name: string; content: Buffer };
+  document?: SentDocument;
   reply_markup?: InlineKeyboardMarkup;
   parse_mode?: string;
   edits: number;
+  /** The inline keyboard, flattened. */
+  buttons(): Button[];
 }
+
+export interface Button {
+  text: string;
+  data?: string;
+}
+
+type Failure = { ok: false; error_code: number; description: string };
+type Reply = { ok: true; result: unknown } | Failure;
 
 export interface Call {
   method: string;
   payload: Record<string, unknown>;
+  /** What the bot was answered; absent while the call is still open (a long poll). */
+  response?: Reply;
 }
 
-type Result = { ok: true; result: unknown } | { ok: false; error_code: number; description: string };
+type Payload = Record<string, unknown>;
+type Files = Map<string, File>;
 
-const HTML_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "blockquote", "span"]);
+/** The inline keyboard buttons of a message, flattened, with their callback data. */
+export function buttons(m: Pick<SentMessage, "reply_markup"> | undefined): Button[] {
+  return (m?.reply_markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, ...("callback_data" in b ? { data: b.callback_data } : {}) }));
+}
 
 class ApiError extends Error {
   constructor(
@@ -41,61 +65,218 @@ class ApiError extends Error {
   }
 }
 
-/** Inline keyboard buttons of a message, flattened, with their callback data. */
-export function buttons(m: SentMessage | undefined): { text: string; data?: string }[] {
-  return (m?.reply_markup?.inline_keyboard ?? []).flat().map((b) => ({ text: b.text, ...("callback_data" in b ? { data: b.callback_data } : {}) }));
-}
+const bad = (why: string) => new ApiError(400, `Bad Request: ${why}`);
 
-function checkHtml(text: string): void {
-  const stack: string[] = [];
-  for (const m of text.matchAll(/<(\/?)([a-z-]+)[^>]*>/g)) {
-    const [, closing, tag] = m as unknown as [string, string, string];
-    if (!HTML_TAGS.has(tag)) throw new ApiError(400, `Bad Request: can't parse entities: Unsupported start tag "${tag}"`);
-    if (closing) {
-      if (stack.pop() !== tag) throw new ApiError(400, `Bad Request: can't parse entities: Unexpected end tag "${tag}"`);
-    } else stack.push(tag);
+class StoredMessage implements SentMessage {
+  declare text?: string;
+  declare caption?: string;
+  declare document?: SentDocument;
+  declare reply_markup?: InlineKeyboardMarkup;
+  declare parse_mode?: string;
+  edits = 0;
+
+  constructor(
+    readonly message_id: number,
+    readonly chat_id: number,
+  ) {}
+
+  buttons(): Button[] {
+    return buttons(this);
   }
-  if (stack.length > 0) throw new ApiError(400, `Bad Request: can't parse entities: Can't find end tag corresponding to start tag "${stack.at(-1)}"`);
-  // Visible length: tags removed, entities count as one character.
-  if (/&(?!(lt|gt|amp|quot|#\d+);)/.test(text)) throw new ApiError(400, "Bad Request: can't parse entities: unescaped &");
 }
 
-function visibleLength(text: string, parseMode: unknown): number {
-  if (parseMode !== "HTML") return text.length;
-  return text.replace(/<[^>]+>/g, "").replace(/&(lt|gt|amp|quot|#\d+);/g, "_").length;
+// Telegram's HTML subset, aliases included.
+const HTML_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler", "span", "blockquote", "tg-emoji"]);
+const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"' };
+const CHAT_ACTIONS = new Set(["typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"]);
+// Button kinds other than text; an inline button needs exactly one.
+const BUTTON_KINDS = ["callback_data", "url", "login_url", "web_app", "switch_inline_query", "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay"];
+// Delivered when getUpdates never named allowed_updates (or named none).
+const DEFAULT_UPDATES = (type: string) => !["chat_member", "message_reaction", "message_reaction_count"].includes(type);
+
+/** Telegram's HTML parser, as far as the bot can trip it: returns the visible text or throws Telegram's error. */
+function parseHtml(html: string): string {
+  const open: string[] = [];
+  const at = (index: number) => `byte offset ${Buffer.byteLength(html.slice(0, index))}`;
+  let visible = "";
+  let last = 0;
+  for (const m of html.matchAll(/<(\/?)([^\s>/]*)[^>]*(>?)|&(lt|gt|amp|quot|#\d+|#x[\da-f]+);/gi)) {
+    const [whole, closing, rawName = "", end, entity] = m;
+    visible += html.slice(last, m.index);
+    last = m.index + whole.length;
+    if (entity !== undefined) {
+      const code = entity.startsWith("#x") || entity.startsWith("#X") ? parseInt(entity.slice(2), 16) : entity.startsWith("#") ? Number(entity.slice(1)) : undefined;
+      visible += code === undefined ? ENTITIES[entity.toLowerCase()] : String.fromCodePoint(Math.min(code, 0x10ffff));
+      continue;
+    }
+    const name = rawName.toLowerCase();
+    if (!end) throw bad(`can't parse entities: Unclosed start tag at ${at(m.index)}`);
+    if (!closing) {
+      if (!HTML_TAGS.has(name)) throw bad(`can't parse entities: Unsupported start tag "${name}" at ${at(m.index)}`);
+      open.push(name);
+      continue;
+    }
+    const expected = open.pop();
+    if (expected === undefined) throw bad(`can't parse entities: Unexpected end tag at ${at(m.index)}`);
+    if (expected !== name) throw bad(`can't parse entities: Unmatched end tag at ${at(m.index)}, expected "</${expected}>", found "</${name}>"`);
+  }
+  if (open.length > 0) throw bad(`can't parse entities: Can't find end tag corresponding to start tag "${open.at(-1)}"`);
+  // An `&` that starts no known entity stays literal, as in Telegram.
+  return visible + html.slice(last);
 }
 
-function checkMarkup(markup: unknown): InlineKeyboardMarkup | undefined {
-  if (markup === undefined) return undefined;
-  const parsed = (typeof markup === "string" ? JSON.parse(markup) : markup) as InlineKeyboardMarkup;
-  const all = parsed.inline_keyboard.flat();
-  if (all.length > 100) throw new ApiError(400, "Bad Request: reply markup is too long");
+/** The text Telegram shows for `text` sent with `parseMode`. MarkdownV2 is not parsed: the bot sends HTML. */
+function visibleText(text: string, parseMode: unknown): string {
+  if (parseMode === undefined || parseMode === null || parseMode === "") return text;
+  if (parseMode === "HTML") return parseHtml(text);
+  if (parseMode === "MarkdownV2" || parseMode === "Markdown") return text;
+  throw bad("unsupported parse_mode");
+}
+
+function json(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function inlineKeyboard(markup: unknown): InlineKeyboardMarkup | undefined {
+  const parsed = json(markup);
+  if (parsed === undefined || parsed === null) return undefined;
+  if (!isRecord(parsed)) throw bad("can't parse reply keyboard markup JSON object");
+  if (!("inline_keyboard" in parsed)) return undefined; // reply keyboards are accepted but not tracked
+  const rows = parsed.inline_keyboard;
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) throw bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
+  const all = (rows as unknown[][]).flat();
+  if (all.length > 100) throw bad("reply markup is too long");
   for (const b of all) {
-    if ("callback_data" in b && Buffer.byteLength(b.callback_data, "utf8") > 64) throw new ApiError(400, "Bad Request: BUTTON_DATA_INVALID");
-    if (b.text.length === 0) throw new ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard");
+    if (!isRecord(b) || typeof b.text !== "string") throw bad('can\'t parse inline keyboard button: Field "text" must be of type String');
+    if (!BUTTON_KINDS.some((k) => k in b)) throw bad("can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard");
+    if ("callback_data" in b) {
+      const bytes = Buffer.byteLength(String(b.callback_data), "utf8");
+      if (bytes < 1 || bytes > 64) throw bad("BUTTON_DATA_INVALID");
+    }
   }
-  return parsed;
+  return parsed as unknown as InlineKeyboardMarkup;
+}
+
+function chatId(p: Payload): number {
+  if (p.chat_id === undefined || p.chat_id === "") throw bad("chat_id is empty");
+  const id = Number(p.chat_id);
+  if (!Number.isSafeInteger(id)) throw bad("chat not found");
+  return id;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+function abortError(): Error {
+  return new DOMException("This operation was aborted", "AbortError");
+}
+
+/** Rejects as soon as `signal` aborts, like fetch does, while `work` may still be running. */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(abortError());
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/** Reads the parameters of a Bot API request: query string, JSON, urlencoded or multipart form. */
+async function readPayload(request: Request): Promise<{ payload: Payload; files: Files }> {
+  const url = new URL(request.url);
+  const payload: Payload = Object.fromEntries(url.searchParams);
+  const files: Files = new Map();
+  const type = request.headers.get("content-type") ?? "";
+  if (type.startsWith("application/json")) {
+    const text = await request.text();
+    const body = text.trim() === "" ? {} : json(text);
+    if (!isRecord(body)) throw bad("can't parse JSON object");
+    Object.assign(payload, body);
+  } else if (type.startsWith("multipart/form-data") || type.startsWith("application/x-www-form-urlencoded")) {
+    const form = type.startsWith("multipart/") ? await canonicalMultipart(request, type).formData() : await request.formData();
+    for (const [key, value] of form) {
+      if (typeof value === "string") payload[key] = value;
+      else files.set(key, value);
+    }
+  }
+  return { payload, files };
+}
+
+/**
+ * grammY writes compact part headers (`content-disposition:form-data;name="x";filename=y.csv`)
+ * that Node 20's formData() refuses; they are re-spelled canonically before it reads them.
+ * Bytes go through latin1 so file contents and UTF-8 file names pass unchanged.
+ */
+function canonicalMultipart(request: Request, type: string): Response {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type);
+  const delimiter = `--${boundary?.[1] ?? boundary?.[2] ?? ""}\r\n`.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const header = new RegExp(`(${delimiter})content-disposition:\\s*form-data;\\s*name="([^"]*)"(?:;\\s*filename=("?)([^\\r\\n]*?)\\3)?\\r\\n`, "gi");
+  const body = request.arrayBuffer().then((buffer) => {
+    const text = Buffer.from(buffer).toString("latin1");
+    const fixed = text.replace(header, (_, start: string, name: string, _q: string, file?: string) => {
+      const filename = file === undefined ? "" : `; filename="${file.replaceAll('"', "%22")}"`;
+      return `${start}Content-Disposition: form-data; name="${name}"${filename}\r\n`;
+    });
+    return Buffer.from(fixed, "latin1");
+  });
+  return new Response(
+    new ReadableStream({
+      async start(controller) {
+        controller.enqueue(await body);
+        controller.close();
+      },
+    }),
+    { headers: { "content-type": type } },
+  );
+}
+
+interface Poll {
+  wake(error?: ApiError): void;
 }
 
 export class FakeTelegram {
   readonly token: string;
   readonly botInfo: UserFromGetMe;
+  /** Every API call received with the right token, in order of arrival. */
   readonly calls: Call[] = [];
-  private readonly messages: SentMessage[] = [];
+  /** answerCallbackQuery texts by callback query id (undefined: answered without text). */
+  readonly answers = new Map<string, string | undefined>();
+  /** Every setMyCommands payload, in order; `commandsFor` gives the menu now in force. */
+  readonly commands: Payload[] = [];
+
+  private readonly messages: StoredMessage[] = [];
+  private readonly files = new Map<string, SentDocument>();
+  private readonly menus = new Map<string, BotCommand[]>();
+  private readonly people = new Map<number, Person>();
+  private readonly userMessages = new Set<string>();
+  private readonly openQueries = new Set<string>();
   private readonly updates: Update[] = [];
+  private allowedUpdates: (type: string) => boolean = DEFAULT_UPDATES;
   private nextUpdateId = 1;
-  private nextMessageId = 1000;
-  private waiters: (() => void)[] = [];
-  private pollers = new Set<() => void>();
+  // One counter for all chats: ids still increase within each chat, and a test can take the
+  // highest id seen anywhere as a mark for "anything newer".
+  private nextMessageId = 1;
+  private nextQueryId = 1;
+  private readonly polls = new Set<Poll>();
+  private readonly watchers = new Set<() => void>();
+  private readonly inflight = new Set<Promise<void>>();
   private server: Server | undefined;
   private closed = false;
-  readonly answers = new Map<string, string | undefined>();
-  readonly commands: Record<string, unknown>[] = [];
 
   constructor(opts: { botId?: number; botUsername?: string; token?: string } = {}) {
-    this.token = opts.token ?? `${opts.botId ?? 777}:TEST-token-secret-0123456789`;
+    const id = opts.botId ?? 777;
+    this.token = opts.token ?? `${id}:TEST-token-secret-0123456789`;
     this.botInfo = {
-      id: opts.botId ?? 777,
+      id,
       is_bot: true,
       first_name: "Test bot",
       username: opts.botUsername ?? "xui_test_bot",
@@ -109,52 +290,51 @@ export class FakeTelegram {
     } as UserFromGetMe;
   }
 
-  // --- driving, as a person would --------------------------------------------------------
+  // --- driving, as a person would ----------------------------------------------------------
 
+  /** A private message from `from`; a leading /command (with an optional @username) gets its entity. */
   sendText(from: Person, text: string): Update {
-    const command = /^\/[a-zA-Z0-9_]+(@[a-zA-Z0-9_]+)?/.exec(text);
-    const message = {
-      message_id: this.nextMessageId++,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: from.id, type: "private" as const, first_name: from.first_name ?? "User" },
-      from: { id: from.id, is_bot: false, first_name: from.first_name ?? "User", ...(from.language_code ? { language_code: from.language_code } : {}) },
-      text,
-      ...(command ? { entities: [{ type: "bot_command" as const, offset: 0, length: command[0].length }] } : {}),
-    };
-    return this.enqueue({ update_id: this.nextUpdateId++, message });
-  }
-
-  pressButton(from: Person, message: SentMessage, data: string): Update {
-    const id = `cb-${this.nextUpdateId}`;
+    this.people.set(from.id, from);
+    const message_id = this.nextMessageId++;
+    this.userMessages.add(`${from.id}:${message_id}`);
+    const command = /^\/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?/.exec(text);
     return this.enqueue({
       update_id: this.nextUpdateId++,
-      callback_query: {
-        id,
-        from: { id: from.id, is_bot: false, first_name: from.first_name ?? "User", ...(from.language_code ? { language_code: from.language_code } : {}) },
-        chat_instance: "ci",
-        data,
-        message: {
-          message_id: message.message_id,
-          date: Math.floor(Date.now() / 1000),
-          chat: { id: message.chat_id, type: "private", first_name: "User" },
-          text: message.text ?? "",
-        },
+      message: {
+        message_id,
+        date: now(),
+        chat: this.chat(from.id),
+        from: this.user(from),
+        text,
+        ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}),
       },
     });
   }
 
-  private enqueue(update: Update): Update {
-    this.updates.push(update);
-    for (const wake of this.pollers) wake();
-    return update;
+  /** A press on the button with `callbackData` under `message` (the data is not checked against the keyboard). */
+  pressButton(from: Person, message: SentMessage, callbackData: string): Update {
+    this.people.set(from.id, from);
+    const id = String(4_200_000_000_000 + this.nextQueryId++);
+    this.openQueries.add(id);
+    const current = this.messages.find((m) => m.chat_id === message.chat_id && m.message_id === message.message_id) ?? message;
+    return this.enqueue({
+      update_id: this.nextUpdateId++,
+      callback_query: {
+        id,
+        from: this.user(from),
+        chat_instance: String(-message.chat_id),
+        data: callbackData,
+        message: this.asTelegram(current) as never,
+      },
+    });
   }
 
-  /** Updates not yet taken by getUpdates (for in-process tests that call bot.handleUpdate). */
+  /** Takes the updates no getUpdates has confirmed yet, for tests that call `bot.handleUpdate`. */
   drain(): Update[] {
     return this.updates.splice(0);
   }
 
-  // --- observing the bot -----------------------------------------------------------------
+  // --- observing the bot -------------------------------------------------------------------
 
   sent(chatId?: number): SentMessage[] {
     return this.messages.filter((m) => chatId === undefined || m.chat_id === chatId);
@@ -164,237 +344,343 @@ export class FakeTelegram {
     return this.sent(chatId).at(-1);
   }
 
-  /** Resolves with the first message (sent or edited into shape) that matches. */
-  async waitFor(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) {
-        const seen = this.messages.map((m) => `#${m.message_id}@${m.chat_id}: ${(m.text ?? m.caption ?? "").slice(0, 200)}`).join("\n");
-        throw new Error(`no matching message within ${timeoutMs} ms; sent so far:\n${seen}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  lastAnswer(callbackQueryId: string): string | undefined {
+    return this.answers.get(callbackQueryId);
   }
 
-  private changed(): void {
-    const waiters = this.waiters.splice(0);
-    for (const w of waiters) w();
+  /** The command menu now in force for `scope` (default scope) and `languageCode` (all languages). */
+  commandsFor(scope: Record<string, unknown> = { type: "default" }, languageCode = ""): BotCommand[] | undefined {
+    return this.menus.get(menuKey(scope, languageCode));
   }
 
-  // --- the API ---------------------------------------------------------------------------
+  /** Resolves with the first message, sent or edited into shape, that matches. */
+  waitFor(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
+    return this.until(
+      () => this.messages.find(predicate),
+      timeoutMs,
+      () => `no matching message within ${timeoutMs} ms; sent so far:\n${this.messages.map((m) => `  #${m.message_id} to ${m.chat_id}${m.edits ? ` (${m.edits} edits)` : ""}: ${JSON.stringify((m.text ?? m.caption ?? `[${m.document?.file_name}]`).slice(0, 200))}`).join("\n") || "  nothing"}`,
+    );
+  }
 
-  /** grammY's `client.fetch`. */
-  readonly fetch = (async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    const body = await bodyBuffer(init?.body);
-    const headers = new Headers(init?.headers);
-    const result = await this.handle(new URL(url).pathname, body, headers.get("content-type") ?? "");
-    return Response.json(result, { status: result.ok ? 200 : result.error_code });
-  }) as typeof globalThis.fetch;
+  /** Resolves with the first answered call (already made or still to come) to `method` that matches. */
+  waitForCall(method: string, predicate: (c: Call) => boolean = () => true, timeoutMs = 5000): Promise<Call> {
+    return this.until(
+      () => this.calls.find((c) => c.method === method && c.response !== undefined && predicate(c)),
+      timeoutMs,
+      () => `no matching ${method} call within ${timeoutMs} ms; calls so far: ${this.calls.map((c) => c.method).join(", ") || "none"}`,
+    );
+  }
 
-  async listen(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (c: Buffer) => chunks.push(c));
-      req.on("end", () => {
-        void this.handle(req.url ?? "/", Buffer.concat(chunks), req.headers["content-type"] ?? "").then((result) => {
-          res.writeHead(result.ok ? 200 : result.error_code, { "content-type": "application/json" });
-          res.end(JSON.stringify(result));
-        });
-      });
+  private until<T>(find: () => T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found === undefined) return;
+        done();
+        resolve(found);
+      };
+      const done = () => {
+        clearTimeout(timer);
+        this.watchers.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(describe()));
+      }, timeoutMs);
+      this.watchers.add(check);
+      check();
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  // --- transports --------------------------------------------------------------------------
+
+  /** grammY's `client.fetch`: the request never leaves the process. */
+  readonly fetch: typeof globalThis.fetch = async (input, init) => {
+    // A closed stand-in refuses connections, as a stopped server would.
+    if (this.closed) throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED (Telegram stand-in closed)") });
+    const url = input instanceof Request ? input.url : String(input);
+    // grammY's multipart body is a Node stream, hence duplex; its abort signal is a polyfill, so it is kept out of Request.
+    const request = new Request(url, { method: init?.method ?? "GET", headers: init?.headers, body: init?.body, duplex: "half" } as RequestInit);
+    return abortable(this.handle(request, init?.signal ?? undefined), init?.signal);
+  };
+
+  /** Serves the API over HTTP on 127.0.0.1; resolves with the apiRoot for grammY. */
+  async listen(): Promise<string> {
+    const server = createServer((req, res) => {
+      const served = this.serve(req, res).finally(() => this.inflight.delete(served));
+      this.inflight.add(served);
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /** Ends open long polls at once (they return what is queued), then stops the server. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const wake of this.pollers) wake();
-    if (this.server) {
-      this.server.closeAllConnections();
-      await new Promise<void>((resolve) => this.server?.close(() => resolve()));
-    }
+    for (const poll of this.polls) poll.wake();
+    await Promise.all(this.inflight);
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
   }
 
-  private async handle(path: string, body: Buffer, contentType: string): Promise<Result> {
-    const m = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(path);
-    if (!m) return { ok: false, error_code: 404, description: "Not Found" };
-    if (m[1] !== this.token) return { ok: false, error_code: 401, description: "Unauthorized" };
-    const method = m[2] as string;
-    let payload: Record<string, unknown> = {};
-    let file: { file_name: string; content: Buffer } | undefined;
-    if (contentType.startsWith("multipart/form-data")) {
-      for (const part of parseMultipart(body, contentType)) {
-        if (part.filename === undefined) payload[part.name] = part.content.toString("utf8");
-        else file = { file_name: part.filename, content: part.content };
-      }
-    } else if (body.length > 0) {
-      payload = JSON.parse(body.toString("utf8")) as Record<string, unknown>;
-    }
-    this.calls.push({ method, payload });
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // A client that hangs up (grammY stopping) ends its long poll.
+    const hangUp = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) hangUp.abort();
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const request = new Request(`http://127.0.0.1${req.url ?? "/"}`, {
+      method: req.method ?? "GET",
+      headers: { "content-type": req.headers["content-type"] ?? "" },
+      ...(hasBody ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const response = await this.handle(request, hangUp.signal);
+    res.writeHead(response.status, { "content-type": "application/json" });
+    res.end(Buffer.from(await response.arrayBuffer()));
+  }
+
+  // --- the API -----------------------------------------------------------------------------
+
+  private async handle(request: Request, signal?: AbortSignal): Promise<Response> {
+    const reply = (r: Reply) => Response.json(r, { status: r.ok ? 200 : r.error_code });
+    const route = /^\/bot([^/]*)\/([A-Za-z]+)$/.exec(new URL(request.url).pathname);
+    if (!route) return reply({ ok: false, error_code: 404, description: "Not Found" });
+    if (route[1] !== this.token) return reply({ ok: false, error_code: 401, description: "Unauthorized" });
+    // Method names are case-insensitive in the Bot API.
+    const name = route[2] ?? "";
+    const method = Object.keys(this.methods).find((m) => m.toLowerCase() === name.toLowerCase());
+    let call: Call | undefined;
+    let response: Reply;
     try {
-      const result = await this.dispatch(method, payload, file);
-      this.changed();
-      return { ok: true, result };
+      const { payload, files } = await readPayload(request);
+      call = { method: method ?? name, payload };
+      this.calls.push(call);
+      if (method === undefined) throw new ApiError(404, "Not Found");
+      response = { ok: true, result: await this.methods[method]?.(payload, files, signal) };
     } catch (error) {
-      if (error instanceof ApiError) return { ok: false, error_code: error.code, description: error.message };
-      throw error;
+      if (!(error instanceof ApiError)) throw error;
+      response = { ok: false, error_code: error.code, description: error.message };
     }
+    if (call) call.response = response;
+    for (const check of [...this.watchers]) check();
+    return reply(response);
   }
 
-  private message(payload: Record<string, unknown>): SentMessage {
-    const chatId = Number(payload.chat_id);
-    const found = this.messages.find((x) => x.chat_id === chatId && x.message_id === Number(payload.message_id));
-    if (!found) throw new ApiError(400, "Bad Request: message to edit not found");
-    return found;
+  private readonly methods: Record<string, (p: Payload, files: Files, signal?: AbortSignal) => unknown> = {
+    getMe: () => this.botInfo,
+    getUpdates: (p, _files, signal) => this.getUpdates(p, signal),
+    deleteWebhook: (p) => {
+      if (p.drop_pending_updates === true || p.drop_pending_updates === "true") this.updates.splice(0);
+      return true;
+    },
+    setMyCommands: (p) => {
+      const commands = json(p.commands);
+      if (!Array.isArray(commands)) throw bad("can't parse commands JSON object");
+      if (commands.length > 100) throw bad("BOT_COMMANDS_TOO_MUCH");
+      for (const c of commands as unknown[]) {
+        if (!isRecord(c) || typeof c.command !== "string" || !/^[a-z0-9_]{1,32}$/.test(c.command)) throw bad("BOT_COMMAND_INVALID");
+        if (typeof c.description !== "string" || c.description.trim() === "") throw bad("command description must be non-empty");
+        if (c.description.length > 256) throw bad("BOT_COMMAND_INVALID");
+      }
+      this.commands.push({ ...p, commands, ...(p.scope !== undefined ? { scope: json(p.scope) } : {}) });
+      const key = menuKey(json(p.scope), p.language_code);
+      if (commands.length === 0) this.menus.delete(key);
+      else this.menus.set(key, commands as BotCommand[]);
+      return true;
+    },
+    getMyCommands: (p) => this.menus.get(menuKey(json(p.scope), p.language_code)) ?? [],
+    deleteMyCommands: (p) => this.menus.delete(menuKey(json(p.scope), p.language_code)) || true,
+    sendChatAction: (p) => {
+      chatId(p);
+      if (typeof p.action !== "string" || !CHAT_ACTIONS.has(p.action)) throw bad("wrong parameter action in request");
+      return true;
+    },
+    sendMessage: (p) => {
+      const chat = chatId(p);
+      const text = this.checkText(p.text, p.parse_mode);
+      const markup = inlineKeyboard(p.reply_markup);
+      const m = this.store(chat);
+      Object.assign(m, { text }, markup ? { reply_markup: markup } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+      return this.asTelegram(m);
+    },
+    editMessageText: (p) => {
+      const m = this.target(p, "edit");
+      if (m.text === undefined) throw bad("there is no text in the message to edit");
+      const text = this.checkText(p.text, p.parse_mode);
+      const markup = inlineKeyboard(p.reply_markup);
+      const parseMode = typeof p.parse_mode === "string" ? p.parse_mode : undefined;
+      if (m.text === text && m.parse_mode === parseMode && sameMarkup(m.reply_markup, markup)) throw notModified();
+      m.text = text;
+      if (parseMode) m.parse_mode = parseMode;
+      else delete m.parse_mode;
+      // Telegram drops the keyboard when an edit does not repeat it.
+      return this.edited(m, markup);
+    },
+    editMessageReplyMarkup: (p) => {
+      const m = this.target(p, "edit");
+      const markup = inlineKeyboard(p.reply_markup);
+      if (sameMarkup(m.reply_markup, markup)) throw notModified();
+      return this.edited(m, markup);
+    },
+    answerCallbackQuery: (p) => {
+      const id = String(p.callback_query_id);
+      // A query can be answered once; a second answer is refused like an unknown one.
+      if (!this.openQueries.delete(id)) throw bad("query is too old and response timeout expired or query ID is invalid");
+      if (typeof p.text === "string" && p.text.length > 200) throw bad("MESSAGE_TOO_LONG");
+      this.answers.set(id, typeof p.text === "string" ? p.text : undefined);
+      return true;
+    },
+    sendDocument: async (p, files) => {
+      const chat = chatId(p);
+      const document = await this.document(p.document, files);
+      const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
+      if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
+      const markup = inlineKeyboard(p.reply_markup);
+      const m = this.store(chat);
+      Object.assign(m, { document }, caption !== undefined ? { caption } : {}, markup ? { reply_markup: markup } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+      const file_id = `BQAC-${m.message_id}`;
+      this.files.set(file_id, document);
+      return { ...this.asTelegram(m), document: { file_id, file_unique_id: `AgAD-${m.message_id}`, file_name: document.file_name, mime_type: "application/octet-stream", file_size: document.content.length } };
+    },
+    deleteMessage: (p) => {
+      const chat = chatId(p);
+      if (this.userMessages.delete(`${chat}:${Number(p.message_id)}`)) return true;
+      const m = this.target(p, "delete");
+      this.messages.splice(this.messages.indexOf(m), 1);
+      return true;
+    },
+  };
+
+  private async getUpdates(p: Payload, signal?: AbortSignal): Promise<Update[]> {
+    // Telegram ends an older long poll when a newer one arrives.
+    for (const poll of this.polls) poll.wake(new ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"));
+    const offset = Number(p.offset ?? 0);
+    // Updates below a positive offset are confirmed and forgotten; a negative one keeps only the last -offset.
+    if (offset > 0) while ((this.updates[0]?.update_id ?? Infinity) < offset) this.updates.shift();
+    if (offset < 0) this.updates.splice(0, Math.max(0, this.updates.length + offset));
+    const allowed = json(p.allowed_updates);
+    // Telegram keeps the last allowed_updates given; updates of other types are never produced.
+    if (Array.isArray(allowed)) this.allowedUpdates = allowed.length === 0 ? DEFAULT_UPDATES : (type) => allowed.includes(type);
+    const limit = Math.min(100, Math.max(1, Number(p.limit ?? 100) || 100));
+    const timeoutMs = Math.max(0, Number(p.timeout ?? 0)) * 1000;
+    if (this.updates.length === 0 && timeoutMs > 0 && !this.closed && !signal?.aborted) await this.nextUpdate(timeoutMs, signal);
+    return this.updates.slice(0, limit);
+  }
+
+  /** Waits for an update, the timeout, close(), the client hanging up, or a newer poll (409). */
+  private nextUpdate(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const poll: Poll = {
+        wake: (error) => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", hangUp);
+          this.polls.delete(poll);
+          if (error) reject(error);
+          else resolve();
+        },
+      };
+      const hangUp = () => poll.wake();
+      const timer = setTimeout(hangUp, timeoutMs);
+      signal?.addEventListener("abort", hangUp);
+      this.polls.add(poll);
+    });
+  }
+
+  private enqueue(update: Update): Update {
+    const type = Object.keys(update).find((k) => k !== "update_id") ?? "";
+    if (!this.allowedUpdates(type)) return update;
+    this.updates.push(update);
+    for (const poll of this.polls) poll.wake();
+    return update;
   }
 
   private checkText(text: unknown, parseMode: unknown): string {
-    if (typeof text !== "string" || text.trim().length === 0) throw new ApiError(400, "Bad Request: message text is empty");
-    if (parseMode === "HTML") checkHtml(text);
-    if (visibleLength(text, parseMode) > 4096) throw new ApiError(400, "Bad Request: message is too long");
+    if (typeof text !== "string") throw bad("message text is empty");
+    const visible = visibleText(text, parseMode);
+    if (visible.trim() === "") throw bad("message text is empty");
+    if (visible.length > 4096) throw bad("message is too long");
     return text;
   }
 
-  private async dispatch(method: string, p: Record<string, unknown>, file?: { file_name: string; content: Buffer }): Promise<unknown> {
-    switch (method) {
-      case "getMe":
-        return this.botInfo;
-      case "deleteWebhook":
-      case "setMyCommands":
-        if (method === "setMyCommands") this.commands.push(p);
-        return true;
-      case "deleteMyCommands":
-      case "sendChatAction":
-        return true;
-      case "getMyCommands":
-        return [];
-      case "getUpdates":
-        return this.getUpdates(p);
-      case "sendMessage": {
-        const text = this.checkText(p.text, p.parse_mode);
-        const markup = checkMarkup(p.reply_markup);
-        const sent: SentMessage = { message_id: this.nextMessageId++, chat_id: Number(p.chat_id), text, edits: 0, ...(markup ? { reply_markup: markup } : {}), ...(typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {}) };
-        this.messages.push(sent);
-        return this.asTelegram(sent);
-      }
-      case "editMessageText": {
-        const target = this.message(p);
-        const text = this.checkText(p.text, p.parse_mode);
-        const markup = checkMarkup(p.reply_markup);
-        if (target.text === text && JSON.stringify(target.reply_markup) === JSON.stringify(markup)) {
-          throw new ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
-        }
-        target.text = text;
-        if (markup) target.reply_markup = markup;
-        else delete target.reply_markup;
-        target.edits++;
-        return this.asTelegram(target);
-      }
-      case "editMessageReplyMarkup": {
-        const target = this.message(p);
-        const markup = checkMarkup(p.reply_markup);
-        if (markup) target.reply_markup = markup;
-        else delete target.reply_markup;
-        target.edits++;
-        return this.asTelegram(target);
-      }
-      case "answerCallbackQuery":
-        this.answers.set(String(p.callback_query_id), typeof p.text === "string" ? p.text : undefined);
-        return true;
-      case "sendDocument": {
-        if (!file) throw new ApiError(400, "Bad Request: there is no document in the request");
-        if (file.content.length > 50 * 1024 * 1024) throw new ApiError(413, "Request Entity Too Large");
-        const caption = typeof p.caption === "string" ? p.caption : undefined;
-        const sent: SentMessage = { message_id: this.nextMessageId++, chat_id: Number(p.chat_id), document: file, edits: 0, ...(caption ? { caption } : {}) };
-        this.messages.push(sent);
-        return { ...this.asTelegram(sent), document: { file_id: `f${sent.message_id}`, file_unique_id: `u${sent.message_id}`, file_name: file.file_name } };
-      }
-      case "deleteMessage": {
-        const target = this.message(p);
-        this.messages.splice(this.messages.indexOf(target), 1);
-        return true;
-      }
-      default:
-        throw new ApiError(404, "Not Found: method not found");
+  private async document(value: unknown, files: Files): Promise<SentDocument> {
+    const ref = typeof value === "string" ? value : undefined;
+    const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get("document");
+    if (upload) {
+      if (upload.size === 0) throw bad("file must be non-empty");
+      if (upload.size > 50 * 1024 * 1024) throw new ApiError(413, "Request Entity Too Large");
+      return { file_name: upload.name, content: Buffer.from(await upload.arrayBuffer()) };
     }
+    if (ref === undefined || ref === "") throw bad("there is no document in the request");
+    const known = this.files.get(ref);
+    if (known) return known;
+    // URLs would be downloaded by Telegram; from here nothing can be.
+    throw bad(/^https?:\/\//.test(ref) ? "failed to get HTTP URL content" : "wrong file identifier/HTTP URL specified");
   }
 
+  private store(chat: number): StoredMessage {
+    const m = new StoredMessage(this.nextMessageId++, chat);
+    this.messages.push(m);
+    return m;
+  }
+
+  private target(p: Payload, action: "edit" | "delete"): StoredMessage {
+    const chat = chatId(p);
+    const id = Number(p.message_id);
+    if (action === "edit" && this.userMessages.has(`${chat}:${id}`)) throw bad("message can't be edited");
+    const m = this.messages.find((x) => x.chat_id === chat && x.message_id === id);
+    if (!m) throw bad(`message to ${action} not found`);
+    return m;
+  }
+
+  private edited(m: StoredMessage, markup: InlineKeyboardMarkup | undefined): Record<string, unknown> {
+    if (markup) m.reply_markup = markup;
+    else delete m.reply_markup;
+    m.edits++;
+    return this.asTelegram(m);
+  }
+
+  private chat(id: number) {
+    return { id, type: "private" as const, first_name: this.people.get(id)?.first_name ?? "User" };
+  }
+
+  private user(p: Person) {
+    return { id: p.id, is_bot: false, first_name: p.first_name ?? "User", ...(p.language_code ? { language_code: p.language_code } : {}) };
+  }
+
+  /** The message as the Bot API returns it: the visible text (entities are not reported). */
   private asTelegram(m: SentMessage): Record<string, unknown> {
     return {
       message_id: m.message_id,
-      date: Math.floor(Date.now() / 1000),
-      chat: { id: m.chat_id, type: "private", first_name: "User" },
-      from: this.botInfo,
-      ...(m.text !== undefined ? { text: m.text } : {}),
-      ...(m.caption !== undefined ? { caption: m.caption } : {}),
+      date: now(),
+      ...(m.edits > 0 ? { edit_date: now() } : {}),
+      chat: this.chat(m.chat_id),
+      from: { id: this.botInfo.id, is_bot: true, first_name: this.botInfo.first_name, username: this.botInfo.username },
+      ...(m.text !== undefined ? { text: visibleText(m.text, m.parse_mode) } : {}),
+      ...(m.caption !== undefined ? { caption: visibleText(m.caption, m.parse_mode) } : {}),
       ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}),
     };
   }
-
-  private async getUpdates(p: Record<string, unknown>): Promise<Update[]> {
-    const offset = Number(p.offset ?? 0);
-    // Confirm (drop) everything below the offset, as Telegram does.
-    while (this.updates.length > 0 && (this.updates[0] as Update).update_id < offset) this.updates.shift();
-    const limit = Number(p.limit ?? 100);
-    const deadline = Date.now() + Number(p.timeout ?? 0) * 1000;
-    while (this.updates.length === 0 && !this.closed && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          clearTimeout(timer);
-          this.pollers.delete(wake);
-          resolve();
-        };
-        const timer = setTimeout(wake, Math.max(0, deadline - Date.now()));
-        this.pollers.add(wake);
-      });
-    }
-    return this.updates.slice(0, limit);
-  }
 }
 
-/** A small multipart/form-data reader (undici's refuses grammY's framing). */
-function parseMultipart(body: Buffer, contentType: string): { name: string; filename?: string; content: Buffer }[] {
-  const boundary = /boundary=("?)([^";]+)\1/.exec(contentType)?.[2];
-  if (!boundary) throw new ApiError(400, "Bad Request: no multipart boundary");
-  const parts: { name: string; filename?: string; content: Buffer }[] = [];
-  const delimiter = Buffer.from(`--${boundary}`);
-  let start = body.indexOf(delimiter);
-  while (start !== -1) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next === -1) break;
-    const chunk = body.subarray(start + delimiter.length, next);
-    const headerEnd = chunk.indexOf("\r\n\r\n");
-    if (headerEnd !== -1) {
-      const headers = chunk.subarray(0, headerEnd).toString("utf8");
-      let content = chunk.subarray(headerEnd + 4);
-      if (content.subarray(-2).toString() === "\r\n") content = content.subarray(0, -2);
-      // grammY writes `name="x"` but an unquoted `filename=x`.
-      const name = /[;\s]name="([^"]*)"/.exec(headers)?.[1];
-      const filename = /filename="?([^";\r\n]*)"?/.exec(headers)?.[1];
-      if (name !== undefined) parts.push({ name, content, ...(filename !== undefined ? { filename } : {}) });
-    }
-    start = next;
-  }
-  return parts;
+function notModified(): ApiError {
+  return bad("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message");
 }
 
-async function bodyBuffer(body: unknown): Promise<Buffer> {
-  if (body === undefined || body === null) return Buffer.alloc(0);
-  if (typeof body === "string") return Buffer.from(body);
-  if (body instanceof Uint8Array) return Buffer.from(body);
-  if (typeof (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body as AsyncIterable<Uint8Array | string>) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
-    return Buffer.concat(chunks);
-  }
-  return Buffer.from(await new Response(body as ConstructorParameters<typeof Response>[0]).arrayBuffer());
+function sameMarkup(a: InlineKeyboardMarkup | undefined, b: InlineKeyboardMarkup | undefined): boolean {
+  return JSON.stringify(a?.inline_keyboard ?? []) === JSON.stringify(b?.inline_keyboard ?? []);
+}
+
+/** Menus are kept per scope and language; scope keys are sorted so `{type, chat_id}` matches `{chat_id, type}`. */
+function menuKey(scope: unknown, languageCode: unknown): string {
+  const s = isRecord(scope) ? scope : { type: "default" };
+  return `${JSON.stringify(s, Object.keys(s).sort())}|${typeof languageCode === "string" ? languageCode : ""}`;
 }

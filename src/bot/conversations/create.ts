@@ -28,7 +28,7 @@ export function createConversation(deps: BotDeps) {
     const input: CreateClientInput = { inboundId, email, days, totalBytes };
     const replies = await conversation.external(async (): Promise<Reply[]> => {
       try {
-        return resultReplies(t, await deps.service.create(input), deps.service.now());
+        return resultReplies(t, await deps.service.create(input, { actor: String(ctx.from?.id ?? 0) }), deps.service.now());
       } catch (error) {
         return errorReplies(t, error);
       }

@@ -8,7 +8,8 @@ import type { BotDeps, ConvContext } from "../context.js";
 import { operationReplies, sendReplies } from "../operate.js";
 import { ask, type Conv } from "./ask.js";
 
-export type OpKind = Operation["kind"];
+/** What an admin can ask for by command (restore is undo's own). */
+export type OpKind = Exclude<Operation["kind"], "restore">;
 
 /** Asks what `kind` needs besides the clients; block and unblock need nothing. */
 export async function askOperation(conversation: Conv, ctx: ConvContext, kind: OpKind): Promise<Operation> {

@@ -21,7 +21,7 @@ export function confirmations(deps: BotDeps): Composer<BotContext> {
       return;
     }
     try {
-      const result = await deps.service.apply(pending.op, { refs: pending.emails });
+      const result = await deps.service.apply(pending.op, { refs: pending.emails }, { actor: String(ctx.from.id) });
       await sendReplies(ctx, resultReplies(ctx.t, result, deps.service.now()));
     } catch (error) {
       await sendReplies(ctx, errorReplies(ctx.t, error));

@@ -19,6 +19,7 @@ export const en = {
     "/create — add a client (asks inbound, email, days, GB)",
     "/find ali — search; /user alice — client card",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
+    "/history [N] — the latest changes; /undo — revert your last change",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -48,6 +49,7 @@ export const en = {
     reset: "Reset traffic",
     block: "Block",
     unblock: "Unblock",
+    restore: "Undo",
     create: "Create",
   } satisfies Record<OperationKind, string>,
   preview: (op: string, changing: number, total: number) =>
@@ -115,6 +117,12 @@ export const en = {
   cardBlock: "⛔ Block",
   cardUnblock: "🟢 Unblock",
   unknownClient: (ref: string) => `Unknown client: ${ref}`,
+  historyEmpty: "No changes recorded yet.",
+  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
+    `#${id} ${when} · ${op} · ${clients} client(s) · ${actor}${undone ? " · undone" : ""}`,
+  undoNothing: "You have no change left to undo.",
+  undoSkipped: (emails: string) => `Left as they are (changed since, or created by that change): ${emails}`,
+  undoNone: "Nothing could be undone: every client has changed since.",
   noMatches: (q: string) => `No client matches “${q}”.`,
   badFilter: (text: string) =>
     `Unknown filter “${text}”. Use: all, expiring [days], expired, depleted, disabled, inbound N.`,

@@ -26,6 +26,7 @@ export const ru: Texts = {
     "/create — добавить клиента (спросит inbound, email, дни, ГБ)",
     "/find ali — поиск; /user alice — карточка клиента",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
+    "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -53,6 +54,7 @@ export const ru: Texts = {
     reset: "Сброс трафика",
     block: "Блокировка",
     unblock: "Разблокировка",
+    restore: "Отмена операции",
     create: "Создание",
   },
   preview: (op: string, changing: number, total: number) =>
@@ -118,6 +120,12 @@ export const ru: Texts = {
   cardBlock: "⛔ Заблокировать",
   cardUnblock: "🟢 Разблокировать",
   unknownClient: (ref: string) => `Клиент не найден: ${ref}`,
+  historyEmpty: "Изменений пока нет.",
+  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
+    `#${id} ${when} · ${op} · клиентов: ${clients} · ${actor}${undone ? " · отменено" : ""}`,
+  undoNothing: "Вам нечего отменять.",
+  undoSkipped: (emails: string) => `Оставлены как есть (изменены после этого или созданы им): ${emails}`,
+  undoNone: "Отменить нечего: все клиенты с тех пор изменились.",
   noMatches: (q: string) => `Никто не найден по «${q}».`,
   badFilter: (text: string) =>
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,

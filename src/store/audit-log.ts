@@ -1,0 +1,85 @@
+// The audit log in the bot's own SQLite file: every change from the bot, the CLI or the API.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { AuditEntry, ChangeRecord } from "../service/audit.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  operation TEXT NOT NULL,
+  op TEXT,
+  diffs TEXT NOT NULL,
+  undone_by INTEGER
+);
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, id);`;
+
+interface Row {
+  id: number;
+  at: number;
+  actor: string;
+  operation: string;
+  op: string | null;
+  diffs: string;
+  undone_by: number | null;
+}
+
+const toEntry = (r: Row): AuditEntry => ({
+  id: r.id,
+  at: r.at,
+  actor: r.actor,
+  operation: r.operation as AuditEntry["operation"],
+  op: r.op === null ? null : (JSON.parse(r.op) as AuditEntry["op"]),
+  diffs: JSON.parse(r.diffs) as AuditEntry["diffs"],
+  undoneBy: r.undone_by,
+});
+
+export class AuditLog {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000"); // the bot and a CLI call may share the file
+    this.db.exec(SCHEMA);
+  }
+
+  record(r: ChangeRecord, at = Date.now()): number {
+    const info = this.db
+      .prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (?, ?, ?, ?, ?)")
+      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), JSON.stringify(r.diffs));
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The latest entries, newest first; only `actor`'s when given. */
+  latest(limit: number, actor?: string): AuditEntry[] {
+    const rows = (actor === undefined
+      ? this.db.prepare("SELECT * FROM audit ORDER BY id DESC LIMIT ?").all(limit)
+      : this.db.prepare("SELECT * FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?").all(actor, limit)) as Row[];
+    return rows.map(toEntry);
+  }
+
+  get(id: number): AuditEntry | undefined {
+    const row = this.db.prepare("SELECT * FROM audit WHERE id = ?").get(id) as Row | undefined;
+    return row && toEntry(row);
+  }
+
+  /** The actor's latest change that is neither undone nor an undo itself. */
+  lastUndoable(actor: string): AuditEntry | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation != 'restore' ORDER BY id DESC LIMIT 1")
+      .get(actor) as Row | undefined;
+    return row && toEntry(row);
+  }
+
+  markUndone(id: number, by: number): void {
+    this.db.prepare("UPDATE audit SET undone_by = ? WHERE id = ?").run(by, id);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { DAY_MS, GB } from "../../src/service/operations.js";
+import { XuiService } from "../../src/service/xui-service.js";
+import { AuditLog } from "../../src/store/audit-log.js";
+import { jsonClient, rawRow } from "../support/db-inspect.js";
+import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+
+const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
+const open: { close(): void }[] = [];
+afterEach(() => {
+  for (const o of open.splice(0)) o.close();
+});
+
+function setup() {
+  const path = tempDbPath();
+  buildXuiDb(path, {
+    inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "a", expiryTime: NOW + DAY_MS }, { email: "b", expiryTime: NOW + DAY_MS, totalBytes: 10 * GB }, { email: "c", expiryTime: 0 }] }],
+  });
+  const audit = new AuditLog(tempDbPath("audit"));
+  const service = XuiService.open(path, { now: () => NOW, audit });
+  open.push(service, audit);
+  return { path, audit, service };
+}
+
+describe("audit and undo", () => {
+  it("records who changed what, with each client's before and after; dry runs and no-ops are not recorded", async () => {
+    const { audit, service } = setup();
+    const r = await service.apply({ kind: "extend", days: 5 }, { refs: ["a", "c"] }, { actor: "42" });
+    await service.apply({ kind: "block" }, { refs: ["b"] }, { dryRun: true, actor: "42" });
+    await service.apply({ kind: "extend", days: 5 }, { refs: ["c"] }, { actor: "42" }); // never expires: no change
+    await service.create({ inboundId: 1, email: "d" }, { actor: "api" });
+    const entries = audit.latest(10);
+    expect(entries.map((e) => [e.actor, e.operation, e.diffs.map((d) => d.email)])).toEqual([
+      ["api", "create", ["d"]],
+      ["42", "extend", ["a"]],
+    ]);
+    expect(r.auditId).toBe(entries[1]?.id);
+    expect(entries[1]?.diffs[0]).toMatchObject({ before: { expiryTime: NOW + DAY_MS }, after: { expiryTime: NOW + 6 * DAY_MS } });
+    expect(audit.latest(10, "api")).toHaveLength(1);
+  });
+
+  it("undo restores what is unchanged since and names the clients it skipped", async () => {
+    const { path, audit, service } = setup();
+    await service.apply({ kind: "limit", totalBytes: 50 * GB }, { refs: ["a", "b"] }, { actor: "7" });
+    await service.apply({ kind: "block" }, { refs: ["a", "b"] }, { actor: "7" });
+    // Someone changes b's limit after the block: b's block stays, a's is undone.
+    await service.apply({ kind: "limit", totalBytes: 70 * GB }, { refs: ["b"] }, { actor: "8" });
+    const last = audit.lastUndoable("7");
+    expect(last?.operation).toBe("block");
+    const undo = await service.undo(last!, { actor: "7" });
+    expect(undo.skipped).toEqual([]); // the limit change did not touch the fields the block wrote
+    expect(jsonClient(path, "a")?.client.enable).toBe(true);
+    expect(rawRow(path, "a")?.enable).toBe(1);
+    expect(audit.get(last!.id)?.undoneBy).toBe(undo.result?.auditId);
+    // Undo the limit change of 7: b has moved on (70 GB), a has not.
+    const limit = audit.lastUndoable("7");
+    expect(limit?.operation).toBe("limit");
+    const second = await service.undo(limit!, { actor: "7" });
+    expect(second.skipped).toEqual(["b"]);
+    expect(rawRow(path, "a")?.total).toBe(0);
+    expect(rawRow(path, "b")?.total).toBe(70 * GB);
+    expect(audit.lastUndoable("7")).toBeUndefined();
+    expect(service.check().findings).toEqual([]);
+  });
+
+  it("does not undo a creation (the client is named as skipped)", async () => {
+    const { audit, service } = setup();
+    await service.create({ inboundId: 1, email: "new" }, { actor: "cli" });
+    const undo = await service.undo(audit.lastUndoable("cli")!, { actor: "cli" });
+    expect(undo).toEqual({ result: null, skipped: ["new"] });
+  });
+});
