@@ -15,22 +15,38 @@ const idList = z
     return parts.map(Number);
   });
 
-const schema = z.object({
-  BOT_TOKEN: z
-    .string({ error: "is required (the token @BotFather gave you)" })
-    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (digits, a colon, then at least 20 characters)"),
-  ADMIN_IDS: idList,
+const botToken = z
+  .string({ error: "is required (the token @BotFather gave you)" })
+  .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (digits, a colon, then at least 20 characters)");
+
+const common = {
   XUI_DB_PATH: z.string().min(1).default("/etc/x-ui/x-ui.db"),
   BOT_DATA_PATH: z.string().min(1).default("./data/bot.db"),
   TELEGRAM_API_ROOT: z.url({ error: "must be a URL such as https://api.telegram.org" }).optional(),
   BOT_LANGUAGE: z.enum(["en", "ru"], { error: "must be en or ru" }).default("en"),
   LOG_LEVEL: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(", ")}` }).default("info"),
   BACKUP_DIR: z.string().min(1).default("./data/backups"),
-});
+  API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
+  API_HOST: z.string().min(1).default("127.0.0.1"),
+  API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535, "must be a port number").default(8888),
+};
+
+/** `npm start` runs the bot (and the API when API_TOKEN is set); `npm run api` the API alone. */
+const schemas = {
+  bot: z.object({ ...common, BOT_TOKEN: botToken, ADMIN_IDS: idList }),
+  api: z.object({
+    ...common,
+    BOT_TOKEN: botToken.optional(),
+    ADMIN_IDS: idList.optional(),
+    API_TOKEN: z.string({ error: "is required to run the API" }).min(16, "must be at least 16 characters (it guards every change)"),
+  }),
+};
 
 export interface Config {
   botToken: string;
   adminIds: ReadonlySet<number>;
+  /** The HTTP API: off when no token is set. */
+  api: { token: string; host: string; port: number } | null;
   xuiDbPath: string;
   botDataPath: string;
   telegramApiRoot: string | undefined;
@@ -46,10 +62,10 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>, mode: keyof typeof schemas = "bot"): Config {
   // An empty variable in .env means "not set".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
-  const parsed = schema.safeParse(given);
+  const parsed = schemas[mode].safeParse(given);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
   }
@@ -58,8 +74,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(["BOT_DATA_PATH must not be the panel's database (XUI_DB_PATH): the bot keeps its own file"]);
   }
   return {
-    botToken: c.BOT_TOKEN,
-    adminIds: new Set(c.ADMIN_IDS),
+    botToken: c.BOT_TOKEN ?? "",
+    adminIds: new Set(c.ADMIN_IDS ?? []),
+    api: c.API_TOKEN === undefined ? null : { token: c.API_TOKEN, host: c.API_HOST, port: c.API_PORT },
     xuiDbPath: c.XUI_DB_PATH,
     botDataPath: c.BOT_DATA_PATH,
     telegramApiRoot: c.TELEGRAM_API_ROOT,

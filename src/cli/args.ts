@@ -10,6 +10,7 @@ import {
   parseNonNegativeInt,
 } from "../service/validate.js";
 import type { ClientFilter, CreateClientInput, Operation, Selector } from "../service/types.js";
+import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
 
 export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffics and inbounds.settings kept in sync)
@@ -97,23 +98,6 @@ function selector(values: Record<string, unknown>, refs: string[]): Selector {
   return { refs };
 }
 
-export function parseFilter(text: string): ClientFilter {
-  const [kind, arg] = text.split(":", 2);
-  switch (kind) {
-    case "all":
-    case "expired":
-    case "depleted":
-    case "disabled":
-      return { kind };
-    case "expiring":
-      return { kind, days: arg === undefined ? 3 : parseDays(arg, "expiring days") };
-    case "inbound":
-      return { kind, inboundId: parseNonNegativeInt(arg, "inbound") };
-    default:
-      throw usage(`unknown filter ${JSON.stringify(text)}: use all, expiring[:DAYS], expired, depleted, disabled or inbound:ID`);
-  }
-}
-
 function operation(verb: string, v: Record<string, unknown>): Operation | undefined {
   switch (verb) {
     case "extend":
@@ -180,7 +164,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       if (rest.length === 0) throw usage("find needs a QUERY");
       return done({ verb: "find", query: rest.join(" ") });
     case "list":
-      return done({ verb: "list", filter: parseFilter(typeof v.filter === "string" ? v.filter : "all") });
+      return done({ verb: "list", filter: parseClientFilter(typeof v.filter === "string" ? v.filter : "all") });
     case "inbounds":
       return done({ verb: "inbounds" });
     case "backup":

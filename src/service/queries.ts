@@ -1,4 +1,5 @@
 // The read side: lists with filters and free-text search over the joined view.
+import { XuiError } from "./errors.js";
 import { DAY_MS, isExhausted, isExpired } from "./operations.js";
 import type { Client, ClientFilter } from "./types.js";
 
@@ -41,4 +42,32 @@ export function searchClients(clients: Client[], query: string): Client[] {
     }
   }
   return exact.concat(partial);
+}
+
+/**
+ * A filter as people write it: all, expired, depleted, disabled, expiring [DAYS] (default 3),
+ * inbound ID; the argument may follow a space or a colon ("expiring:7", "inbound 2").
+ */
+export function parseClientFilter(text: string): ClientFilter {
+  const [word = "all", arg, extra] = text.trim().toLowerCase().split(/[\s:]+/);
+  const bad = () =>
+    new XuiError("bad-input", `filter: unknown filter ${JSON.stringify(text)}: use all, expiring [DAYS], expired, depleted, disabled or inbound ID`, ["filter"]);
+  if (extra !== undefined) throw bad();
+  switch (word) {
+    case "":
+    case "all":
+    case "expired":
+    case "depleted":
+    case "disabled":
+      if (arg !== undefined) throw bad();
+      return { kind: word === "" ? "all" : word };
+    case "expiring":
+      if (arg !== undefined && !/^\d{1,5}$/.test(arg)) throw bad();
+      return { kind: "expiring", days: arg === undefined ? 3 : Number(arg) };
+    case "inbound":
+      if (arg === undefined || !/^\d{1,9}$/.test(arg)) throw bad();
+      return { kind: "inbound", inboundId: Number(arg) };
+    default:
+      throw bad();
+  }
 }

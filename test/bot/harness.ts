@@ -21,6 +21,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
   const config: Config = {
     botToken: tg.token,
     adminIds: new Set([ADMIN.id]),
+    api: null,
     xuiDbPath: dbPath,
     botDataPath: tempDbPath("bot"),
     telegramApiRoot: undefined,

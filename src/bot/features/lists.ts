@@ -2,6 +2,8 @@
 // /user and a tap on a client: the client card with buttons for the common actions.
 // The list and the ticks live server-side; buttons carry only the selection ID and indexes.
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
+import { XuiError } from "../../service/errors.js";
+import { parseClientFilter } from "../../service/queries.js";
 import type { ClientFilter, Client } from "../../service/types.js";
 import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback } from "../callback-data.js";
@@ -14,15 +16,6 @@ import { cardText, listLine } from "../render.js";
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
 const LABEL = 28;
-
-export function parseListFilter(text: string): ClientFilter | undefined {
-  const [word = "all", arg] = text.trim().toLowerCase().split(/\s+/);
-  if (word === "all" || word === "") return { kind: "all" };
-  if (word === "expired" || word === "depleted" || word === "disabled") return { kind: word };
-  if (word === "expiring" && (arg === undefined || /^\d{1,4}$/.test(arg))) return { kind: "expiring", days: arg === undefined ? 3 : Number(arg) };
-  if (word === "inbound" && arg !== undefined && /^\d{1,9}$/.test(arg)) return { kind: "inbound", inboundId: Number(arg) };
-  return undefined;
-}
 
 function title(t: Texts, f: Selection["filter"]): string {
   switch (f.kind) {
@@ -105,8 +98,11 @@ export function lists(deps: BotDeps): Composer<BotContext> {
   const admin = composer.filter((ctx) => ctx.isAdmin);
 
   admin.command("list", async (ctx) => {
-    const filter = parseListFilter(ctx.match);
-    if (!filter) {
+    let filter: ClientFilter;
+    try {
+      filter = parseClientFilter(ctx.match);
+    } catch (error) {
+      if (!(error instanceof XuiError)) throw error;
       await ctx.reply(ctx.t.badFilter(esc(ctx.match)), { parse_mode: "HTML" });
       return;
     }

@@ -1,0 +1,46 @@
+// What every long-running entry point opens: configuration (or a clear exit), the logger,
+// the panel's database with the audit log; and how it stops.
+import { existsSync } from "node:fs";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { XuiService } from "./service/xui-service.js";
+import { AuditLog } from "./store/audit-log.js";
+
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  service: XuiService;
+  audit: AuditLog;
+}
+
+export function openRuntime(mode: "bot" | "api"): Runtime {
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  let config: Config;
+  try {
+    config = loadConfig(process.env, mode);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token]);
+  const audit = new AuditLog(config.botDataPath);
+  const service = XuiService.open(config.xuiDbPath, { backupDir: config.backupDir, audit });
+  if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
+  return { config, logger, service, audit };
+}
+
+/** On SIGINT/SIGTERM: stop taking work, then close the files, then exit. */
+export function onStop(logger: Logger, stopWork: () => Promise<void>, files: { close(): void }[]): void {
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "stopping");
+    await stopWork();
+    for (const f of files) f.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void stop("SIGINT"));
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+}
