@@ -33,11 +33,11 @@ const common = {
 
 /** `npm start` runs the bot (and the API when API_TOKEN is set); `npm run api` the API alone. */
 const schemas = {
-  bot: z.object({ ...common, BOT_TOKEN: botToken, ADMIN_IDS: idList }),
+  bot: z.object({ BOT_TOKEN: botToken, ADMIN_IDS: idList, ...common }),
   api: z.object({
-    ...common,
     BOT_TOKEN: botToken.optional(),
     ADMIN_IDS: idList.optional(),
+    ...common,
     API_TOKEN: z.string({ error: "is required to run the API" }).min(16, "must be at least 16 characters (it guards every change)"),
   }),
 };

@@ -35,3 +35,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ BOT_TOKEN: "nope", ADMIN_IDS: " , " })).toThrow(/BOT_TOKEN does not look like a bot token[\s\S]*ADMIN_IDS must list at least one/);
   });
 });
+
+describe("configuration of the HTTP API", () => {
+  it("is off without API_TOKEN, on with it, on loopback port 8888 by default", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1" }).api).toBeNull();
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", API_TOKEN: "0123456789abcdef" }).api).toEqual({ token: "0123456789abcdef", host: "127.0.0.1", port: 8888 });
+  });
+
+  it("alone (npm run api) needs API_TOKEN but no bot settings", () => {
+    expect(loadConfig({ API_TOKEN: "0123456789abcdef", API_PORT: "9000" }, "api").api).toMatchObject({ port: 9000 });
+    expect(() => loadConfig({}, "api")).toThrow(/API_TOKEN is required to run the API/);
+    expect(() => loadConfig({ API_TOKEN: "short", API_PORT: "99999" }, "api")).toThrow(/API_TOKEN must be at least 16 characters[\s\S]*API_PORT must be a port number/);
+  });
+});
