@@ -26,6 +26,8 @@ const common = {
   BOT_LANGUAGE: z.enum(["en", "ru"], { error: "must be en or ru" }).default("en"),
   LOG_LEVEL: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(", ")}` }).default("info"),
   BACKUP_DIR: z.string().min(1).default("./data/backups"),
+  BACKUP_THRESHOLD: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(20),
+  BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535, "must be a port number").default(8888),
@@ -53,6 +55,9 @@ export interface Config {
   language: "en" | "ru";
   logLevel: (typeof LEVELS)[number];
   backupDir: string;
+  /** Operations on more clients than this take an online backup first. */
+  backupThreshold: number;
+  backupKeep: number;
 }
 
 export class ConfigError extends Error {
@@ -83,5 +88,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     language: c.BOT_LANGUAGE,
     logLevel: c.LOG_LEVEL,
     backupDir: c.BACKUP_DIR,
+    backupThreshold: c.BACKUP_THRESHOLD,
+    backupKeep: c.BACKUP_KEEP,
   };
 }

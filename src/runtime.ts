@@ -25,7 +25,12 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   }
   const logger = createLogger(config.logLevel, [config.botToken, config.api?.token]);
   const audit = new AuditLog(config.botDataPath);
-  const service = XuiService.open(config.xuiDbPath, { backupDir: config.backupDir, audit });
+  const service = XuiService.open(config.xuiDbPath, {
+    backupDir: config.backupDir,
+    backupThreshold: config.backupThreshold,
+    backupKeep: config.backupKeep,
+    audit,
+  });
   if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
   return { config, logger, service, audit };
 }

@@ -34,6 +34,7 @@ const STATUS: Record<XuiError["code"], ContentfulStatusCode> = {
   "read-only": 409,
   busy: 503,
   "no-traffic-row": 409,
+  "backup-failed": 503,
 };
 
 const digest = (s: string) => createHash("sha256").update(s).digest();

@@ -10,6 +10,7 @@ import { createConversation as createClientConversation } from "./conversations/
 import { operationConversation } from "./conversations/operation.js";
 import { access } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
+import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
@@ -59,6 +60,7 @@ export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<Bo
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(history(deps));
+  bot.use(backupCommand(deps));
   bot.use(confirmations(deps));
   bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));
 

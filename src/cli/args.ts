@@ -29,7 +29,7 @@ Usage:
   xui-admin find    QUERY
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
   xui-admin inbounds
-  xui-admin backup  [--out DIR]
+  xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
   xui-admin undo    ID
 

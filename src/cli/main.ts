@@ -1,6 +1,6 @@
 // xui-admin: the command-line face of the service layer. Loads nothing it does not use
 // (no bot, no logger): start-up time is part of every scripted call.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { XuiError } from "../service/errors.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
@@ -8,6 +8,13 @@ import { AuditLog } from "../store/audit-log.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
+
+function envInt(name: string, fallback: number): number {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === "") return fallback;
+  if (!/^\d+$/.test(value.trim())) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} is not a whole number`, [name]);
+  return Number(value);
+}
 
 interface Io {
   out: (text: string) => void;
@@ -23,7 +30,13 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
   // The audit log is opened only by the verbs that write or read it.
   const audit = ["op", "create", "undo", "history"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
-  const service = XuiService.open(inv.db, { readonly: readOnly, backupDir: process.env.BACKUP_DIR, ...(audit ? { audit } : {}) });
+  const service = XuiService.open(inv.db, {
+    readonly: readOnly,
+    backupDir: process.env.BACKUP_DIR,
+    backupThreshold: envInt("BACKUP_THRESHOLD", 20),
+    backupKeep: envInt("BACKUP_KEEP", 20),
+    ...(audit ? { audit } : {}),
+  });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   try {
     const now = service.now();
@@ -88,7 +101,10 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
         return EXIT.ok;
       }
       case "backup": {
-        const path = await service.backup(command.out);
+        // --out names a file, or a folder (existing, or ending in a slash) for a stamped name.
+        const out = command.out;
+        const toFolder = out === undefined || out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory());
+        const path = toFolder ? await service.backup(out) : await service.backupTo(out);
         print({ backup: path }, () => `backup: ${path}`);
         return EXIT.ok;
       }

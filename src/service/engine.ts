@@ -22,6 +22,8 @@ export interface EngineContext {
   db: XuiDb;
   reader: SnapshotReader;
   now: () => number;
+  /** Takes an online backup before a change to `count` clients, when that many call for one. */
+  backupBefore?: (count: number) => Promise<string | null>;
 }
 
 /** Touched clients per transaction when several small inbounds share one. */
@@ -137,6 +139,8 @@ export class Engine {
       for (const target of targets) this.record(result, this.plan(op, target, now));
       return result;
     }
+    const backup = await this.ctx.backupBefore?.(targets.length);
+    if (backup) result.backup = backup;
     for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, result);
     return result;
   }

@@ -9,7 +9,8 @@ export type XuiErrorCode =
   | "duplicate-email"
   | "read-only" // the database cannot be edited safely (layout, version, permissions)
   | "busy" // the database stayed locked past the retry budget
-  | "no-traffic-row"; // a JSON client without its client_traffics row: run sync first
+  | "no-traffic-row" // a JSON client without its client_traffics row: run sync first
+  | "backup-failed"; // the backup a big change needs could not be taken
 
 export class XuiError extends Error {
   constructor(

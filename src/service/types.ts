@@ -97,6 +97,8 @@ export interface OpResult {
   longestLockMs: number;
   /** The audit entry that recorded this change, when it was recorded. */
   auditId?: number;
+  /** The online backup taken first, for a change to many clients. */
+  backup?: string;
 }
 
 export interface CreateClientInput {

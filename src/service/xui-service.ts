@@ -1,6 +1,6 @@
 // The one entry point every front end uses: open an x-ui.db, read clients, run operations,
 // check and sync. It returns data (diffs, reports), never text for people.
-import { backupDatabase } from "../xui/backup.js";
+import { backupDatabase, backupTo } from "../xui/backup.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
@@ -17,9 +17,12 @@ import type { Client, ClientFilter, CreateClientInput, InboundInfo, OpResult, Op
 export interface ServiceOptions extends XuiDbOptions {
   /** The clock, injectable for tests. */
   now?: () => number;
-  /** Where sync (and big operations, see the bot) put online backups. */
+  /** Where sync and big operations put online backups (default ./data/backups). */
   backupDir?: string;
+  /** How many backups to keep (default 20). */
   backupKeep?: number;
+  /** Operations on more clients than this take a backup first (default 20). */
+  backupThreshold?: number;
   /** Where every committed change is recorded (the bot's audit log). */
   audit?: AuditSink;
 }
@@ -42,7 +45,12 @@ export class XuiService {
     readonly db: XuiDb,
     private readonly options: ServiceOptions,
   ) {
-    this.ctx = { db, reader: new SnapshotReader(db), now: options.now ?? Date.now };
+    this.ctx = {
+      db,
+      reader: new SnapshotReader(db),
+      now: options.now ?? Date.now,
+      backupBefore: async (count) => (count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
+    };
     this.engine = new Engine(this.ctx);
   }
 
@@ -157,7 +165,16 @@ export class XuiService {
     return backupDatabase(this.db.path, dir, this.options.backupKeep ?? 20);
   }
 
-  assertWritable(): void {
-    if (!this.db.writable) throw new XuiError("read-only", `refusing to write ${this.path}: ${this.db.refusal}`);
+  /** An online copy of x-ui.db at exactly `file` (never a file copy: the panel is writing). */
+  backupTo(file: string): Promise<string> {
+    return backupTo(this.db.path, file);
+  }
+
+  private async safeBackup(count: number): Promise<string> {
+    try {
+      return await this.backup();
+    } catch (error) {
+      throw new XuiError("backup-failed", `could not back up x-ui.db before changing ${count} clients (${(error as Error).message}); nothing was changed`);
+    }
   }
 }

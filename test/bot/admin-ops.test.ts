@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
-import { buildXuiDb } from "../support/xui-fixture.js";
+import { writeFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { buildDemoDb, buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 import { ADMIN, harnesses, NOW } from "./harness.js";
 
 const start = harnesses();
@@ -149,6 +151,31 @@ describe("history and undo", () => {
     expect(undone?.text).toMatch(/<b>Undo<\/b>: 1 changed/);
     expect(expiry(h, "alice")).toBe(before);
     expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/· Extend · 1 client\(s\) · 1001 · undone/);
+  });
+});
+
+describe("/backup", () => {
+  it("sends the current x-ui.db, a sound SQLite file, as a document", async () => {
+    const h = await start();
+    const [doc] = await h.say(ADMIN, "/backup");
+    expect(doc?.document?.file_name).toMatch(/^x-ui-\d{4}-\d\d-\d\d-\d\d-\d\d\.db$/);
+    const copy = tempDbPath("sent");
+    writeFileSync(copy, doc!.document!.content);
+    const db = new Database(copy, { readonly: true });
+    expect(db.prepare("SELECT count(*) FROM client_traffics").pluck().get()).toBe(h.service.clients().length);
+    db.close();
+  });
+
+  it("refuses clearly above Telegram's 50 MB upload limit", async () => {
+    const h = await start((p) => {
+      buildDemoDb(p, { now: NOW });
+      const db = new Database(p);
+      db.exec("CREATE TABLE padding (x BLOB); INSERT INTO padding VALUES (zeroblob(52 * 1024 * 1024));");
+      db.close();
+    });
+    const [reply] = await h.say(ADMIN, "/backup");
+    expect(reply?.text).toMatch(/x-ui\.db is 5\d MB: over Telegram's 50 MB limit/);
+    expect(h.tg.calls.some((c) => c.method === "sendDocument")).toBe(false);
   });
 });
 

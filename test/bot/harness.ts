@@ -28,6 +28,8 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     language: "en",
     logLevel: "silent",
     backupDir: `${dbPath}.backups`,
+    backupThreshold: 20,
+    backupKeep: 20,
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });

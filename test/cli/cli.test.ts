@@ -119,6 +119,17 @@ describe("xui-admin", () => {
     expect((await cli("undo", "99999", "--db", path)).err).toMatch(/no change #99999/);
   });
 
+  it("backup writes an online copy to --out FILE, or into a folder", async () => {
+    const path = db();
+    const file = tempDbPath("copy");
+    const r = await cli("backup", "--out", file, "--db", path, "--json");
+    expect(JSON.parse(r.out)).toEqual({ backup: file });
+    expect(rawRow(file, "alice")).toEqual(rawRow(path, "alice"));
+    const folder = `${tempDbPath("dir")}/`;
+    const into = await cli("backup", "--out", folder, "--db", path);
+    expect(into.out).toMatch(new RegExp(`^backup: ${folder}x-ui-.*\\.db$`));
+  });
+
   it("runs as the installed bin", () => {
     const path = db();
     const run = spawnSync(process.execPath, ["bin/xui-admin.js", "block", "bob", "--db", path], { cwd: repoRoot, encoding: "utf8" });

@@ -20,6 +20,7 @@ export const en = {
     "/find ali — search; /user alice — client card",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
+    "/backup — the current x-ui.db as a file",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -117,6 +118,8 @@ export const en = {
   cardBlock: "⛔ Block",
   cardUnblock: "🟢 Unblock",
   unknownClient: (ref: string) => `Unknown client: ${ref}`,
+  backupCaption: "x-ui.db as it is now (an online backup).",
+  backupTooBig: (mb: number) => `x-ui.db is ${mb} MB: over Telegram's 50 MB limit for bots. Use xui-admin backup on the server.`,
   historyEmpty: "No changes recorded yet.",
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
     `#${id} ${when} · ${op} · ${clients} client(s) · ${actor}${undone ? " · undone" : ""}`,

@@ -27,6 +27,7 @@ export const ru: Texts = {
     "/find ali — поиск; /user alice — карточка клиента",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
+    "/backup — текущая x-ui.db файлом",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -120,6 +121,8 @@ export const ru: Texts = {
   cardBlock: "⛔ Заблокировать",
   cardUnblock: "🟢 Разблокировать",
   unknownClient: (ref: string) => `Клиент не найден: ${ref}`,
+  backupCaption: "x-ui.db в текущем состоянии (онлайн-копия).",
+  backupTooBig: (mb: number) => `x-ui.db занимает ${mb} МБ — больше лимита Telegram для ботов (50 МБ). Используйте xui-admin backup на сервере.`,
   historyEmpty: "Изменений пока нет.",
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
     `#${id} ${when} · ${op} · клиентов: ${clients} · ${actor}${undone ? " · отменено" : ""}`,
