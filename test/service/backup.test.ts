@@ -23,7 +23,7 @@ describe("backups", () => {
     const big = await service.apply({ kind: "unblock" }, { all: true });
     expect(big.backup).toMatch(/\.db$/);
     // The backup holds the state before the change, and is a sound SQLite file.
-    const copy = new Database(big.backup as string, { readonly: true });
+    const copy = new Database(big.backup, { readonly: true });
     expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
     expect(copy.prepare("SELECT enable FROM client_traffics WHERE email = 'u0'").pluck().get()).toBe(0);
     expect(copy.prepare("SELECT * FROM client_traffics WHERE email = 'u3'").get()).toEqual(before);
