@@ -3,8 +3,15 @@ import { createApi } from "./api/app.js";
 import { startApi } from "./api/server.js";
 import { onStop, openRuntime } from "./runtime.js";
 
-const { config, logger, service, audit } = openRuntime("api");
+const { config, logger, service, audit, applier } = openRuntime("api");
 const api = config.api as NonNullable<typeof config.api>;
-const running = await startApi(createApi({ service, token: api.token }), api.host, api.port);
+const running = await startApi(createApi({ service, token: api.token, applier }), api.host, api.port);
 logger.info({ host: api.host, port: running.port, db: config.xuiDbPath }, "api started");
-onStop(logger, () => running.close(), [audit, service]);
+onStop(
+  logger,
+  async () => {
+    await running.close();
+    await applier.flush();
+  },
+  [audit, service],
+);

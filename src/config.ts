@@ -2,6 +2,7 @@
 // administrator fixes the .env in one go.
 import { resolve } from "node:path";
 import { z } from "zod";
+import type { ApplySettings } from "./apply/applier.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -29,6 +30,13 @@ const common = {
   BACKUP_THRESHOLD: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(20),
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
+  XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
+  XUI_APPLY_COMMAND: z.string().optional(),
+  XUI_PANEL_URL: z.url({ error: "must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/" }).optional(),
+  XUI_PANEL_USERNAME: z.string().optional(),
+  XUI_PANEL_PASSWORD: z.string().optional(),
+  XUI_APPLY_DEBOUNCE_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(10_000),
+  XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535, "must be a port number").default(8888),
 };
@@ -47,6 +55,8 @@ const schemas = {
 export interface Config {
   botToken: string;
   adminIds: ReadonlySet<number>;
+  /** How the running panel is made to pick up changes. */
+  apply: ApplySettings;
   /** The HTTP API: off when no token is set. */
   api: { token: string; host: string; port: number } | null;
   xuiDbPath: string;
@@ -75,6 +85,10 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
   }
   const c = parsed.data;
+  const missing = (names: string[]) => names.filter((n) => given[n] === undefined).map((n) => `${n} is required when XUI_APPLY=${c.XUI_APPLY}`);
+  const applyProblems =
+    c.XUI_APPLY === "command" ? missing(["XUI_APPLY_COMMAND"]) : c.XUI_APPLY === "panel" ? missing(["XUI_PANEL_URL", "XUI_PANEL_USERNAME", "XUI_PANEL_PASSWORD"]) : [];
+  if (applyProblems.length > 0) throw new ConfigError(applyProblems);
   if (resolve(c.BOT_DATA_PATH) === resolve(c.XUI_DB_PATH)) {
     throw new ConfigError(["BOT_DATA_PATH must not be the panel's database (XUI_DB_PATH): the bot keeps its own file"]);
   }
@@ -82,6 +96,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     botToken: c.BOT_TOKEN ?? "",
     adminIds: new Set(c.ADMIN_IDS ?? []),
     api: c.API_TOKEN === undefined ? null : { token: c.API_TOKEN, host: c.API_HOST, port: c.API_PORT },
+    apply: applySettings(c),
     xuiDbPath: c.XUI_DB_PATH,
     botDataPath: c.BOT_DATA_PATH,
     telegramApiRoot: c.TELEGRAM_API_ROOT,
@@ -91,4 +106,13 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupThreshold: c.BACKUP_THRESHOLD,
     backupKeep: c.BACKUP_KEEP,
   };
+}
+
+function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
+  const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };
+  if (c.XUI_APPLY === "command") return { mode: "command", command: c.XUI_APPLY_COMMAND ?? "", ...timing };
+  if (c.XUI_APPLY === "panel") {
+    return { mode: "panel", url: c.XUI_PANEL_URL ?? "", username: c.XUI_PANEL_USERNAME ?? "", password: c.XUI_PANEL_PASSWORD ?? "", ...timing };
+  }
+  return { mode: "none" };
 }

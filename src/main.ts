@@ -10,21 +10,22 @@ import { openRuntime, onStop } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
 
 async function main(): Promise<void> {
-  const { config, logger, service, audit } = openRuntime("bot");
+  const { config, logger, service, audit, applier } = openRuntime("bot");
   const store = new BotStore(config.botDataPath);
-  const bot = createBot({ config, service, store, audit, logger });
+  const bot = createBot({ config, service, store, audit, logger, applier });
   await bot.init();
   await registerCommands(bot.api, config.adminIds);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
-    api = await startApi(createApi({ service, token: config.api.token }), config.api.host, config.api.port);
+    api = await startApi(createApi({ service, token: config.api.token, applier }), config.api.host, config.api.port);
     logger.info({ host: config.api.host, port: api.port }, "api started");
   }
   onStop(logger, async () => {
     await runner.stop();
     await api?.close();
+    await applier.flush(); // a restart that was waiting out its debounce still runs
     store.close();
   }, [audit, service]);
 }

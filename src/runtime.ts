@@ -1,6 +1,7 @@
 // What every long-running entry point opens: configuration (or a clear exit), the logger,
 // the panel's database with the audit log; and how it stops.
 import { existsSync } from "node:fs";
+import { createApplier, type Applier } from "./apply/applier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { XuiService } from "./service/xui-service.js";
@@ -11,6 +12,7 @@ export interface Runtime {
   logger: Logger;
   service: XuiService;
   audit: AuditLog;
+  applier: Applier;
 }
 
 export function openRuntime(mode: "bot" | "api"): Runtime {
@@ -23,7 +25,8 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
     process.stderr.write(`${error.message}\nSee .env.example for every setting.\n`);
     process.exit(1);
   }
-  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token]);
+  const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
+  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword]);
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(config.xuiDbPath, {
     backupDir: config.backupDir,
@@ -32,7 +35,7 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
     audit,
   });
   if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
-  return { config, logger, service, audit };
+  return { config, logger, service, audit, applier: createApplier(config.apply) };
 }
 
 /** On SIGINT/SIGTERM: stop taking work, then close the files, then exit. */

@@ -9,17 +9,14 @@ import { parseClientFilter } from "../service/queries.js";
 import type { CreateClientInput, OpResult, Operation } from "../service/types.js";
 import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../service/validate.js";
 import type { XuiService } from "../service/xui-service.js";
+import { createApplier, settled, type Applier } from "../apply/applier.js";
+import type { ApplyStatus } from "../apply/scheduler.js";
 
 export interface ApiDeps {
   service: XuiService;
   token: string;
-  /** Tells what became of making the running Xray see a change (issue: live apply). */
-  applyStatus?: (result: OpResult) => Promise<ApplyStatus> | ApplyStatus;
-}
-
-export interface ApplyStatus {
-  status: "not-needed" | "pending" | "done" | "failed" | "manual";
-  message: string;
+  /** Makes the running Xray pick changes up; absent: the answer says a restart is needed. */
+  applier?: Applier;
 }
 
 /** 1 MiB: a request naming tens of thousands of clients still fits. */
@@ -122,16 +119,16 @@ export function createApi(deps: ApiDeps): Hono {
   });
   app.use("/api/*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => c.json({ error: `body larger than ${MAX_BODY} bytes` }, 413) }));
 
+  const applier = deps.applier ?? createApplier({ mode: "none" });
+  /** With ?wait=true a pending restart is waited for, and the answer says how it went. */
+  const applyStatusOf = async (c: Context, result: OpResult): Promise<ApplyStatus> => {
+    const request = applier.request(result);
+    return request.outcome && c.req.query("wait") === "true" ? settled(await request.outcome) : request.status;
+  };
   const change = async (c: Context, op: Operation, ids: string[]) => {
     const result = await service.apply(op, { refs: ids }, { actor: "api" });
-    return c.json({ ...result, apply: await applyStatusOf(result) });
+    return c.json({ ...result, apply: await applyStatusOf(c, result) });
   };
-  const applyStatusOf = async (result: OpResult): Promise<ApplyStatus> =>
-    deps.applyStatus
-      ? deps.applyStatus(result)
-      : result.needsApply
-        ? { status: "manual", message: "Xray picks this change up at its next restart (x-ui restart-xray)" }
-        : { status: "not-needed", message: "the panel enforces this change by itself" };
 
   app.post("/api/users/extend-expiry", async (c) => {
     const b = await body(c);
@@ -159,7 +156,7 @@ export function createApi(deps: ApiDeps): Hono {
   app.post("/api/users", async (c) => {
     const input = createInput(await body(c));
     const result = await service.create(input, { actor: "api" });
-    return c.json({ ...result, client: service.get(input.email), apply: await applyStatusOf(result) }, 201);
+    return c.json({ ...result, client: service.get(input.email), apply: await applyStatusOf(c, result) }, 201);
   });
   app.get("/api/users/:ref", (c) => {
     const ref = c.req.param("ref");

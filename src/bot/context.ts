@@ -1,6 +1,7 @@
 // The bot's context type and the dependencies every feature receives.
 import type { ConversationFlavor } from "@grammyjs/conversations";
 import type { Context } from "grammy";
+import type { Applier } from "../apply/applier.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
 import type { XuiService } from "../service/xui-service.js";
@@ -24,4 +25,8 @@ export interface BotDeps {
   store: BotStore;
   audit: AuditLog;
   logger: Logger;
+  /** Makes the running Xray pick changes up (XUI_APPLY); absent: say a restart is needed. */
+  applier?: Applier;
+  /** Sends a later message to a chat (the outcome of a pending restart); set by createBot. */
+  notify?: (chatId: number, html: string) => void;
 }

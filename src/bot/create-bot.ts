@@ -23,10 +23,15 @@ export interface CreateBotOptions {
 
 const isCommand = (ctx: BotContext) => ctx.message?.entities?.some((e) => e.type === "bot_command" && e.offset === 0) ?? false;
 
-export function createBot(deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
+export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
   const client: ApiClientOptions = { ...options.client };
-  if (deps.config.telegramApiRoot) client.apiRoot ??= deps.config.telegramApiRoot;
-  const bot = new Bot<BotContext>(deps.config.botToken, { client, ...(options.botInfo ? { botInfo: options.botInfo } : {}) });
+  if (given.config.telegramApiRoot) client.apiRoot ??= given.config.telegramApiRoot;
+  const bot = new Bot<BotContext>(given.config.botToken, { client, ...(options.botInfo ? { botInfo: options.botInfo } : {}) });
+  const deps: BotDeps = {
+    notify: (chatId, html) =>
+      void bot.api.sendMessage(chatId, html, { parse_mode: "HTML" }).catch((err: unknown) => given.logger.warn({ err }, "could not send a follow-up")),
+    ...given,
+  };
   // Flood limits and passing network errors: wait and retry (also inside conversations).
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
   bot.api.config.use(retry);

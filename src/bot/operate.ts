@@ -42,14 +42,35 @@ export function errorReplies(t: Texts, error: unknown): Reply[] {
   return [{ text: error.code === "busy" ? t.busy : t.error(esc(error.message)) }];
 }
 
-export function resultReplies(t: Texts, result: OpResult, now: number): Reply[] {
+/**
+ * What happens to a committed change: the summary and diffs, then whether Xray needs a
+ * restart and what became of it. A pending restart reports back to `chatId` when it ran.
+ */
+export function resultReplies(t: Texts, deps: BotDeps, result: OpResult, chatId: number): Reply[] {
+  const now = deps.service.now();
   const summary = t.done(t.opName[result.operation], result.changed.length, result.unchanged.length);
   const diffs = [...result.changed, ...result.unchanged].map((d) => diffText(t, d, now));
-  const restart = result.needsApply ? `\n${t.needsRestart}` : "";
+  const apply = applyLine(t, deps, result, chatId);
+  const restart = apply ? `\n${apply}` : "";
   if (diffs.length <= INLINE_DIFFS) return textReplies(`${summary}\n\n${diffs.join("\n\n")}${restart}`);
   const plain = diffs.join("\n\n").replace(/<\/?b>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   const name = `${result.operation}-${new Date(now).toISOString().slice(0, 19).replace(/:/g, "-")}.txt`;
   return [{ text: `${summary}${restart}\n${t.fullDiffAttached}` }, { document: { name, content: plain } }];
+}
+
+function applyLine(t: Texts, deps: BotDeps, result: OpResult, chatId: number): string | undefined {
+  const request = deps.applier?.request(result);
+  if (!request) return result.needsApply ? t.applyManual : undefined;
+  // The outcome promise never rejects (failures are outcomes).
+  void request.outcome?.then((o) => deps.notify?.(chatId, o.ok ? t.applyDone : t.applyFailed(esc(o.error))));
+  switch (request.status.status) {
+    case "manual":
+      return t.applyManual;
+    case "pending":
+      return t.applyPending(Math.round((deps.applier?.debounceMs ?? 0) / 1000));
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -63,7 +84,7 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
   const emails = clients.map((c) => c.email);
   try {
     if (clients.length === 1 && problems.length === 0) {
-      return resultReplies(t, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), deps.service.now());
+      return resultReplies(t, deps, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), adminId);
     }
     const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
     const pendingId = deps.store.addPending({ adminId, op, emails });

@@ -22,6 +22,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     botToken: tg.token,
     adminIds: new Set([ADMIN.id]),
     api: null,
+    apply: { mode: "none" },
     xuiDbPath: dbPath,
     botDataPath: tempDbPath("bot"),
     telegramApiRoot: undefined,

@@ -28,7 +28,8 @@ export function createConversation(deps: BotDeps) {
     const input: CreateClientInput = { inboundId, email, days, totalBytes };
     const replies = await conversation.external(async (): Promise<Reply[]> => {
       try {
-        return resultReplies(t, await deps.service.create(input, { actor: String(ctx.from?.id ?? 0) }), deps.service.now());
+        const adminId = ctx.from?.id ?? 0;
+        return resultReplies(t, deps, await deps.service.create(input, { actor: String(adminId) }), adminId);
       } catch (error) {
         return errorReplies(t, error);
       }

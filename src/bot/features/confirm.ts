@@ -22,7 +22,7 @@ export function confirmations(deps: BotDeps): Composer<BotContext> {
     }
     try {
       const result = await deps.service.apply(pending.op, { refs: pending.emails }, { actor: String(ctx.from.id) });
-      await sendReplies(ctx, resultReplies(ctx.t, result, deps.service.now()));
+      await sendReplies(ctx, resultReplies(ctx.t, deps, result, ctx.from.id));
     } catch (error) {
       await sendReplies(ctx, errorReplies(ctx.t, error));
     }

@@ -29,7 +29,7 @@ export function history(deps: BotDeps): Composer<BotContext> {
     if (!entry) return void (await ctx.reply(t.undoNothing));
     try {
       const { result, skipped } = await deps.service.undo(entry, { actor });
-      const replies = result ? resultReplies(t, result, deps.service.now()) : [{ text: t.undoNone }];
+      const replies = result ? resultReplies(t, deps, result, ctx.from?.id ?? 0) : [{ text: t.undoNone }];
       if (skipped.length > 0) replies.push({ text: t.undoSkipped(esc(skipped.join(", "))) });
       await sendReplies(ctx, replies);
     } catch (error) {

@@ -60,7 +60,10 @@ export const en = {
   cancel: "✖️ Cancel",
   done: (op: string, changed: number, unchanged: number) => `<b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
   fullDiffAttached: "The full before/after list is attached.",
-  needsRestart: "Xray picks this change up at its next restart.",
+  applyManual: "Xray picks this change up at its next restart.",
+  applyPending: (s: number) => `Xray restarts in ${s} s to pick this up (later changes share that restart).`,
+  applyDone: "✅ Xray restarted: the change is live.",
+  applyFailed: (why: string) => `⚠️ Xray was not restarted: ${why}. The change is saved; it takes effect at the next restart.`,
   created: "created",
   // Fields of a diff or a card.
   field: { enabled: "admin switch", active: "active", expiry: "expiry", limit: "limit", used: "used" },

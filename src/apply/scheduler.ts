@@ -1,0 +1,53 @@
+// Coalesces bursts of changes into one Xray restart: every restart drops live connections,
+// so ten quick edits must cost one restart, not ten.
+export type ApplyOutcome = { ok: true; at: number } | { ok: false; error: string };
+
+export interface ApplyStatus {
+  status: "not-needed" | "manual" | "pending" | "done" | "failed";
+  message: string;
+}
+
+export class ApplyScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private waiting: ((o: ApplyOutcome) => void)[] = [];
+  private running: Promise<void> | undefined;
+  last: ApplyOutcome | undefined;
+
+  constructor(
+    private readonly restart: () => Promise<void>,
+    readonly debounceMs: number,
+  ) {}
+
+  /** Schedules a restart (or joins the one scheduled); resolves when it has run. */
+  request(): Promise<ApplyOutcome> {
+    const outcome = new Promise<ApplyOutcome>((resolve) => this.waiting.push(resolve));
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.fire(), this.debounceMs);
+    return outcome;
+  }
+
+  private async fire(): Promise<void> {
+    // One restart at a time; requests that arrive meanwhile get the next one.
+    await this.running;
+    const waiting = this.waiting.splice(0);
+    if (waiting.length === 0) return;
+    this.running = this.restart().then(
+      () => {
+        this.last = { ok: true, at: Date.now() };
+      },
+      (error: unknown) => {
+        this.last = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      },
+    );
+    await this.running;
+    this.running = undefined;
+    for (const resolve of waiting) resolve(this.last as ApplyOutcome);
+  }
+
+  /** Runs what is scheduled now (graceful stop), without waiting out the debounce. */
+  async flush(): Promise<void> {
+    if (this.waiting.length === 0) return;
+    clearTimeout(this.timer);
+    await this.fire();
+  }
+}
