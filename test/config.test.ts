@@ -48,3 +48,20 @@ describe("configuration of the HTTP API", () => {
     expect(() => loadConfig({ API_TOKEN: "short", API_PORT: "99999" }, "api")).toThrow(/API_TOKEN must be at least 16 characters[\s\S]*API_PORT must be a port number/);
   });
 });
+
+describe("configuration of live apply", () => {
+  it("defaults to none and asks for what each mode needs", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1" }).apply).toEqual({ mode: "none" });
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "command" })).toThrow(/XUI_APPLY_COMMAND is required when XUI_APPLY=command/);
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "panel", XUI_PANEL_URL: "https://127.0.0.1:2053/x/" })).toThrow(
+      /XUI_PANEL_USERNAME is required when XUI_APPLY=panel[\s\S]*XUI_PANEL_PASSWORD is required/,
+    );
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "command", XUI_APPLY_COMMAND: "x-ui restart-xray" }).apply).toEqual({
+      mode: "command",
+      command: "x-ui restart-xray",
+      debounceMs: 10_000,
+      timeoutMs: 30_000,
+    });
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "reload" })).toThrow(/XUI_APPLY must be none, command or panel/);
+  });
+});

@@ -1,6 +1,7 @@
 // The HTTP API over real HTTP on loopback, against a real x-ui.db.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
+import { createApplier } from "../../src/apply/applier.js";
 import { startApi, type RunningApi } from "../../src/api/server.js";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { XuiService } from "../../src/service/xui-service.js";
@@ -104,6 +105,21 @@ describe("HTTP API", () => {
       expect(String(r.json.error)).toMatch(message);
     }
     expect(fileHash(path)).toBe(hash);
+  });
+
+  it("with ?wait=true waits for the Xray restart and says how it went", async () => {
+    const applier = createApplier({ mode: "command", command: `${process.execPath} -e "0"`, debounceMs: 20, timeoutMs: 5000 });
+    const second = await startApi(createApi({ service, token: TOKEN, applier }), "127.0.0.1", 0);
+    try {
+      const res = await fetch(`http://127.0.0.1:${second.port}/api/users/toggle-status?wait=true`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ user_ids: ["bob"], enable: false }),
+      });
+      expect(((await res.json()) as { apply: unknown }).apply).toEqual({ status: "done", message: "Xray restarted: the change is live" });
+    } finally {
+      await second.close();
+    }
   });
 
   it("refuses a body over the limit with 413", async () => {

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createApplier } from "../../src/apply/applier.js";
 import Database from "better-sqlite3";
 import { buildDemoDb, buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 import { ADMIN, harnesses, NOW } from "./harness.js";
@@ -151,6 +152,28 @@ describe("history and undo", () => {
     expect(undone?.text).toMatch(/<b>Undo<\/b>: 1 changed/);
     expect(expiry(h, "alice")).toBe(before);
     expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/· Extend · 1 client\(s\) · 1001 · undone/);
+  });
+});
+
+describe("live apply", () => {
+  it("says a restart is pending, then reports how it went", async () => {
+    const marker = tempDbPath("restarted");
+    const command = `${process.execPath} -e "require('fs').writeFileSync(process.argv[1], 'ok')" ${marker}`;
+    const h = await start(undefined, { applier: createApplier({ mode: "command", command, debounceMs: 30, timeoutMs: 5000 }) });
+    const [reply] = await h.say(ADMIN, "/unblock erin");
+    expect(reply?.text).toMatch(/Xray restarts in 0 s to pick this up/);
+    const followUp = await h.tg.waitFor((m) => m.text === "✅ Xray restarted: the change is live.");
+    expect(followUp.chat_id).toBe(ADMIN.id);
+    expect(readFileSync(marker, "utf8")).toBe("ok");
+    // A change the panel enforces by itself needs no restart.
+    const [limit] = await h.say(ADMIN, "/limit alice 1");
+    expect(limit?.text).not.toMatch(/Xray/);
+  });
+
+  it("without XUI_APPLY, says the change waits for the next restart", async () => {
+    const h = await start();
+    const [reply] = await h.say(ADMIN, "/unblock erin");
+    expect(reply?.text).toMatch(/Xray picks this change up at its next restart\.$/);
   });
 });
 

@@ -3,6 +3,7 @@
 // the runner's per-chat ordering would.
 import pino from "pino";
 import { afterEach } from "vitest";
+import type { Applier } from "../../src/apply/applier.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
 import { XuiService } from "../../src/service/xui-service.js";
@@ -14,7 +15,7 @@ import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
 export const NOW = Date.now();
 
-export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW })) {
+export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: { applier?: Applier } = {}) {
   const dbPath = tempDbPath();
   build(dbPath);
   const tg = new FakeTelegram();
@@ -36,7 +37,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });
   const start = async () => {
     const store = new BotStore(config.botDataPath);
-    const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
+    const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }), ...extra }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
     await bot.init();
     return { store, bot };
   };
@@ -90,13 +91,13 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
 type Harness = Awaited<ReturnType<typeof harness>>;
 
 /** For a test file: a `start` that builds a harness, each closed after its test. */
-export function harnesses(): (build?: (path: string) => void) => Promise<Harness> {
+export function harnesses(): (build?: (path: string) => void, extra?: { applier?: Applier }) => Promise<Harness> {
   const open: Harness[] = [];
   afterEach(() => {
     for (const h of open.splice(0)) h.close();
   });
-  return async (build) => {
-    const h = await harness(build);
+  return async (build, extra) => {
+    const h = await harness(build, extra);
     open.push(h);
     return h;
   };
