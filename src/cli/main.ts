@@ -29,7 +29,7 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
   // The audit log is opened only by the verbs that write or read it.
-  const audit = ["op", "create", "undo", "history"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
+  const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
   const service = XuiService.open(inv.db, {
     readonly: readOnly,
     backupDir: process.env.BACKUP_DIR,
@@ -51,7 +51,7 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
         return report.findings.length > 0 ? EXIT.drift : EXIT.ok;
       }
       case "sync": {
-        const report = await service.sync(command.options);
+        const report = await service.sync({ ...command.options, actor: "cli" });
         print(report, () => renderSync(report));
         return EXIT.ok;
       }

@@ -6,9 +6,11 @@ import type { ClientDiff, Operation, OperationKind, RestoredFields } from "./typ
 export interface ChangeRecord {
   /** A Telegram user ID, "cli" or "api". */
   actor: string;
-  operation: OperationKind;
+  operation: OperationKind | "sync";
   op: Operation | null;
   diffs: ClientDiff[];
+  /** For a sync: what it repaired (sync works on fields, not on client states). */
+  details?: unknown;
 }
 
 export interface AuditEntry extends ChangeRecord {

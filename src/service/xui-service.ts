@@ -152,12 +152,16 @@ export class XuiService {
     return check(this.ctx.reader.read(), this.db.schema, this.now());
   }
 
-  sync(options: SyncOptions = {}): Promise<SyncReport & { backup?: string }> {
+  async sync(options: SyncOptions & WriteOptions = {}): Promise<SyncReport & { backup?: string }> {
     let backup: string | undefined;
     const takeBackup = async () => {
       backup = await this.backup();
     };
-    return sync(this.ctx, options, takeBackup).then((r) => (backup ? { ...r, backup } : r));
+    const report = await sync(this.ctx, options, takeBackup);
+    if (!report.dryRun && report.actions.length > 0) {
+      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: [], details: report.actions });
+    }
+    return backup ? { ...report, backup } : report;
   }
 
   /** An online backup into backupDir (default ./data/backups); returns its path. */

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS audit (
   operation TEXT NOT NULL,
   op TEXT,
   diffs TEXT NOT NULL,
+  details TEXT,
   undone_by INTEGER
 );
 CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, id);`;
@@ -23,6 +24,7 @@ interface Row {
   operation: string;
   op: string | null;
   diffs: string;
+  details: string | null;
   undone_by: number | null;
 }
 
@@ -33,6 +35,7 @@ const toEntry = (r: Row): AuditEntry => ({
   operation: r.operation as AuditEntry["operation"],
   op: r.op === null ? null : (JSON.parse(r.op) as AuditEntry["op"]),
   diffs: JSON.parse(r.diffs) as AuditEntry["diffs"],
+  ...(r.details === null ? {} : { details: JSON.parse(r.details) as unknown }),
   undoneBy: r.undone_by,
 });
 
@@ -49,8 +52,8 @@ export class AuditLog {
 
   record(r: ChangeRecord, at = Date.now()): number {
     const info = this.db
-      .prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (?, ?, ?, ?, ?)")
-      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), JSON.stringify(r.diffs));
+      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), JSON.stringify(r.diffs), r.details === undefined ? null : JSON.stringify(r.details));
     return Number(info.lastInsertRowid);
   }
 
@@ -67,10 +70,10 @@ export class AuditLog {
     return row && toEntry(row);
   }
 
-  /** The actor's latest change that is neither undone nor an undo itself. */
+  /** The actor's latest change that is not undone, not an undo itself, and not a sync. */
   lastUndoable(actor: string): AuditEntry | undefined {
     const row = this.db
-      .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation != 'restore' ORDER BY id DESC LIMIT 1")
+      .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation NOT IN ('restore', 'sync') ORDER BY id DESC LIMIT 1")
       .get(actor) as Row | undefined;
     return row && toEntry(row);
   }

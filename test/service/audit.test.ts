@@ -63,6 +63,17 @@ describe("audit and undo", () => {
     expect(service.check().findings).toEqual([]);
   });
 
+  it("records a sync with what it repaired; an undo does not pick it", async () => {
+    const path = tempDbPath();
+    buildXuiDb(path, { inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "a", tgId: "" }] }] });
+    const audit = new AuditLog(tempDbPath("audit"));
+    const service = XuiService.open(path, { audit, backupDir: `${path}.backups` });
+    open.push(service, audit);
+    await service.sync({ actor: "cli" });
+    expect(audit.latest(1)[0]).toMatchObject({ actor: "cli", operation: "sync", details: [{ kind: "update-json", email: "a", fields: { tgId: ["", 0] } }] });
+    expect(audit.lastUndoable("cli")).toBeUndefined();
+  });
+
   it("does not undo a creation (the client is named as skipped)", async () => {
     const { audit, service } = setup();
     await service.create({ inboundId: 1, email: "new" }, { actor: "cli" });

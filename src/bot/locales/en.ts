@@ -51,8 +51,9 @@ export const en = {
     block: "Block",
     unblock: "Unblock",
     restore: "Undo",
+    sync: "Sync",
     create: "Create",
-  } satisfies Record<OperationKind, string>,
+  } satisfies Record<OperationKind | "sync", string>,
   preview: (op: string, changing: number, total: number) =>
     `<b>${op}</b>: ${changing} of ${total} selected client(s) will change. Confirm?`,
   previewUnchanged: (n: number) => `${n} will stay as they are.`,

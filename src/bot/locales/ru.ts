@@ -56,6 +56,7 @@ export const ru: Texts = {
     block: "Блокировка",
     unblock: "Разблокировка",
     restore: "Отмена операции",
+    sync: "Синхронизация",
     create: "Создание",
   },
   preview: (op: string, changing: number, total: number) =>
