@@ -48,6 +48,9 @@ export class AuditLog {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000"); // the bot and a CLI call may share the file
     this.db.exec(SCHEMA);
+    // Files written before `details` existed get the column (GORM-style: only ever add).
+    const columns = this.db.prepare("SELECT name FROM pragma_table_info('audit')").pluck().all();
+    if (!columns.includes("details")) this.db.exec("ALTER TABLE audit ADD COLUMN details TEXT");
   }
 
   record(r: ChangeRecord, at = Date.now()): number {

@@ -132,7 +132,7 @@ describe("xui-admin", () => {
 
   it("runs as the installed bin", () => {
     const path = db();
-    const run = spawnSync(process.execPath, ["bin/xui-admin.js", "block", "bob", "--db", path], { cwd: repoRoot, encoding: "utf8" });
+    const run = spawnSync(process.execPath, ["bin/xui-admin.js", "block", "bob", "--db", path, "--data", dataPath], { cwd: repoRoot, encoding: "utf8" });
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/bob \(inbound 1\)\n {2}enabled: yes -> no \(blocked\)/);
     expect(rawRow(path, "bob")?.enable).toBe(0);
