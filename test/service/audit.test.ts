@@ -1,3 +1,4 @@
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { XuiService } from "../../src/service/xui-service.js";
@@ -72,6 +73,17 @@ describe("audit and undo", () => {
     await service.sync({ actor: "cli" });
     expect(audit.latest(1)[0]).toMatchObject({ actor: "cli", operation: "sync", details: [{ kind: "update-json", email: "a", fields: { tgId: ["", 0] } }] });
     expect(audit.lastUndoable("cli")).toBeUndefined();
+  });
+
+  it("opens an audit file from before the details column and adds it", () => {
+    const file = tempDbPath("old-audit");
+    const old = new Database(file);
+    old.exec("CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL, operation TEXT NOT NULL, op TEXT, diffs TEXT NOT NULL, undone_by INTEGER)");
+    old.close();
+    const audit = new AuditLog(file);
+    open.push(audit);
+    const id = audit.record({ actor: "cli", operation: "sync", op: null, diffs: [], details: [1] });
+    expect(audit.get(id)?.details).toEqual([1]);
   });
 
   it("does not undo a creation (the client is named as skipped)", async () => {
