@@ -16,6 +16,9 @@ export interface XuiDbOptions {
   lockWaitMs?: number;
 }
 
+/** How long a read waits for a committing writer, ms. */
+const READ_WAIT_MS = 2000;
+
 export interface WriteStats {
   lockMs: number;
   busyRetries: number;
@@ -123,10 +126,19 @@ export class XuiDb {
     return `${this.generation}:${String(this.conn.pragma("data_version", { simple: true }))}`;
   }
 
-  /** A read outside any explicit transaction (autocommit: never keeps a read lock open). */
+  /**
+   * A read outside any explicit transaction (autocommit: never keeps a read lock open). A
+   * writer blocks readers only while it commits (milliseconds), so a read may wait longer
+   * than a write attempt does.
+   */
   read<T>(fn: (conn: Database.Database) => T): T {
     this.reopenIfReplaced();
-    return fn(this.conn);
+    this.conn.pragma(`busy_timeout = ${READ_WAIT_MS}`);
+    try {
+      return fn(this.conn);
+    } finally {
+      this.conn.pragma(`busy_timeout = ${this.options.lockWaitMs}`);
+    }
   }
 
   /**
