@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["bench/*.mjs"] },
+        projectService: { allowDefaultProject: ["bench/*.mjs", "test/support/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["eslint.config.js", "bench/*.mjs"],
+    files: ["eslint.config.js", "bench/*.mjs", "test/support/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
   },
 );

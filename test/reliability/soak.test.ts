@@ -18,7 +18,7 @@ function clients(prefix: string, n: number): FixtureClient[] {
     expiryTime: [now + 30 * DAY_MS, now + 2 * DAY_MS, -5 * DAY_MS, 0][i % 4] as number,
     // Every tenth has a tiny limit: the panel keeps switching it off, the operations on again.
     totalBytes: i % 10 === 0 ? 2 * 1024 * 1024 : ([0, 50 * GB, 20 * GB][i % 3] as number),
-    up: i * 1000,
+    up: i % 10 === 0 ? 2_000_000 : i * 1000,
     down: i * 4000,
   }));
 }
