@@ -3,7 +3,7 @@
 // the runner's per-chat ordering would.
 import pino from "pino";
 import { afterEach } from "vitest";
-import type { Applier } from "../../src/apply/applier.js";
+import type { BotDeps } from "../../src/bot/context.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
 import { XuiService } from "../../src/service/xui-service.js";
@@ -12,10 +12,13 @@ import { BotStore } from "../../src/store/bot-store.js";
 import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
+/** Dependencies a test replaces: the applier, the logger. */
+type Extra = Partial<Pick<BotDeps, "applier" | "logger">>;
+
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
 export const NOW = Date.now();
 
-export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: { applier?: Applier } = {}) {
+export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: Extra = {}) {
   const dbPath = tempDbPath();
   build(dbPath);
   const tg = new FakeTelegram();
@@ -91,7 +94,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
 type Harness = Awaited<ReturnType<typeof harness>>;
 
 /** For a test file: a `start` that builds a harness, each closed after its test. */
-export function harnesses(): (build?: (path: string) => void, extra?: { applier?: Applier }) => Promise<Harness> {
+export function harnesses(): (build?: (path: string) => void, extra?: Extra) => Promise<Harness> {
   const open: Harness[] = [];
   afterEach(() => {
     for (const h of open.splice(0)) h.close();

@@ -18,7 +18,7 @@ const inbounds: FixtureInbound[] = [
   { id: 1, protocol: "vless", clients: Array.from({ length: 6000 }, (_, i) => ({ email: `big${i}`, expiryTime: BASE + i * 1000 })) },
   ...Array.from({ length: 8 }, (_, k): FixtureInbound => ({
     id: k + 2,
-    protocol: (["vmess", "trojan"] as const)[k % 2],
+    protocol: k % 2 === 0 ? "vmess" : "trojan",
     clients: Array.from({ length: 500 }, (_, i) => ({ email: `s${k}-${i}`, expiryTime: BASE + i * 1000 })),
   })),
 ];
