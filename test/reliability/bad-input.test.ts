@@ -13,7 +13,7 @@ import { parseClientFilter } from "../../src/service/queries.js";
 import { splitRefs } from "../../src/service/select.js";
 import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../../src/service/validate.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
+import { fileHash, jsonClient } from "../support/db-inspect.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 import { ADMIN, harness } from "../bot/harness.js";
 
