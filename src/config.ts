@@ -27,6 +27,7 @@ const common = {
   BOT_LANGUAGE: z.enum(["en", "ru"], { error: "must be en or ru" }).default("en"),
   LOG_LEVEL: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(", ")}` }).default("info"),
   BACKUP_DIR: z.string().min(1).default("./data/backups"),
+  XUI_BUSY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100, "must be at least 100").default(10_000),
   BACKUP_THRESHOLD: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(20),
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
@@ -38,7 +39,7 @@ const common = {
   XUI_APPLY_DEBOUNCE_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(10_000),
   XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
-  API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(1).max(65535, "must be a port number").default(8888),
+  API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0, "must be a port number").max(65535, "must be a port number").default(8888),
 };
 
 /** `npm start` runs the bot (and the API when API_TOKEN is set); `npm run api` the API alone. */
@@ -68,6 +69,8 @@ export interface Config {
   /** Operations on more clients than this take an online backup first. */
   backupThreshold: number;
   backupKeep: number;
+  /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
+  busyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupDir: c.BACKUP_DIR,
     backupThreshold: c.BACKUP_THRESHOLD,
     backupKeep: c.BACKUP_KEEP,
+    busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
   };
 }
 

@@ -32,6 +32,7 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
     backupDir: config.backupDir,
     backupThreshold: config.backupThreshold,
     backupKeep: config.backupKeep,
+    busyBudgetMs: config.busyTimeoutMs,
     audit,
   });
   if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");

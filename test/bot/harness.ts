@@ -35,6 +35,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupDir: `${dbPath}.backups`,
     backupThreshold: 20,
     backupKeep: 20,
+    busyTimeoutMs: 10_000,
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });
