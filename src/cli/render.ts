@@ -51,7 +51,8 @@ export function renderOp(r: OpResult, now: number): string {
     for (const d of r.unchanged) out.push(renderDiff(d, now));
   } else {
     const byNote = new Map<string, number>();
-    for (const d of r.unchanged) for (const n of d.notes) byNote.set(n, (byNote.get(n) ?? 0) + 1);
+    // "no-change" is what every one of them shares; the other note says why.
+    for (const d of r.unchanged) for (const n of d.notes) if (n !== "no-change" || d.notes.length === 1) byNote.set(n, (byNote.get(n) ?? 0) + 1);
     for (const [n, count] of byNote) out.push(`unchanged, ${NOTES[n] ?? n}: ${count}`);
   }
   if (r.needsApply && !r.dryRun) out.push("Xray picks this change up at its next restart (x-ui restart-xray).");

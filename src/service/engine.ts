@@ -26,8 +26,11 @@ export interface EngineContext {
   backupBefore?: (count: number) => Promise<string | null>;
 }
 
-/** Touched clients per transaction when several small inbounds share one. */
-const UNIT_CLIENTS = 2_000;
+/**
+ * Touched clients per transaction when several small inbounds share one. 5 000 rows and their
+ * settings are written in ~30 ms; fewer transactions also mean fewer journal syncs.
+ */
+export const UNIT_CLIENTS = 5_000;
 /** Attempts at one unit while the panel keeps changing what it computed from. */
 const MAX_ATTEMPTS = 5;
 /** Above this many rows, one scan beats a lookup per row. */

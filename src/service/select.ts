@@ -76,29 +76,36 @@ export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
 }
 
 export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] {
-  let chosen: Candidate[];
+  let inbounds: Iterable<InboundSnapshot> = snapshot.inbounds.values();
   if ("refs" in selector) {
-    chosen = chooseByRefs(snapshot, selector.refs);
+    return withRows(snapshot, chooseByRefs(snapshot, selector.refs));
   } else if ("inboundId" in selector) {
     const inbound = snapshot.inbounds.get(selector.inboundId);
     if (!inbound) {
       throw new XuiError("unknown-inbound", `unknown inbound: ${selector.inboundId}`, [String(selector.inboundId)]);
     }
-    chosen = candidates(snapshot).filter((c) => c.inbound === inbound);
-  } else {
-    chosen = candidates(snapshot);
+    inbounds = [inbound];
   }
-  const targets: Target[] = [];
+  const chosen: Candidate[] = [];
+  for (const inbound of inbounds) for (const json of inbound.clients) chosen.push({ email: str(json.email), json, inbound });
+  return withRows(snapshot, chosen);
+}
+
+/**
+ * Adds each candidate's client_traffics row, in place (a bulk job over 20 000 clients builds
+ * one object per client, not two); a client without a row fails the whole selection.
+ */
+function withRows(snapshot: Snapshot, chosen: Candidate[]): Target[] {
   const missing: string[] = [];
   for (const c of chosen) {
     const row = rowOf(snapshot, c.email);
-    if (row) targets.push({ email: c.email, json: c.json, inbound: c.inbound, row });
+    if (row) (c as Target).row = row;
     else missing.push(c.email);
   }
   if (missing.length > 0) {
     throw new XuiError("no-traffic-row", `no client_traffics row for ${missing.join(", ")}: run \`xui-admin sync\` first`, missing);
   }
-  return targets;
+  return chosen as Target[];
 }
 
 function chooseByRefs(snapshot: Snapshot, given: string[]): Candidate[] {

@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { AuditEntry, ChangeRecord } from "../service/audit.js";
+import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit (
@@ -34,7 +35,7 @@ const toEntry = (r: Row): AuditEntry => ({
   actor: r.actor,
   operation: r.operation as AuditEntry["operation"],
   op: r.op === null ? null : (JSON.parse(r.op) as AuditEntry["op"]),
-  diffs: JSON.parse(r.diffs) as AuditEntry["diffs"],
+  diffs: decodeDiffs(r.diffs),
   ...(r.details === null ? {} : { details: JSON.parse(r.details) as unknown }),
   undoneBy: r.undone_by,
 });
@@ -56,7 +57,7 @@ export class AuditLog {
   record(r: ChangeRecord, at = Date.now()): number {
     const info = this.db
       .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), JSON.stringify(r.diffs), r.details === undefined ? null : JSON.stringify(r.details));
+      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), encodeDiffs(r.diffs), r.details === undefined ? null : JSON.stringify(r.details));
     return Number(info.lastInsertRowid);
   }
 

@@ -1,6 +1,12 @@
-// Online backups through SQLite's backup API: consistent while the panel writes, unlike a
-// file copy, which can catch a half-written page or miss a hot journal.
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+// Online backups, consistent while the panel writes. A bare file copy can catch a
+// half-written page or miss a hot journal; a copy made while we hold a read transaction
+// cannot: in rollback-journal mode (the panel's) a SHARED lock keeps every writer from
+// touching the main file, and the read that took the lock has rolled back any hot journal.
+// That copy costs a few milliseconds where the page-by-page backup API cost ~100 ms at
+// 20 000 clients. It is synchronous on purpose: an async copy would hold the read lock until
+// the event loop came back to it. WAL files (whose newest pages live in -wal) still go
+// through the API.
+import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -19,11 +25,30 @@ export async function backupTo(source: string, target: string): Promise<string> 
   mkdirSync(dirname(target), { recursive: true });
   const conn = new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
-    await conn.backup(target);
+    if (conn.pragma("journal_mode", { simple: true }) === "wal") await conn.backup(target);
+    else copyUnderReadLock(conn, source, target);
   } finally {
     conn.close();
   }
   return target;
+}
+
+function copyUnderReadLock(conn: Database.Database, source: string, target: string): void {
+  const partial = `${target}.partial`;
+  conn.exec("BEGIN");
+  try {
+    conn.prepare("SELECT count(*) FROM sqlite_master").get(); // takes the SHARED lock
+    copyFileSync(source, partial);
+  } finally {
+    conn.exec("COMMIT");
+  }
+  const fd = openSync(partial, "r+");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(partial, target); // a backup is whole or absent
 }
 
 function prune(dir: string, prefix: string, keep: number): void {

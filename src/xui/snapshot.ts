@@ -96,9 +96,14 @@ export function rowFromRaw(r: unknown[]): TrafficRow {
   };
 }
 
-/** Reads rows (all, or those matching `where`) as TrafficRow objects. */
+/**
+ * Reads rows (all, or those matching `where`) as TrafficRow objects. Iterating keeps each raw
+ * column array short-lived; `.all()` would hold 20 000 of them at once for the GC to copy.
+ */
 export function readRows(conn: Database.Database, columns: ReadonlySet<string>, where = "", ...params: unknown[]): TrafficRow[] {
-  return (conn.prepare(`${trafficSelect(columns)} ${where}`).raw().all(...params) as unknown[][]).map(rowFromRaw);
+  const rows: TrafficRow[] = [];
+  for (const raw of conn.prepare(`${trafficSelect(columns)} ${where}`).raw().iterate(...params)) rows.push(rowFromRaw(raw as unknown[]));
+  return rows;
 }
 
 export class SnapshotReader {

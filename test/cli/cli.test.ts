@@ -42,6 +42,17 @@ describe("xui-admin", () => {
     expect(parsed.changed[0]?.after.expiryTime).toBe(before + 31 * DAY);
   });
 
+  it("sums up many unchanged clients by their reason", async () => {
+    const path = tempDbPath();
+    const clients = Array.from({ length: 25 }, (_, i) => ({ email: `n${i}`, expiryTime: 0 }));
+    buildXuiDb(path, { inbounds: [{ id: 1, protocol: "vless", clients: [...clients, { email: "dated", expiryTime: Date.now() + DAY }] }] });
+    const { code, out } = await cli("extend", "--days", "7", "--all", "--db", path);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^extend: changed 1 client\(s\), 25 unchanged\ndated \(inbound 1\)/);
+    expect(out).toContain("unchanged, never expires: nothing to extend: 25");
+    expect(out).not.toContain("unchanged, unchanged");
+  });
+
   it("exits 2 with the bad input named on stderr, and writes nothing", async () => {
     const path = db();
     const hash = fileHash(path);

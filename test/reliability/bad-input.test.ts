@@ -109,7 +109,7 @@ describe("entry points", () => {
         { id: 2, protocol: "vless", clients: [{ email: "c-7f3k9q2x", expiryTime: Date.now() + DAY_MS }] },
       ],
     });
-    const service = XuiService.open(path);
+    const service = XuiService.open(path, { backupDir: `${path}.backups` });
     const app = createApi({ service, token: "fuzz-token-0123456789" });
     const hash = fileHash(path);
     const routes = ["extend-expiry", "reset-traffic", "toggle-status", "set-limit", "set-expiry"].map((r) => `/api/users/${r}`).concat("/api/users");

@@ -1,10 +1,11 @@
-// A bulk operation over 10 000 clients killed with SIGKILL at random moments: every time the
+// A bulk operation over 16 000 clients (the issue asks for at least 10 000) killed with SIGKILL at random moments: every time the
 // file passes integrity_check, each transaction unit is applied whole or not at all, and
 // both places agree.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
+import { UNIT_CLIENTS } from "../../src/service/engine.js";
 import { DAY_MS } from "../../src/service/operations.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { repoRoot } from "../support/paths.js";
@@ -13,13 +14,14 @@ import { buildXuiDb, rng, tempDbPath, type FixtureInbound } from "../support/xui
 const KILLS = 20;
 const BASE = Date.now() + 1000 * DAY_MS;
 
-// One big inbound (a unit of its own) and eight small ones (two units of four, 2000 clients).
+// One big inbound (a unit of its own) and eight small ones (two units of four, UNIT_CLIENTS
+// clients each).
 const inbounds: FixtureInbound[] = [
   { id: 1, protocol: "vless", clients: Array.from({ length: 6000 }, (_, i) => ({ email: `big${i}`, expiryTime: BASE + i * 1000 })) },
   ...Array.from({ length: 8 }, (_, k): FixtureInbound => ({
     id: k + 2,
     protocol: k % 2 === 0 ? "vmess" : "trojan",
-    clients: Array.from({ length: 500 }, (_, i) => ({ email: `s${k}-${i}`, expiryTime: BASE + i * 1000 })),
+    clients: Array.from({ length: UNIT_CLIENTS / 4 }, (_, i) => ({ email: `s${k}-${i}`, expiryTime: BASE + i * 1000 })),
   })),
 ];
 const UNITS = [[1], [2, 3, 4, 5], [6, 7, 8, 9]];

@@ -2,7 +2,7 @@
 // x-ui.db stays locked past the retry budget; the API alone binds loopback, wants its token and
 // logs no secret; hostile strings travel as data, never as SQL.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -102,5 +102,28 @@ describe("hostile strings", () => {
     const db = new Database(path, { readonly: true });
     expect(db.prepare("SELECT count(*) FROM inbounds").pluck().get()).toBe(1);
     db.close();
+  });
+});
+
+describe("SQL text", () => {
+  // Every statement that is not a literal, with what it interpolates: column names the file's
+  // own schema reported, numbers from the configuration, fixed WHERE clauses. Input travels as
+  // bound parameters only; a new interpolating statement fails here until it is reviewed.
+  const REVIEWED: Record<string, number> = {
+    "service/create.ts": 1, // INSERT: the client_traffics columns this file has
+    "service/sync.ts": 2, // UPDATE / INSERT: the same column names
+    "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration
+    "xui/snapshot.ts": 2, // SELECT: the inbounds columns this file has; trafficSelect() plus a constant WHERE
+  };
+
+  it("is built from input nowhere: only the reviewed statements interpolate anything", () => {
+    const src = join(repoRoot, "src");
+    const found: Record<string, number> = {};
+    for (const file of readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
+      const text = readFileSync(join(src, file), "utf8");
+      const statements = text.match(/\.(?:prepare|exec|pragma)\(\s*(?:`[^`]*\$\{|["'][^"']*["']\s*\+)/g) ?? [];
+      if (statements.length > 0) found[file.split("\\").join("/")] = statements.length;
+    }
+    expect(found).toEqual(REVIEWED);
   });
 });

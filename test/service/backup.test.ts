@@ -31,6 +31,40 @@ describe("backups", () => {
     service.close();
   });
 
+  it("a backup taken while another connection is mid-transaction holds the last committed state", async () => {
+    const dir = `${tempDbPath()}.backups`;
+    const { path, service } = setup(dir);
+    const writer = new Database(path);
+    writer.exec("BEGIN IMMEDIATE");
+    writer.exec("UPDATE client_traffics SET up = up + 12345"); // in the writer's cache, maybe its journal
+    const backup = await service.backup();
+    writer.exec("COMMIT");
+    writer.close();
+    const copy = new Database(backup, { readonly: true });
+    expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+    expect(copy.prepare("SELECT sum(up) FROM client_traffics").pluck().get()).toBe(0);
+    copy.close();
+    expect(readdirSync(dir)).toEqual([backup.slice(dir.length + 1)]); // no partial copy left behind
+    service.close();
+  });
+
+  it("a WAL database is copied with its newest pages (through SQLite's backup API)", async () => {
+    const dir = `${tempDbPath()}.backups`;
+    const { path, service } = setup(dir);
+    service.close();
+    const writer = new Database(path);
+    writer.pragma("journal_mode = WAL");
+    writer.pragma("wal_autocheckpoint = 0");
+    writer.exec("UPDATE client_traffics SET up = 777 WHERE email = 'u1'"); // committed, only in -wal
+    const reopened = XuiService.open(path, { backupDir: dir });
+    const backup = await reopened.backup();
+    reopened.close();
+    writer.close();
+    const copy = new Database(backup, { readonly: true });
+    expect(copy.prepare("SELECT up FROM client_traffics WHERE email = 'u1'").pluck().get()).toBe(777);
+    copy.close();
+  });
+
   it("keeps only the newest BACKUP_KEEP copies", async () => {
     const dir = `${tempDbPath()}.backups`;
     const { service } = setup(dir, { backupKeep: 2 });

@@ -22,7 +22,7 @@ describe("real published databases", () => {
   for (const [name, expected] of Object.entries(EXPECTED)) {
     it(`${name}: opens as ${expected.family}, checks, and ${expected.writable ? "takes writes" : "refuses writes"}`, async () => {
       const path = copyRealFixture(name);
-      const service = XuiService.open(path);
+      const service = XuiService.open(path, { backupDir: `${path}.backups` });
       try {
         expect(service.schema.family).toBe(expected.family);
         const report = service.check();

@@ -1,0 +1,55 @@
+import fc from "fast-check";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import type { ClientDiff, ClientState, NoteCode } from "../../src/service/types.js";
+import { AuditLog } from "../../src/store/audit-log.js";
+import { decodeDiffs, encodeDiffs } from "../../src/store/diff-codec.js";
+import { tempDbPath } from "../support/xui-fixture.js";
+
+const state: fc.Arbitrary<ClientState> = fc.record({
+  enabled: fc.boolean(),
+  active: fc.boolean(),
+  expiryTime: fc.integer({ min: -90 * 86_400_000, max: 2 ** 45 }),
+  totalBytes: fc.integer({ min: 0, max: 2 ** 50 }),
+  reset: fc.integer({ min: 0, max: 365 }),
+  up: fc.integer({ min: 0, max: 2 ** 50 }),
+  down: fc.integer({ min: 0, max: 2 ** 50 }),
+});
+const notes = fc.subarray<NoteCode>(["never-expires", "delayed-start", "reactivated", "still-expired", "still-exhausted", "blocked", "no-change"]);
+const diff: fc.Arbitrary<ClientDiff> = fc.record({
+  email: fc.string(),
+  inboundId: fc.nat(),
+  before: fc.option(state, { nil: null }),
+  after: state,
+  notes,
+});
+
+describe("audit diff storage", () => {
+  it("gives back exactly the diffs it stored", () => {
+    fc.assert(
+      fc.property(fc.array(diff), (diffs) => {
+        expect(decodeDiffs(encodeDiffs(diffs))).toEqual(diffs);
+      }),
+    );
+  });
+
+  it("stores a bulk extension in well under half the space of plain objects", () => {
+    const diffs = Array.from({ length: 1000 }, (_, i): ClientDiff => {
+      const before = { enabled: true, active: true, expiryTime: 1_790_000_000_000 + i, totalBytes: 2 ** 36, reset: 0, up: 10 ** 9 + i, down: 10 ** 10 + i };
+      return { email: `user${i}@example.com`, inboundId: 1, before, after: { ...before, expiryTime: before.expiryTime + 30 * 86_400_000 }, notes: [] };
+    });
+    expect(encodeDiffs(diffs).length).toBeLessThan(JSON.stringify(diffs).length / 2);
+  });
+
+  it("still reads entries written as plain objects", () => {
+    const path = tempDbPath();
+    const old: ClientDiff = { email: "a@x", inboundId: 2, before: null, after: { enabled: true, active: true, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 }, notes: [] };
+    new AuditLog(path).close();
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (1, 'cli', 'block', NULL, ?)").run(JSON.stringify([old]));
+    raw.close();
+    const log = new AuditLog(path);
+    expect(log.latest(1)[0]?.diffs).toEqual([old]);
+    log.close();
+  });
+});
