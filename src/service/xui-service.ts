@@ -169,7 +169,7 @@ export class XuiService {
     return backupDatabase(this.db.path, dir, this.options.backupKeep ?? 20);
   }
 
-  /** An online copy of x-ui.db at exactly `file` (never a file copy: the panel is writing). */
+  /** An online copy of x-ui.db at exactly `file`, consistent while the panel writes. */
   backupTo(file: string): Promise<string> {
     return backupTo(this.db.path, file);
   }

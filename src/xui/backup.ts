@@ -35,20 +35,25 @@ export async function backupTo(source: string, target: string): Promise<string> 
 
 function copyUnderReadLock(conn: Database.Database, source: string, target: string): void {
   const partial = `${target}.partial`;
-  conn.exec("BEGIN");
   try {
-    conn.prepare("SELECT count(*) FROM sqlite_master").get(); // takes the SHARED lock
-    copyFileSync(source, partial);
-  } finally {
-    conn.exec("COMMIT");
+    conn.exec("BEGIN");
+    try {
+      conn.prepare("SELECT count(*) FROM sqlite_master").get(); // takes the SHARED lock
+      copyFileSync(source, partial);
+    } finally {
+      conn.exec("COMMIT");
+    }
+    const fd = openSync(partial, "r+");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(partial, target); // a backup is whole or absent
+  } catch (error) {
+    rmSync(partial, { force: true }); // a full disk leaves no half copy behind
+    throw error;
   }
-  const fd = openSync(partial, "r+");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(partial, target); // a backup is whole or absent
 }
 
 function prune(dir: string, prefix: string, keep: number): void {
