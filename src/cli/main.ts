@@ -9,8 +9,8 @@ import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInb
 
 export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
 
-function envInt(name: string, fallback: number): number {
-  const value = process.env[name];
+function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = env[name];
   if (value === undefined || value.trim() === "") return fallback;
   if (!/^\d+$/.test(value.trim())) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} is not a whole number`, [name]);
   return Number(value);
@@ -21,7 +21,7 @@ interface Io {
   err: (text: string) => void;
 }
 
-async function execute(inv: Invocation, io: Io): Promise<number> {
+async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const { command } = inv;
   if (command.verb === "help") {
     io.out(USAGE);
@@ -32,9 +32,9 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
   const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
   const service = XuiService.open(inv.db, {
     readonly: readOnly,
-    backupDir: process.env.BACKUP_DIR,
-    backupThreshold: envInt("BACKUP_THRESHOLD", 20),
-    backupKeep: envInt("BACKUP_KEEP", 20),
+    backupDir: env.BACKUP_DIR,
+    backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20),
+    backupKeep: envInt(env, "BACKUP_KEEP", 20),
     ...(audit ? { audit } : {}),
   });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
@@ -121,7 +121,7 @@ async function execute(inv: Invocation, io: Io): Promise<number> {
 
 export async function runCli(argv: string[], io: Io, env = process.env): Promise<number> {
   try {
-    return await execute(parseCommandLine(argv, env), io);
+    return await execute(parseCommandLine(argv, env), io, env);
   } catch (error) {
     if (error instanceof XuiError) {
       io.err(`xui-admin: ${error.message}`);

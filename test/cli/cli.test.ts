@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
@@ -23,7 +25,7 @@ const dataPath = tempDbPath("audit");
 async function cli(...args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath });
+  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -51,6 +53,8 @@ describe("xui-admin", () => {
     expect(out).toMatch(/^extend: changed 1 client\(s\), 25 unchanged\ndated \(inbound 1\)/);
     expect(out).toContain("unchanged, never expires: nothing to extend: 25");
     expect(out).not.toContain("unchanged, unchanged");
+    // 26 clients is over BACKUP_THRESHOLD: the backup went where this run's BACKUP_DIR says.
+    expect(readdirSync(`${dataPath}.backups`).some((f) => f.startsWith(basename(path, ".db")))).toBe(true);
   });
 
   it("exits 2 with the bad input named on stderr, and writes nothing", async () => {
