@@ -9,7 +9,7 @@ const FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", 
 type Tuple = ClientState[keyof ClientState][];
 type Encoded = [string, number, Tuple | null, Partial<ClientState> | Tuple, ClientDiff["notes"]];
 
-const toTuple = (s: ClientState): Tuple => [s.enabled, s.active, s.expiryTime, s.totalBytes, s.reset, s.up, s.down];
+const toTuple = (s: ClientState): Tuple => FIELDS.map((f) => s[f]);
 
 function encodeOne(d: ClientDiff): Encoded {
   const before = d.before;

@@ -10,6 +10,7 @@
 //   usage: node --import tsx panel-stand-in.ts DB [TICK_MS] [SEED]
 import Database from "better-sqlite3";
 import { formatSettings, parseSettings, type JsonObject } from "../../src/xui/panel-json.js";
+import type { TrafficRow as Row } from "../../src/xui/snapshot.js"; // the panel's own table, read with SELECT *
 import { rng } from "./xui-fixture.js";
 
 const [path, tickText = "100", seedText = "1"] = process.argv.slice(2);
@@ -20,20 +21,6 @@ const BATCH = 50;
 
 const db = new Database(path, { timeout: 5000 });
 db.pragma("foreign_keys = OFF");
-
-interface Row {
-  id: number;
-  inbound_id: number;
-  enable: number;
-  email: string;
-  up: number;
-  down: number;
-  all_time: number;
-  expiry_time: number;
-  total: number;
-  reset: number;
-  last_online: number;
-}
 
 const committed = new Map<string, number>(); // email -> usage added by committed ticks
 const stats = { ticks: 0, failed: 0, errors: [] as string[], conversions: 0, disabled: 0, longestTickMs: 0 };
