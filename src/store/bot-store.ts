@@ -61,15 +61,15 @@ export class BotStore {
     this.db.prepare("DELETE FROM kv WHERE scope = ? AND key = ?").run(scope, key);
   }
 
-  /** Short random IDs: they travel in callback data (64 bytes at most). */
-  private newId(): string {
-    return randomBytes(6).toString("base64url");
+  /** Stores `value` under a short random ID: IDs travel in callback data (64 bytes at most). */
+  private add(scope: string, value: unknown): string {
+    const id = randomBytes(6).toString("base64url");
+    this.put(scope, id, value);
+    return id;
   }
 
   addPending(p: PendingOp): string {
-    const id = this.newId();
-    this.put("pending", id, p);
-    return id;
+    return this.add("pending", p);
   }
 
   /** Takes a pending operation out (a Confirm acts once). */
@@ -81,9 +81,7 @@ export class BotStore {
   }
 
   addSelection(s: Selection): string {
-    const id = this.newId();
-    this.put("selection", id, s);
-    return id;
+    return this.add("selection", s);
   }
 
   selection(id: string, adminId: number): Selection | undefined {
