@@ -38,12 +38,14 @@ Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
   --dry-run     (operations) show what would change, write nothing
+  --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else ./data/bot.db)
 Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
 
 const OPTIONS = {
   db: { type: "string" },
   json: { type: "boolean" },
+  full: { type: "boolean" },
   "dry-run": { type: "boolean" },
   days: { type: "string" },
   date: { type: "string" },
@@ -85,6 +87,8 @@ export interface Invocation {
   /** The audit log (the bot's own SQLite file). */
   data: string;
   json: boolean;
+  /** Text output lists every client of a big change. */
+  full: boolean;
 }
 
 const usage = (message: string) => new XuiError("bad-input", `${message}\nRun \`xui-admin --help\` for usage.`);
@@ -132,7 +136,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const db = (v.db as string | undefined) ?? env.XUI_DB_PATH ?? "/etc/x-ui/x-ui.db";
   const json = v.json === true;
   const data = (v.data as string | undefined) ?? env.BOT_DATA_PATH ?? "./data/bot.db";
-  const done = (command: Command): Invocation => ({ command, db, data, json });
+  const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);

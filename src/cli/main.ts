@@ -57,7 +57,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
       }
       case "op": {
         const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });
-        print(result, () => renderOp(result, now));
+        print(result, () => renderOp(result, now, inv.full));
         return EXIT.ok;
       }
       case "create": {
@@ -97,7 +97,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
         if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${inv.data}`, [String(command.id)]);
         if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(entry, { actor: "cli" });
-        print(undone, () => renderUndo(undone, now));
+        print(undone, () => renderUndo(undone, now, inv.full));
         return EXIT.ok;
       }
       case "backup": {

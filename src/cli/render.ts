@@ -43,17 +43,43 @@ export function renderDiff(d: ClientDiff, now: number): string {
   return lines.join("\n");
 }
 
-export function renderOp(r: OpResult, now: number): string {
+/** Above this many changed clients, text output shows the first few and counts the rest. */
+const LISTED = 50;
+const SHOWN = 20;
+
+/** How many of the diffs changed each field, and carry each note ("no-change" counted only alone). */
+function tally(diffs: ClientDiff[]): { fields: Map<string, number>; notes: Map<string, number> } {
+  const fields = new Map<string, number>();
+  const notes = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const d of diffs) {
+    for (const [key, label] of FIELDS) if (d.before && d.before[key] !== d.after[key]) bump(fields, label);
+    for (const n of d.notes) if (n !== "no-change" || d.notes.length === 1) bump(notes, NOTES[n] ?? n);
+  }
+  return { fields, notes };
+}
+
+const counts = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ${n}`).join(", ");
+
+/**
+ * An operation's result for a person: every diff when there are few (or with --full), else
+ * the first SHOWN and what the rest changed, counted; a terminal full of 20 000 diffs helps
+ * nobody (--json and --full still give every one).
+ */
+export function renderOp(r: OpResult, now: number, full = false): string {
   const verb = r.dryRun ? "would change" : "changed";
   const out = [`${r.operation}: ${verb} ${r.changed.length} client(s), ${r.unchanged.length} unchanged`];
-  for (const d of r.changed) out.push(renderDiff(d, now));
-  if (r.unchanged.length <= 20) {
+  const listed = full || r.changed.length <= LISTED ? r.changed : r.changed.slice(0, SHOWN);
+  for (const d of listed) out.push(renderDiff(d, now));
+  if (listed.length < r.changed.length) {
+    const rest = tally(r.changed.slice(SHOWN));
+    out.push(`… and ${r.changed.length - SHOWN} more: ${counts(rest.fields)}${rest.notes.size > 0 ? `; notes: ${counts(rest.notes)}` : ""} (--full lists every client)`);
+  }
+  if (full || r.unchanged.length <= SHOWN) {
     for (const d of r.unchanged) out.push(renderDiff(d, now));
   } else {
-    const byNote = new Map<string, number>();
     // "no-change" is what every one of them shares; the other note says why.
-    for (const d of r.unchanged) for (const n of d.notes) if (n !== "no-change" || d.notes.length === 1) byNote.set(n, (byNote.get(n) ?? 0) + 1);
-    for (const [n, count] of byNote) out.push(`unchanged, ${NOTES[n] ?? n}: ${count}`);
+    for (const [note, count] of tally(r.unchanged).notes) out.push(`unchanged, ${note}: ${count}`);
   }
   if (r.needsApply && !r.dryRun) out.push("Xray picks this change up at its next restart (x-ui restart-xray).");
   return out.join("\n");
@@ -116,8 +142,8 @@ export function renderAuditLine(e: AuditEntry): string {
   return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
 }
 
-export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number): string {
-  const out = [u.result ? renderOp(u.result, now) : "nothing to undo: every client has changed since"];
+export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number, full = false): string {
+  const out = [u.result ? renderOp(u.result, now, full) : "nothing to undo: every client has changed since"];
   if (u.skipped.length > 0) out.push(`left as they are (changed since, or created by that change): ${u.skipped.join(", ")}`);
   return out.join("\n");
 }

@@ -14,7 +14,7 @@ import {
   type TrafficRow,
 } from "../xui/snapshot.js";
 import { XuiError } from "./errors.js";
-import { applyOperation, needsXrayRestart, type Outcome } from "./operations.js";
+import { applyOperation, needsXrayRestart } from "./operations.js";
 import { selectTargets, type Target } from "./select.js";
 import type { ClientDiff, ClientState, OpResult, Operation, Selector } from "./types.js";
 
@@ -50,23 +50,8 @@ export function stateOf(json: JsonObject, row: TrafficRow): ClientState {
   };
 }
 
-interface Planned {
-  target: Target;
-  before: ClientState;
-  outcome: Outcome;
-}
-
-const changed = (p: Planned): boolean => !p.outcome.notes.includes("no-change");
-
-function toDiff(p: Planned): ClientDiff {
-  return {
-    email: p.target.email,
-    inboundId: p.target.inbound.id,
-    before: p.before,
-    after: p.outcome.after,
-    notes: p.outcome.notes,
-  };
-}
+/** A diff whose operation changed nothing (notes say why). */
+const changed = (d: ClientDiff): boolean => !d.notes.includes("no-change");
 
 /** Writes an outcome into the JSON client, as the panel's own update would. */
 function writeJson(json: JsonObject, after: ClientState, now: number): void {
@@ -105,15 +90,14 @@ function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): Map<numbe
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-function rowUpdater(conn: Database.Database, op: Operation): (p: Planned) => void {
-  if (op.kind === "reset") {
-    const stmt = conn.prepare(
-      "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?, up = 0, down = 0 WHERE id = ?",
-    );
-    return (p) => stmt.run(p.outcome.after.active ? 1 : 0, p.outcome.after.expiryTime, p.outcome.after.totalBytes, p.target.row.id);
-  }
-  const stmt = conn.prepare("UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ? WHERE id = ?");
-  return (p) => stmt.run(p.outcome.after.active ? 1 : 0, p.outcome.after.expiryTime, p.outcome.after.totalBytes, p.target.row.id);
+/** The statement that writes one planned diff into the client's row. */
+function rowUpdater(conn: Database.Database, op: Operation): (d: ClientDiff, rowId: number) => void {
+  const stmt = conn.prepare(
+    op.kind === "reset"
+      ? "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?, up = 0, down = 0 WHERE id = ?"
+      : "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ? WHERE id = ?",
+  );
+  return (d, rowId) => stmt.run(d.after.active ? 1 : 0, d.after.expiryTime, d.after.totalBytes, rowId);
 }
 
 const sameJsonFields = (a: ClientState, b: ClientState): boolean =>
@@ -148,19 +132,25 @@ export class Engine {
     return result;
   }
 
-  private plan(op: Operation, target: Target, now: number, before = stateOf(target.json, target.row)): Planned {
-    return { target, before, outcome: applyOperation(op, before, now, target.email) };
+  /** The diff `op` makes on one target; `before` defaults to the target's stored state. */
+  private plan(op: Operation, target: Target, now: number, before = stateOf(target.json, target.row)): ClientDiff {
+    const { after, notes } = applyOperation(op, before, now, target.email);
+    return { email: target.email, inboundId: target.inbound.id, before, after, notes };
   }
 
-  private record(result: OpResult, p: Planned): void {
-    if (changed(p)) {
-      result.changed.push(toDiff(p));
-      if (needsXrayRestart(p.before, p.outcome.after)) result.needsApply = true;
+  private record(result: OpResult, diff: ClientDiff): void {
+    if (changed(diff)) {
+      result.changed.push(diff);
+      if (needsXrayRestart(diff.before as ClientState, diff.after)) result.needsApply = true;
     } else {
-      result.unchanged.push(toDiff(p));
+      result.unchanged.push(diff);
     }
   }
 
+  /**
+   * Plans, serialises and commits one unit. Diffs are index-aligned with the unit's targets
+   * (no wrapper object per client: a bulk job keeps 20 000 of these alive until it commits).
+   */
   private async commitUnit(op: Operation, initial: Target[], initialToken: string, result: OpResult): Promise<void> {
     let unit = initial;
     let token = initialToken;
@@ -168,25 +158,27 @@ export class Engine {
       const now = this.ctx.now();
       const planned = unit.map((t) => this.plan(op, t, now));
       const touched = new Map<number, InboundSnapshot>();
-      for (const p of planned) {
-        if (!changed(p)) continue;
-        writeJson(p.target.json, p.outcome.after, now);
-        touched.set(p.target.inbound.id, p.target.inbound);
-      }
+      planned.forEach((d, i) => {
+        if (!changed(d)) return;
+        const target = unit[i] as Target;
+        writeJson(target.json, d.after, now);
+        touched.set(target.inbound.id, target.inbound);
+      });
       if (touched.size === 0) {
-        for (const p of planned) this.record(result, p);
+        for (const d of planned) this.record(result, d);
         return;
       }
       const texts = new Map<number, string>();
       for (const [id, inbound] of touched) texts.set(id, formatSettings(inbound.settings as JsonObject));
       try {
+        const targets = unit;
         const { value: final, lockMs } = await this.ctx.db.write((conn) =>
-          this.verifyAndWrite(conn, op, planned, touched, texts, now, token),
+          this.verifyAndWrite(conn, op, targets, planned, touched, texts, now, token),
         );
         for (const [id, inbound] of touched) {
           this.ctx.reader.remember(id, texts.get(id) as string, inbound.settings as JsonObject);
         }
-        for (const p of final) this.record(result, p);
+        for (const d of final) this.record(result, d);
         result.transactions++;
         result.longestLockMs = Math.max(result.longestLockMs, lockMs);
         return;
@@ -205,15 +197,18 @@ export class Engine {
   private verifyAndWrite(
     conn: Database.Database,
     op: Operation,
-    planned: Planned[],
+    targets: Target[],
+    planned: ClientDiff[],
     touched: Map<number, InboundSnapshot>,
     texts: Map<number, string>,
     now: number,
     token: string,
-  ): Planned[] {
-    const final = this.ctx.db.changeToken() === token ? planned : this.verify(conn, op, planned, touched, now);
+  ): ClientDiff[] {
+    const final = this.ctx.db.changeToken() === token ? planned : this.verify(conn, op, targets, planned, touched, now);
     const updateRow = rowUpdater(conn, op);
-    for (const p of final) if (changed(p)) updateRow(p);
+    final.forEach((d, i) => {
+      if (changed(d)) updateRow(d, (targets[i] as Target).row.id);
+    });
     const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
     for (const [id, text] of texts) writeSettings.run(text, id);
     return final;
@@ -223,26 +218,30 @@ export class Engine {
    * Someone committed since our read (usually the panel's traffic tick): everything the plan
    * was computed from must still hold. Returns the plan re-made on fresh rows.
    */
-  private verify(conn: Database.Database, op: Operation, planned: Planned[], touched: Map<number, InboundSnapshot>, now: number): Planned[] {
+  private verify(
+    conn: Database.Database,
+    op: Operation,
+    targets: Target[],
+    planned: ClientDiff[],
+    touched: Map<number, InboundSnapshot>,
+    now: number,
+  ): ClientDiff[] {
     const readSettings = conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck();
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
-    const rows = freshRows(conn, this.ctx.db, planned.map((p) => p.target.row.id));
-    const final: Planned[] = [];
-    for (const p of planned) {
-      const row = rows.get(p.target.row.id);
-      if (!row || row.email.toLowerCase() !== p.target.email.toLowerCase()) throw new Conflict();
+    const rows = freshRows(conn, this.ctx.db, targets.map((t) => t.row.id));
+    return planned.map((d, i) => {
+      const target = targets[i] as Target;
+      const row = rows.get(target.row.id);
+      if (!row || row.email.toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
       // (The JSON object already holds our edit, so its `enable` comes from the plan.)
-      const target = { ...p.target, row };
-      const fresh = this.plan(op, target, now, { ...stateOf(target.json, row), enabled: p.before.enabled });
-      if (changed(fresh) !== changed(p) || (changed(p) && !sameJsonFields(fresh.outcome.after, p.outcome.after))) {
-        throw new Conflict();
-      }
-      final.push(fresh);
-    }
-    return final;
+      const before = { ...stateOf(target.json, row), enabled: (d.before as ClientState).enabled };
+      const fresh = this.plan(op, { ...target, row }, now, before);
+      if (changed(fresh) !== changed(d) || (changed(d) && !sameJsonFields(fresh.after, d.after))) throw new Conflict();
+      return fresh;
+    });
   }
 }

@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS audit (
   actor TEXT NOT NULL,
   operation TEXT NOT NULL,
   op TEXT,
-  diffs TEXT NOT NULL,
+  diffs BLOB NOT NULL,
   details TEXT,
   undone_by INTEGER
 );
@@ -24,7 +24,8 @@ interface Row {
   actor: string;
   operation: string;
   op: string | null;
-  diffs: string;
+  /** Deflated columns (see diff-codec); text in entries written by earlier versions. */
+  diffs: Uint8Array | string;
   details: string | null;
   undone_by: number | null;
 }

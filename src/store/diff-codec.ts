@@ -1,41 +1,83 @@
-// How the audit log stores per-client diffs. A bulk change over 20 000 clients would be
-// ~6.5 MB as plain objects, and writing that cost more than the change itself; each diff is
-// kept as [email, inboundId, before as a tuple (or null), the fields `after` changed (or the
-// whole after-tuple for a creation), notes]: about a third of the size, and lossless.
-import type { ClientDiff, ClientState } from "../service/types.js";
+// How the audit log stores per-client diffs. A bulk change over 20 000 clients is ~6.5 MB as
+// plain objects, and writing that (and syncing it to disk) cost more than the change itself.
+// Diffs are stored in columns (every email, then every before-expiry, ...; after-values only
+// for the fields some diff changed), deflated: ~0.5 MB for that change, built without an
+// object per client, and lossless. Entries of the two earlier formats still read.
+import { deflateRawSync, inflateRawSync } from "node:zlib";
+import type { ClientDiff, ClientState, NoteCode } from "../service/types.js";
 
 const FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
+type Field = (typeof FIELDS)[number];
+type Value = ClientState[Field];
 
-type Tuple = ClientState[keyof ClientState][];
-type Encoded = [string, number, Tuple | null, Partial<ClientState> | Tuple, ClientDiff["notes"]];
-
-const toTuple = (s: ClientState): Tuple => FIELDS.map((f) => s[f]);
-
-function encodeOne(d: ClientDiff): Encoded {
-  const before = d.before;
-  if (!before) return [d.email, d.inboundId, null, toTuple(d.after), d.notes];
-  const changes: Partial<Record<keyof ClientState, unknown>> = {};
-  for (const f of FIELDS) if (d.after[f] !== before[f]) changes[f] = d.after[f];
-  return [d.email, d.inboundId, toTuple(before), changes as Partial<ClientState>, d.notes];
+interface Columns {
+  emails: string[];
+  inboundIds: number[];
+  /** Per field, each diff's value before; null for a client the change created. */
+  before: Record<Field, (Value | null)[]>;
+  /** Per field some diff changed, each diff's value after; other fields stayed as before. */
+  after: Partial<Record<Field, Value[]>>;
+  notes: NoteCode[][];
 }
 
-function fromTuple(t: Tuple): ClientState {
-  const state: Record<string, unknown> = {};
-  FIELDS.forEach((f, i) => (state[f] = t[i]));
-  return state as unknown as ClientState;
+/** A state's fields in FIELDS order: seven monomorphic reads (keyed access by field name
+ *  over 20 000 diffs is the slow kind). */
+const toTuple = (s: ClientState): Value[] => [s.enabled, s.active, s.expiryTime, s.totalBytes, s.reset, s.up, s.down];
+
+function toColumns(diffs: ClientDiff[]): Columns {
+  const before = FIELDS.map((): (Value | null)[] => new Array<Value | null>(diffs.length));
+  const after = FIELDS.map((): Value[] => new Array<Value>(diffs.length));
+  const changed = FIELDS.map(() => false);
+  diffs.forEach((d, i) => {
+    const b = d.before ? toTuple(d.before) : null;
+    const a = toTuple(d.after);
+    for (let k = 0; k < FIELDS.length; k++) {
+      (before[k] as (Value | null)[])[i] = b ? (b[k] as Value) : null;
+      (after[k] as Value[])[i] = a[k] as Value;
+      if (!b || a[k] !== b[k]) changed[k] = true;
+    }
+  });
+  return {
+    emails: diffs.map((d) => d.email),
+    inboundIds: diffs.map((d) => d.inboundId),
+    before: Object.fromEntries(FIELDS.map((f, k) => [f, before[k]])) as Columns["before"],
+    after: Object.fromEntries(FIELDS.flatMap((f, k) => (changed[k] ? [[f, after[k]]] : []))) as Columns["after"],
+    notes: diffs.map((d) => d.notes),
+  };
 }
 
-function decodeOne(e: Encoded): ClientDiff {
+function fromColumns(c: Columns): ClientDiff[] {
+  const at = (i: number, column: (f: Field) => (Value | null)[]) =>
+    Object.fromEntries(FIELDS.map((f) => [f, column(f)[i]])) as unknown as ClientState;
+  return c.emails.map((email, i) => ({
+    email,
+    inboundId: c.inboundIds[i] as number,
+    before: c.before.enabled[i] === null ? null : at(i, (f) => c.before[f]),
+    after: at(i, (f) => c.after[f] ?? c.before[f]),
+    notes: c.notes[i] as NoteCode[],
+  }));
+}
+
+export const encodeDiffs = (diffs: ClientDiff[]): Buffer => deflateRawSync(JSON.stringify(toColumns(diffs)), { level: 1 });
+
+// --- the earlier formats ----------------------------------------------------------------
+
+/** [email, inboundId, before-tuple (or null), changed fields (or the after-tuple), notes]. */
+type Tuple = Value[];
+type Encoded = [string, number, Tuple | null, Partial<ClientState> | Tuple, NoteCode[]];
+
+const fromTuple = (t: Tuple): ClientState => Object.fromEntries(FIELDS.map((f, i) => [f, t[i]])) as unknown as ClientState;
+
+function decodeTuple(e: Encoded): ClientDiff {
   const [email, inboundId, before, after, notes] = e;
   if (before === null) return { email, inboundId, before: null, after: fromTuple(after as Tuple), notes };
   const state = fromTuple(before);
   return { email, inboundId, before: state, after: { ...state, ...(after as Partial<ClientState>) }, notes };
 }
 
-export const encodeDiffs = (diffs: ClientDiff[]): string => JSON.stringify(diffs.map(encodeOne));
-
-/** Reads both this format and the plain objects that entries written before it hold. */
-export function decodeDiffs(text: string): ClientDiff[] {
-  const stored = JSON.parse(text) as (Encoded | ClientDiff)[];
-  return stored.map((d) => (Array.isArray(d) ? decodeOne(d) : d));
+/** Reads what encodeDiffs stored, and the text (tuples or plain objects) earlier versions did. */
+export function decodeDiffs(stored: Uint8Array | string): ClientDiff[] {
+  if (typeof stored !== "string") return fromColumns(JSON.parse(inflateRawSync(stored).toString("utf8")) as Columns);
+  const list = JSON.parse(stored) as (Encoded | ClientDiff)[];
+  return list.map((d) => (Array.isArray(d) ? decodeTuple(d) : d));
 }

@@ -57,6 +57,19 @@ describe("xui-admin", () => {
     expect(readdirSync(`${dataPath}.backups`).some((f) => f.startsWith(basename(path, ".db")))).toBe(true);
   });
 
+  it("lists the first 20 of a big change and counts the rest; --full lists every client", async () => {
+    const path = tempDbPath();
+    const clients = Array.from({ length: 60 }, (_, i) => ({ email: `c${i}`, expiryTime: Date.now() + (i + 1) * DAY }));
+    buildXuiDb(path, { inbounds: [{ id: 1, protocol: "vless", clients }] });
+    const short = await cli("extend", "--days", "7", "--all", "--db", path);
+    expect(short.code).toBe(0);
+    expect(short.out.match(/^c\d+ \(inbound 1\)$/gm)).toHaveLength(20);
+    expect(short.out).toContain("… and 40 more: expiry 40 (--full lists every client)");
+    const full = await cli("extend", "--days", "7", "--all", "--full", "--db", path);
+    expect(full.out.match(/^c\d+ \(inbound 1\)$/gm)).toHaveLength(60);
+    expect(full.out).not.toContain("more:");
+  });
+
   it("exits 2 with the bad input named on stderr, and writes nothing", async () => {
     const path = db();
     const hash = fileHash(path);

@@ -33,23 +33,29 @@ describe("audit diff storage", () => {
     );
   });
 
-  it("stores a bulk extension in well under half the space of plain objects", () => {
+  it("stores a bulk extension in under a tenth of the space of plain objects", () => {
     const diffs = Array.from({ length: 1000 }, (_, i): ClientDiff => {
       const before = { enabled: true, active: true, expiryTime: 1_790_000_000_000 + i, totalBytes: 2 ** 36, reset: 0, up: 10 ** 9 + i, down: 10 ** 10 + i };
       return { email: `user${i}@example.com`, inboundId: 1, before, after: { ...before, expiryTime: before.expiryTime + 30 * 86_400_000 }, notes: [] };
     });
-    expect(encodeDiffs(diffs).length).toBeLessThan(JSON.stringify(diffs).length / 2);
+    expect(encodeDiffs(diffs).length).toBeLessThan(JSON.stringify(diffs).length / 10);
   });
 
-  it("still reads entries written as plain objects", () => {
+  it("still reads entries written as plain objects and as tuples by earlier versions", () => {
     const path = tempDbPath();
-    const old: ClientDiff = { email: "a@x", inboundId: 2, before: null, after: { enabled: true, active: true, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 }, notes: [] };
+    const created: ClientDiff = { email: "a@x", inboundId: 2, before: null, after: { enabled: true, active: true, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 }, notes: [] };
+    const blockedBefore = { enabled: true, active: true, expiryTime: 5, totalBytes: 7, reset: 0, up: 1, down: 2 };
+    const blocked: ClientDiff = { email: "b@x", inboundId: 3, before: blockedBefore, after: { ...blockedBefore, enabled: false, active: false }, notes: [] };
+    // The tuple format: [email, inboundId, before-tuple, changed fields, notes].
+    const tuples = [["b@x", 3, [true, true, 5, 7, 0, 1, 2], { enabled: false, active: false }, []]];
     new AuditLog(path).close();
     const raw = new Database(path);
-    raw.prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (1, 'cli', 'block', NULL, ?)").run(JSON.stringify([old]));
+    const insert = raw.prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (1, 'cli', 'block', NULL, ?)");
+    insert.run(JSON.stringify([created]));
+    insert.run(JSON.stringify(tuples));
     raw.close();
     const log = new AuditLog(path);
-    expect(log.latest(1)[0]?.diffs).toEqual([old]);
+    expect(log.latest(2).map((e) => e.diffs)).toEqual([[blocked], [created]]);
     log.close();
   });
 });
