@@ -2,7 +2,9 @@
 import type { AuditEntry } from "../service/audit.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
-import type { Client, ClientDiff, ClientState, InboundInfo, OpResult } from "../service/types.js";
+import type { DiffTable } from "../service/diff-table.js";
+import { NOTE } from "../service/operations.js";
+import { NOTE_CODES, type Client, type ClientDiff, type ClientState, type InboundInfo, type NoteCode, type OpResult } from "../service/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 
 function expiry(ms: number, now: number): string {
@@ -22,7 +24,7 @@ const FIELDS: [keyof ClientState, string, (s: ClientState, now: number) => strin
   ["up", "used", (s) => `${gbString(s.up + s.down)} GB`],
 ];
 
-const NOTES: Record<string, string> = {
+const NOTES: Record<NoteCode, string> = {
   "never-expires": "never expires: nothing to extend",
   "delayed-start": "delayed start: the days count from first use",
   reactivated: "re-activated",
@@ -39,7 +41,7 @@ export function renderDiff(d: ClientDiff, now: number): string {
     if (before && before[key] === d.after[key] && !(key === "up" && before.down !== d.after.down)) continue;
     lines.push(`  ${label}: ${before ? `${show(before, now)} -> ` : ""}${show(d.after, now)}`);
   }
-  if (d.notes.length > 0) lines.push(`  note: ${d.notes.map((n) => NOTES[n] ?? n).join("; ")}`);
+  if (d.notes.length > 0) lines.push(`  note: ${d.notes.map((n) => NOTES[n]).join("; ")}`);
   return lines.join("\n");
 }
 
@@ -47,39 +49,39 @@ export function renderDiff(d: ClientDiff, now: number): string {
 const LISTED = 50;
 const SHOWN = 20;
 
-/** How many of the diffs changed each field, and carry each note ("no-change" counted only alone). */
-function tally(diffs: ClientDiff[]): { fields: Map<string, number>; notes: Map<string, number> } {
-  const fields = new Map<string, number>();
-  const notes = new Map<string, number>();
-  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
-  for (const d of diffs) {
-    for (const [key, label] of FIELDS) if (d.before && d.before[key] !== d.after[key]) bump(fields, label);
-    for (const n of d.notes) if (n !== "no-change" || d.notes.length === 1) bump(notes, NOTES[n] ?? n);
+/** How many of the diffs carry each note; "no-change" counts only where it is the only one
+ *  (every unchanged diff has it; the other note says why). */
+function countNotes(diffs: DiffTable, indices: number[]): Map<NoteCode, number> {
+  const counts = new Map<NoteCode, number>();
+  for (const i of indices) {
+    const mask = diffs.notesMask(i);
+    for (const code of NOTE_CODES) {
+      if ((mask & NOTE[code]) !== 0 && (code !== "no-change" || mask === NOTE[code])) counts.set(code, (counts.get(code) ?? 0) + 1);
+    }
   }
-  return { fields, notes };
+  return counts;
 }
-
-const counts = (m: Map<string, number>) => [...m].map(([k, n]) => `${k} ${n}`).join(", ");
 
 /**
  * An operation's result for a person: every diff when there are few (or with --full), else
- * the first SHOWN and what the rest changed, counted; a terminal full of 20 000 diffs helps
- * nobody (--json and --full still give every one).
+ * the first SHOWN and the rest counted; a terminal full of 20 000 diffs helps nobody (--json
+ * and --full still give every one). Reads the result's columns: no object per client.
  */
 export function renderOp(r: OpResult, now: number, full = false): string {
-  const verb = r.dryRun ? "would change" : "changed";
-  const out = [`${r.operation}: ${verb} ${r.changed.length} client(s), ${r.unchanged.length} unchanged`];
-  const listed = full || r.changed.length <= LISTED ? r.changed : r.changed.slice(0, SHOWN);
-  for (const d of listed) out.push(renderDiff(d, now));
-  if (listed.length < r.changed.length) {
-    const rest = tally(r.changed.slice(SHOWN));
-    out.push(`… and ${r.changed.length - SHOWN} more: ${counts(rest.fields)}${rest.notes.size > 0 ? `; notes: ${counts(rest.notes)}` : ""} (--full lists every client)`);
+  const diffs = r.diffs;
+  const changed = diffs.indices(true);
+  const unchanged = diffs.indices(false);
+  const out = [`${r.operation}: ${r.dryRun ? "would change" : "changed"} ${changed.length} client(s), ${unchanged.length} unchanged`];
+  const listed = full || changed.length <= LISTED ? changed : changed.slice(0, SHOWN);
+  for (const i of listed) out.push(renderDiff(diffs.diff(i), now));
+  if (listed.length < changed.length) {
+    const notes = [...countNotes(diffs, changed.slice(SHOWN))].map(([code, n]) => `${NOTES[code]} ${n}`).join(", ");
+    out.push(`… and ${changed.length - SHOWN} more${notes ? `; notes: ${notes}` : ""} (--full lists every client)`);
   }
-  if (full || r.unchanged.length <= SHOWN) {
-    for (const d of r.unchanged) out.push(renderDiff(d, now));
+  if (full || unchanged.length <= SHOWN) {
+    for (const i of unchanged) out.push(renderDiff(diffs.diff(i), now));
   } else {
-    // "no-change" is what every one of them shares; the other note says why.
-    for (const [note, count] of tally(r.unchanged).notes) out.push(`unchanged, ${note}: ${count}`);
+    for (const [code, n] of countNotes(diffs, unchanged)) out.push(`unchanged, ${NOTES[code]}: ${n}`);
   }
   if (r.needsApply && !r.dryRun) out.push("Xray picks this change up at its next restart (x-ui restart-xray).");
   return out.join("\n");

@@ -1,6 +1,7 @@
 // What every change leaves behind (who, when, what, each client's before and after), and how
 // an undo is planned from it. The log itself lives in the bot's own file (src/store), so
 // x-ui.db holds nothing of ours.
+import type { DiffTable } from "./diff-table.js";
 import type { ClientDiff, Operation, OperationKind, RestoredFields } from "./types.js";
 
 export interface ChangeRecord {
@@ -8,12 +9,14 @@ export interface ChangeRecord {
   actor: string;
   operation: OperationKind | "sync";
   op: Operation | null;
-  diffs: ClientDiff[];
+  /** The clients it changed. */
+  diffs: DiffTable;
   /** For a sync: what it repaired (sync works on fields, not on client states). */
   details?: unknown;
 }
 
-export interface AuditEntry extends ChangeRecord {
+export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
+  diffs: ClientDiff[];
   id: number;
   at: number;
   /** The entry that undid this one, if any. */

@@ -7,6 +7,7 @@ import type { EngineContext } from "./engine.js";
 import { XuiError } from "./errors.js";
 import { DAY_MS } from "./operations.js";
 import { validateCreate } from "./validate.js";
+import { DiffTable, newOpResult } from "./diff-table.js";
 import type { ClientDiff, CreateClientInput, OpResult } from "./types.js";
 
 const SUB_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -135,13 +136,9 @@ async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise
   ctx.reader.remember(inbound.id, text, settingsAfter);
   const after = { enabled: true, active: true, expiryTime: row.expiry_time as number, totalBytes: row.total as number, reset: 0, up: 0, down: 0 };
   const diff: ClientDiff = { email: input.email, inboundId: inbound.id, before: null, after, notes: [] };
-  return {
-    operation: "create",
-    changed: [diff],
-    unchanged: [],
-    needsApply: true,
-    dryRun: false,
-    transactions: 1,
-    longestLockMs: lockMs,
-  };
+  const result = newOpResult("create", DiffTable.of([diff], true), false);
+  result.transactions = 1;
+  result.longestLockMs = lockMs;
+  result.needsApply = true;
+  return result;
 }

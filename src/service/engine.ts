@@ -4,19 +4,16 @@
 // serialised once, *before* the write lock is taken. Inside BEGIN IMMEDIATE we only check
 // that nothing we computed from has moved (settings text, the clients' rows), then UPDATE.
 // If the panel changed something in between, that unit is recomputed from a fresh read.
+// Plans go into a DiffTable through two reused state objects: nothing is allocated per client.
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
-import {
-  readRows,
-  type InboundSnapshot,
-  type SnapshotReader,
-  type TrafficRow,
-} from "../xui/snapshot.js";
+import { readRows, type InboundSnapshot, type SnapshotReader, type TrafficRow } from "../xui/snapshot.js";
+import { DiffTable, newOpResult } from "./diff-table.js";
 import { XuiError } from "./errors.js";
-import { applyOperation, needsXrayRestart } from "./operations.js";
+import { applyInPlace, copyState, needsXrayRestart, NOTE } from "./operations.js";
 import { selectTargets, type Target } from "./select.js";
-import type { ClientDiff, ClientState, OpResult, Operation, Selector } from "./types.js";
+import type { ClientState, OpResult, Operation, Selector } from "./types.js";
 
 export interface EngineContext {
   db: XuiDb;
@@ -38,20 +35,19 @@ const SCAN_THRESHOLD = 500;
 
 class Conflict extends Error {}
 
-export function stateOf(json: JsonObject, row: TrafficRow): ClientState {
-  return {
-    enabled: json.enable !== false,
-    active: row.enable === 1,
-    expiryTime: row.expiry_time,
-    totalBytes: row.total,
-    reset: row.reset,
-    up: row.up,
-    down: row.down,
-  };
-}
+const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
 
-/** A diff whose operation changed nothing (notes say why). */
-const changed = (d: ClientDiff): boolean => !d.notes.includes("no-change");
+/** Reads a client's stored state into `s`: the admin's switch from the JSON, the rest from its row. */
+function readState(s: ClientState, json: JsonObject, row: TrafficRow): ClientState {
+  s.enabled = json.enable !== false;
+  s.active = row.enable === 1;
+  s.expiryTime = row.expiry_time;
+  s.totalBytes = row.total;
+  s.reset = row.reset;
+  s.up = row.up;
+  s.down = row.down;
+  return s;
+}
 
 /** Writes an outcome into the JSON client, as the panel's own update would. */
 function writeJson(json: JsonObject, after: ClientState, now: number): void {
@@ -90,20 +86,25 @@ function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): Map<numbe
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-/** The statement that writes one planned diff into the client's row. */
-function rowUpdater(conn: Database.Database, op: Operation): (d: ClientDiff, rowId: number) => void {
+/** The statement that writes diff `i`'s after-state into the client's row. */
+function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable): (i: number, rowId: number) => void {
   const stmt = conn.prepare(
     op.kind === "reset"
       ? "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?, up = 0, down = 0 WHERE id = ?"
       : "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ? WHERE id = ?",
   );
-  return (d, rowId) => stmt.run(d.after.active ? 1 : 0, d.after.expiryTime, d.after.totalBytes, rowId);
+  const { active, expiryTime, totalBytes } = diffs.after;
+  return (i, rowId) => stmt.run(active[i], expiryTime[i], totalBytes[i], rowId);
 }
 
-const sameJsonFields = (a: ClientState, b: ClientState): boolean =>
-  a.enabled === b.enabled && a.expiryTime === b.expiryTime && a.totalBytes === b.totalBytes;
+/** Whether `s` writes the same JSON fields as diff `i` planned. */
+const sameJsonFields = (s: ClientState, diffs: DiffTable, i: number): boolean =>
+  s.enabled === (diffs.after.enabled[i] === 1) && s.expiryTime === diffs.after.expiryTime[i] && s.totalBytes === diffs.after.totalBytes[i];
 
 export class Engine {
+  private readonly before = blankState();
+  private readonly after = blankState();
+
   constructor(private readonly ctx: EngineContext) {}
 
   async run(op: Operation, selector: Selector, options: { dryRun?: boolean } = {}): Promise<OpResult> {
@@ -112,73 +113,63 @@ export class Engine {
     }
     const snapshot = this.ctx.reader.read();
     const targets = selectTargets(snapshot, selector);
-    const result: OpResult = {
-      operation: op.kind,
-      changed: [],
-      unchanged: [],
-      needsApply: false,
-      dryRun: options.dryRun ?? false,
-      transactions: 0,
-      longestLockMs: 0,
-    };
+    const diffs = new DiffTable(targets.length);
+    const result = newOpResult(op.kind, diffs, options.dryRun ?? false);
     if (options.dryRun) {
-      const now = this.ctx.now();
-      for (const target of targets) this.record(result, this.plan(op, target, now));
-      return result;
+      this.plan(op, targets, this.ctx.now(), diffs, false);
+    } else {
+      const backup = await this.ctx.backupBefore?.(targets.length);
+      if (backup) result.backup = backup;
+      for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, diffs, result);
     }
-    const backup = await this.ctx.backupBefore?.(targets.length);
-    if (backup) result.backup = backup;
-    for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, result);
+    result.needsApply = diffs.anyRestart();
     return result;
   }
 
-  /** The diff `op` makes on one target; `before` defaults to the target's stored state. */
-  private plan(op: Operation, target: Target, now: number, before = stateOf(target.json, target.row)): ClientDiff {
-    const { after, notes } = applyOperation(op, before, now, target.email);
-    return { email: target.email, inboundId: target.inbound.id, before, after, notes };
-  }
-
-  private record(result: OpResult, diff: ClientDiff): void {
-    if (changed(diff)) {
-      result.changed.push(diff);
-      if (needsXrayRestart(diff.before as ClientState, diff.after)) result.needsApply = true;
-    } else {
-      result.unchanged.push(diff);
-    }
-  }
-
   /**
-   * Plans, serialises and commits one unit. Diffs are index-aligned with the unit's targets
-   * (no wrapper object per client: a bulk job keeps 20 000 of these alive until it commits).
+   * Plans `op` on each target into `diffs` (aligned with `targets` from diffs.length on).
+   * With `edit`, writes each change into its JSON client; returns the inbounds it edited.
    */
-  private async commitUnit(op: Operation, initial: Target[], initialToken: string, result: OpResult): Promise<void> {
+  private plan(op: Operation, targets: Target[], now: number, diffs: DiffTable, edit: boolean): Map<number, InboundSnapshot> {
+    const { before, after } = this;
+    const touched = new Map<number, InboundSnapshot>();
+    for (const t of targets) {
+      readState(before, t.json, t.row);
+      const notes = applyInPlace(op, before, copyState(after, before), now, t.email);
+      const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
+      if (edit && diffs.isChanged(i)) {
+        writeJson(t.json, after, now);
+        touched.set(t.inbound.id, t.inbound);
+      }
+    }
+    return touched;
+  }
+
+  private async commitUnit(op: Operation, initial: Target[], initialToken: string, diffs: DiffTable, result: OpResult): Promise<void> {
     let unit = initial;
     let token = initialToken;
+    const start = diffs.length;
     for (let attempt = 1; ; attempt++) {
+      diffs.truncate(start);
       const now = this.ctx.now();
-      const planned = unit.map((t) => this.plan(op, t, now));
-      const touched = new Map<number, InboundSnapshot>();
-      planned.forEach((d, i) => {
-        if (!changed(d)) return;
-        const target = unit[i] as Target;
-        writeJson(target.json, d.after, now);
-        touched.set(target.inbound.id, target.inbound);
-      });
-      if (touched.size === 0) {
-        for (const d of planned) this.record(result, d);
-        return;
-      }
+      const touched = this.plan(op, unit, now, diffs, true);
+      if (touched.size === 0) return;
       const texts = new Map<number, string>();
       for (const [id, inbound] of touched) texts.set(id, formatSettings(inbound.settings as JsonObject));
       try {
         const targets = unit;
-        const { value: final, lockMs } = await this.ctx.db.write((conn) =>
-          this.verifyAndWrite(conn, op, targets, planned, touched, texts, now, token),
-        );
+        const { lockMs } = await this.ctx.db.write((conn) => {
+          if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);
+          const updateRow = rowUpdater(conn, op, diffs);
+          targets.forEach((t, k) => {
+            if (diffs.isChanged(start + k)) updateRow(start + k, t.row.id);
+          });
+          const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
+          for (const [id, text] of texts) writeSettings.run(text, id);
+        });
         for (const [id, inbound] of touched) {
           this.ctx.reader.remember(id, texts.get(id) as string, inbound.settings as JsonObject);
         }
-        for (const d of final) this.record(result, d);
         result.transactions++;
         result.longestLockMs = Math.max(result.longestLockMs, lockMs);
         return;
@@ -193,55 +184,38 @@ export class Engine {
     }
   }
 
-  /** Inside the lock: write both places, after verifying the plan if anything moved. */
-  private verifyAndWrite(
-    conn: Database.Database,
-    op: Operation,
-    targets: Target[],
-    planned: ClientDiff[],
-    touched: Map<number, InboundSnapshot>,
-    texts: Map<number, string>,
-    now: number,
-    token: string,
-  ): ClientDiff[] {
-    const final = this.ctx.db.changeToken() === token ? planned : this.verify(conn, op, targets, planned, touched, now);
-    const updateRow = rowUpdater(conn, op);
-    final.forEach((d, i) => {
-      if (changed(d)) updateRow(d, (targets[i] as Target).row.id);
-    });
-    const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
-    for (const [id, text] of texts) writeSettings.run(text, id);
-    return final;
-  }
-
   /**
-   * Someone committed since our read (usually the panel's traffic tick): everything the plan
-   * was computed from must still hold. Returns the plan re-made on fresh rows.
+   * Inside the lock, when someone committed since our read (usually the panel's traffic
+   * tick): everything the plan was computed from must still hold. Re-plans each diff of the
+   * unit (from `start`) on its fresh row.
    */
   private verify(
     conn: Database.Database,
     op: Operation,
     targets: Target[],
-    planned: ClientDiff[],
+    start: number,
+    diffs: DiffTable,
     touched: Map<number, InboundSnapshot>,
     now: number,
-  ): ClientDiff[] {
+  ): void {
     const readSettings = conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck();
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
     const rows = freshRows(conn, this.ctx.db, targets.map((t) => t.row.id));
-    return planned.map((d, i) => {
-      const target = targets[i] as Target;
+    const { before, after } = this;
+    targets.forEach((target, k) => {
+      const i = start + k;
       const row = rows.get(target.row.id);
       if (!row || row.email.toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
       // (The JSON object already holds our edit, so its `enable` comes from the plan.)
-      const before = { ...stateOf(target.json, row), enabled: (d.before as ClientState).enabled };
-      const fresh = this.plan(op, { ...target, row }, now, before);
-      if (changed(fresh) !== changed(d) || (changed(d) && !sameJsonFields(fresh.after, d.after))) throw new Conflict();
-      return fresh;
+      readState(before, target.json, row).enabled = diffs.before.enabled[i] === 1;
+      const notes = applyInPlace(op, before, copyState(after, before), now, target.email);
+      const changed = (notes & NOTE["no-change"]) === 0;
+      if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();
+      diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after));
     });
   }
 }

@@ -1,4 +1,5 @@
 // The service layer's vocabulary. Front ends speak only these types; none of them knows SQL.
+import type { DiffTable } from "./diff-table.js";
 
 /** Protocols whose inbounds keep per-client accounting (a `clients` array + client_traffics). */
 export const CLIENT_PROTOCOLS = ["vmess", "vless", "trojan", "shadowsocks"] as const;
@@ -39,14 +40,17 @@ export interface Client extends ClientState {
   hasTrafficRow: boolean;
 }
 
-export type NoteCode =
-  | "never-expires" // extend on a client with expiry 0: nothing to extend
-  | "delayed-start" // extend added days to a delayed start
-  | "reactivated" // the change made an expired/exhausted client valid again
-  | "still-expired" // unblocked or changed, but its expiry is in the past
-  | "still-exhausted" // unblocked or changed, but its traffic is over the limit
-  | "blocked" // a change on a client the admin has blocked: it stays blocked
-  | "no-change"; // the operation left every field as it was
+/** What a diff can say besides its fields; the order is the bit order of a notes mask. */
+export const NOTE_CODES = [
+  "never-expires", // extend on a client with expiry 0: nothing to extend
+  "delayed-start", // extend added days to a delayed start
+  "reactivated", // the change made an expired/exhausted client valid again
+  "still-expired", // unblocked or changed, but its expiry is in the past
+  "still-exhausted", // unblocked or changed, but its traffic is over the limit
+  "blocked", // a change on a client the admin has blocked: it stays blocked
+  "no-change", // the operation left every field as it was
+] as const;
+export type NoteCode = (typeof NOTE_CODES)[number];
 
 export interface ClientDiff {
   email: string;
@@ -84,10 +88,12 @@ export type Selector =
 
 export interface OpResult {
   operation: OperationKind;
-  /** Clients whose stored fields changed (or would, for a dry run). */
-  changed: ClientDiff[];
+  /** Every selected client's before and after, in columns; not part of the JSON form. */
+  readonly diffs: DiffTable;
+  /** Clients whose stored fields changed (or would, for a dry run); made from `diffs` on first use. */
+  readonly changed: ClientDiff[];
   /** Selected clients the operation left as they were, with the reason in notes. */
-  unchanged: ClientDiff[];
+  readonly unchanged: ClientDiff[];
   /** True when the running Xray must be restarted to see the change (re-activation, create). */
   needsApply: boolean;
   dryRun: boolean;

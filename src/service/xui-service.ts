@@ -7,6 +7,7 @@ import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js
 import { planUndo, type AuditEntry, type ChangeRecord } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { createClient } from "./create.js";
+import { DiffTable } from "./diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
 import { XuiError } from "./errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
@@ -143,9 +144,10 @@ export class XuiService {
   }
 
   private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
-    if (!this.options.audit || result.changed.length === 0) return result;
-    const auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.changed });
-    return { ...result, auditId };
+    const changed = result.diffs.indices(true);
+    if (!this.options.audit || changed.length === 0) return result;
+    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs.pick(changed) });
+    return result;
   }
 
   check(): CheckReport {
@@ -159,7 +161,7 @@ export class XuiService {
     };
     const report = await sync(this.ctx, options, takeBackup);
     if (!report.dryRun && report.actions.length > 0) {
-      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: [], details: report.actions });
+      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions });
     }
     return backup ? { ...report, backup } : report;
   }

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { DiffTable } from "../../src/service/diff-table.js";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
@@ -82,7 +83,7 @@ describe("audit and undo", () => {
     old.close();
     const audit = new AuditLog(file);
     open.push(audit);
-    const id = audit.record({ actor: "cli", operation: "sync", op: null, diffs: [], details: [1] });
+    const id = audit.record({ actor: "cli", operation: "sync", op: null, diffs: new DiffTable(0), details: [1] });
     expect(audit.get(id)?.details).toEqual([1]);
   });
 

@@ -1,0 +1,264 @@
+// The before/after of every client an operation selected, in columns. A bulk job over 20 000
+// clients would otherwise keep ~100 000 small objects alive until it commits (each big number
+// in them boxed on its own by V8), and copying those is most of the garbage collector's work.
+// Typed arrays hold the same in a few allocations; ClientDiff objects are made when asked.
+import { NOTE, notesOf } from "./operations.js";
+import { NOTE_CODES, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
+
+export const STATE_FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
+export type StateField = (typeof STATE_FIELDS)[number];
+
+/** What a created client's before-columns hold. */
+const NO_STATE: ClientState = { enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
+
+/** dst[k] = src[indices[k]], column by column (one typed array at a time stays fast). */
+function gather(dst: Uint8Array | Float64Array, src: Uint8Array | Float64Array, indices: number[]): void {
+  for (let to = 0; to < indices.length; to++) dst[to] = src[indices[to] as number] as number;
+}
+
+/** Whether the first `n` entries of two columns are equal. */
+function sameColumn(a: Uint8Array | Float64Array, b: Uint8Array | Float64Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** First bytes of a stored table: tells it from the text formats of earlier versions. */
+const BYTES_MAGIC = Buffer.from("XDT1");
+
+class StateColumns {
+  readonly enabled: Uint8Array;
+  readonly active: Uint8Array;
+  readonly expiryTime: Float64Array;
+  readonly totalBytes: Float64Array;
+  readonly reset: Float64Array;
+  readonly up: Float64Array;
+  readonly down: Float64Array;
+
+  constructor(capacity: number) {
+    this.enabled = new Uint8Array(capacity);
+    this.active = new Uint8Array(capacity);
+    this.expiryTime = new Float64Array(capacity);
+    this.totalBytes = new Float64Array(capacity);
+    this.reset = new Float64Array(capacity);
+    this.up = new Float64Array(capacity);
+    this.down = new Float64Array(capacity);
+  }
+
+  set(i: number, s: ClientState): void {
+    this.enabled[i] = s.enabled ? 1 : 0;
+    this.active[i] = s.active ? 1 : 0;
+    this.expiryTime[i] = s.expiryTime;
+    this.totalBytes[i] = s.totalBytes;
+    this.reset[i] = s.reset;
+    this.up[i] = s.up;
+    this.down[i] = s.down;
+  }
+
+  get(i: number): ClientState {
+    return {
+      enabled: this.enabled[i] === 1,
+      active: this.active[i] === 1,
+      expiryTime: this.expiryTime[i] as number,
+      totalBytes: this.totalBytes[i] as number,
+      reset: this.reset[i] as number,
+      up: this.up[i] as number,
+      down: this.down[i] as number,
+    };
+  }
+}
+
+export class DiffTable {
+  readonly emails: string[] = [];
+  readonly inboundIds: number[] = [];
+  readonly before: StateColumns;
+  readonly after: StateColumns;
+  /** 1 where the client was created (it has no before). */
+  private readonly created: Uint8Array;
+  /** Notes as bit masks (see NOTE). */
+  private readonly notes: Uint8Array;
+  /** 1 where Xray must restart to see the change. */
+  private readonly restart: Uint8Array;
+  private size = 0;
+
+  constructor(readonly capacity: number) {
+    this.before = new StateColumns(capacity);
+    this.after = new StateColumns(capacity);
+    this.created = new Uint8Array(capacity);
+    this.notes = new Uint8Array(capacity);
+    this.restart = new Uint8Array(capacity);
+  }
+
+  static of(diffs: ClientDiff[], restart = false): DiffTable {
+    const table = new DiffTable(diffs.length);
+    for (const d of diffs) {
+      table.set(table.size++, d.email, d.inboundId, d.before, d.after, d.notes.reduce((mask, n) => mask | NOTE[n], 0), restart);
+    }
+    return table;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** Appends a diff, copying the states (callers reuse theirs); returns its index. */
+  push(email: string, inboundId: number, before: ClientState | null, after: ClientState, notes: number, restart: boolean): number {
+    if (this.size >= this.capacity) throw new RangeError(`DiffTable holds at most ${this.capacity} diffs`);
+    this.set(this.size, email, inboundId, before, after, notes, restart);
+    return this.size++;
+  }
+
+  /** Overwrites diff `i` (a plan re-made on fresh rows). */
+  set(i: number, email: string, inboundId: number, before: ClientState | null, after: ClientState, notes: number, restart: boolean): void {
+    this.emails[i] = email;
+    this.inboundIds[i] = inboundId;
+    this.created[i] = before ? 0 : 1;
+    this.before.set(i, before ?? NO_STATE);
+    this.after.set(i, after);
+    this.notes[i] = notes;
+    this.restart[i] = restart ? 1 : 0;
+  }
+
+  /** Drops the diffs from `length` on (a unit planned again after a conflict). */
+  truncate(length: number): void {
+    this.size = Math.min(this.size, length);
+    this.emails.length = this.size;
+    this.inboundIds.length = this.size;
+  }
+
+  isCreated(i: number): boolean {
+    return this.created[i] === 1;
+  }
+
+  isChanged(i: number): boolean {
+    return ((this.notes[i] as number) & NOTE["no-change"]) === 0;
+  }
+
+  needsRestart(i: number): boolean {
+    return this.restart[i] === 1;
+  }
+
+  anyRestart(): boolean {
+    return this.restart.subarray(0, this.size).includes(1);
+  }
+
+  notesMask(i: number): number {
+    return this.notes[i] as number;
+  }
+
+  diff(i: number): ClientDiff {
+    return {
+      email: this.emails[i] as string,
+      inboundId: this.inboundIds[i] as number,
+      before: this.isCreated(i) ? null : this.before.get(i),
+      after: this.after.get(i),
+      notes: notesOf(this.notes[i] as number),
+    };
+  }
+
+  /** A table of the diffs at `indices`, in that order. */
+  pick(indices: number[]): DiffTable {
+    const out = new DiffTable(indices.length);
+    for (let to = 0; to < indices.length; to++) {
+      const from = indices[to] as number;
+      out.emails[to] = this.emails[from] as string;
+      out.inboundIds[to] = this.inboundIds[from] as number;
+    }
+    for (const f of STATE_FIELDS) {
+      gather(out.before[f], this.before[f], indices);
+      gather(out.after[f], this.after[f], indices);
+    }
+    gather(out.created, this.created, indices);
+    gather(out.notes, this.notes, indices);
+    gather(out.restart, this.restart, indices);
+    out.size = indices.length;
+    return out;
+  }
+
+  /** Every diff as an object. */
+  toArray(): ClientDiff[] {
+    return Array.from({ length: this.size }, (_, i) => this.diff(i));
+  }
+
+  /**
+   * The table as bytes, for the audit log: a JSON header (emails, inbound IDs, the note codes
+   * the masks' bits stand for, which after-columns follow), then the typed columns' own bytes
+   * (platform byte order; every machine 3x-ui runs on is little-endian). After-columns equal
+   * to their before-column are left out. No object per client, nothing to stringify per number.
+   */
+  toBytes(): Buffer {
+    const n = this.size;
+    const afterFields = STATE_FIELDS.filter((f) => !sameColumn(this.before[f], this.after[f], n));
+    const header = Buffer.from(
+      JSON.stringify({ n, emails: this.emails.slice(0, n), inboundIds: this.inboundIds.slice(0, n), noteCodes: NOTE_CODES, afterFields }),
+    );
+    const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f])];
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT))]);
+  }
+
+  static fromBytes(bytes: Uint8Array): DiffTable {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (!buf.subarray(0, 4).equals(BYTES_MAGIC)) throw new Error("not a stored DiffTable");
+    const headerEnd = 8 + buf.readUInt32LE(4);
+    const header = JSON.parse(buf.toString("utf8", 8, headerEnd)) as { n: number; emails: string[]; inboundIds: number[]; noteCodes: string[]; afterFields: StateField[] };
+    const table = new DiffTable(header.n);
+    table.size = header.n;
+    header.emails.forEach((email, i) => {
+      table.emails[i] = email;
+      table.inboundIds[i] = header.inboundIds[i] as number;
+    });
+    let offset = headerEnd;
+    const fill = (c: Uint8Array | Float64Array) => {
+      const length = header.n * c.BYTES_PER_ELEMENT;
+      new Uint8Array(c.buffer, c.byteOffset, length).set(buf.subarray(offset, offset + length));
+      offset += length;
+    };
+    fill(table.created);
+    fill(table.notes);
+    for (const f of STATE_FIELDS) fill(table.before[f]);
+    for (const f of STATE_FIELDS) {
+      if (header.afterFields.includes(f)) fill(table.after[f]);
+      else table.after[f].set(table.before[f]);
+    }
+    // Bits follow the codes the table was written with, whatever order NOTE_CODES has now.
+    const bits = header.noteCodes.map((code) => NOTE[code as NoteCode] ?? 0);
+    table.notes.forEach((mask, i) => (table.notes[i] = bits.reduce((out, bit, k) => (mask & (1 << k) ? out | bit : out), 0)));
+    return table;
+  }
+
+  /** Indices of the changed diffs (or of the unchanged ones), in order. */
+  indices(changed: boolean): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.size; i++) if (this.isChanged(i) === changed) out.push(i);
+    return out;
+  }
+
+  /** The changed (or unchanged) diffs as objects. */
+  list(changed: boolean): ClientDiff[] {
+    return this.indices(changed).map((i) => this.diff(i));
+  }
+}
+
+/**
+ * An operation's result over `diffs`. `changed` and `unchanged` are made on first use (a text
+ * summary of 20 000 changes never needs them) and are what its JSON shows; `diffs` is not.
+ */
+export function newOpResult(operation: OperationKind, diffs: DiffTable, dryRun: boolean): OpResult {
+  let changed: ClientDiff[] | undefined;
+  let unchanged: ClientDiff[] | undefined;
+  const result = {
+    operation,
+    get changed() {
+      return (changed ??= diffs.list(true));
+    },
+    get unchanged() {
+      return (unchanged ??= diffs.list(false));
+    },
+    needsApply: false,
+    dryRun,
+    transactions: 0,
+    longestLockMs: 0,
+  };
+  return Object.defineProperty(result, "diffs", { value: diffs, enumerable: false }) as OpResult;
+}
