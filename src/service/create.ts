@@ -1,5 +1,4 @@
 // A new client with the full 3x-ui 2.8.5 structure for its protocol, in both places.
-import { randomBytes, randomUUID } from "node:crypto";
 import type { JsonObject } from "../xui/panel-json.js";
 import { formatSettings } from "../xui/panel-json.js";
 import { str, supportsClients, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
@@ -9,6 +8,11 @@ import { DAY_MS } from "./operations.js";
 import { validateCreate } from "./validate.js";
 import { DiffTable, newOpResult } from "./diff-table.js";
 import type { ClientDiff, CreateClientInput, OpResult } from "./types.js";
+
+// Randomness from the Web Crypto global: loaded on first use, so the CLI's other verbs do not
+// pay for importing node:crypto at start-up.
+const randomBytes = (n: number): Buffer => Buffer.from(crypto.getRandomValues(new Uint8Array(n)));
+const randomUUID = (): string => crypto.randomUUID();
 
 const SUB_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 

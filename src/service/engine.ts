@@ -8,7 +8,8 @@
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
-import { readRows, type InboundSnapshot, type SnapshotReader, type TrafficRow } from "../xui/snapshot.js";
+import { RowTable } from "../xui/row-table.js";
+import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "./diff-table.js";
 import { XuiError } from "./errors.js";
 import { applyInPlace, copyState, needsXrayRestart, NOTE } from "./operations.js";
@@ -37,15 +38,15 @@ class Conflict extends Error {}
 
 const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
 
-/** Reads a client's stored state into `s`: the admin's switch from the JSON, the rest from its row. */
-function readState(s: ClientState, json: JsonObject, row: TrafficRow): ClientState {
+/** Reads a client's stored state into `s`: the admin's switch from the JSON, the rest from row `i`. */
+function readState(s: ClientState, json: JsonObject, rows: RowTable, i: number): ClientState {
   s.enabled = json.enable !== false;
-  s.active = row.enable === 1;
-  s.expiryTime = row.expiry_time;
-  s.totalBytes = row.total;
-  s.reset = row.reset;
-  s.up = row.up;
-  s.down = row.down;
+  s.active = rows.get(i, "enable") === 1;
+  s.expiryTime = rows.get(i, "expiry_time");
+  s.totalBytes = rows.get(i, "total");
+  s.reset = rows.get(i, "reset");
+  s.up = rows.get(i, "up");
+  s.down = rows.get(i, "down");
   return s;
 }
 
@@ -77,13 +78,12 @@ function groupUnits(targets: Target[]): Target[][] {
   return units;
 }
 
-function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): Map<number, TrafficRow> {
+/** The rows with these IDs as they are now, and each one's index by ID. */
+function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): { rows: RowTable; byId: Map<number, number> } {
   const columns = db.schema.trafficColumns;
-  const rows =
-    ids.length > SCAN_THRESHOLD
-      ? readRows(conn, columns)
-      : ids.flatMap((id) => readRows(conn, columns, "WHERE id = ?", id));
-  return new Map(rows.map((r) => [r.id, r]));
+  // Past a few hundred rows, one scan beats a lookup per row.
+  const rows = ids.length > SCAN_THRESHOLD ? RowTable.read(conn, columns) : RowTable.readIds(conn, columns, ids);
+  return { rows, byId: rows.byId() };
 }
 
 /** The statement that writes diff `i`'s after-state into the client's row. */
@@ -134,7 +134,7 @@ export class Engine {
     const { before, after } = this;
     const touched = new Map<number, InboundSnapshot>();
     for (const t of targets) {
-      readState(before, t.json, t.row);
+      readState(before, t.json, t.rows, t.row);
       const notes = applyInPlace(op, before, copyState(after, before), now, t.email);
       const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
       if (edit && diffs.isChanged(i)) {
@@ -162,7 +162,7 @@ export class Engine {
           if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);
           const updateRow = rowUpdater(conn, op, diffs);
           targets.forEach((t, k) => {
-            if (diffs.isChanged(start + k)) updateRow(start + k, t.row.id);
+            if (diffs.isChanged(start + k)) updateRow(start + k, t.rows.get(t.row, "id"));
           });
           const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
           for (const [id, text] of texts) writeSettings.run(text, id);
@@ -202,16 +202,16 @@ export class Engine {
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
-    const rows = freshRows(conn, this.ctx.db, targets.map((t) => t.row.id));
+    const { rows, byId } = freshRows(conn, this.ctx.db, targets.map((t) => t.rows.get(t.row, "id")));
     const { before, after } = this;
     targets.forEach((target, k) => {
       const i = start + k;
-      const row = rows.get(target.row.id);
-      if (!row || row.email.toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
+      const row = byId.get(target.rows.get(target.row, "id"));
+      if (row === undefined || (rows.emails[row] as string).toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
       // (The JSON object already holds our edit, so its `enable` comes from the plan.)
-      readState(before, target.json, row).enabled = diffs.before.enabled[i] === 1;
+      readState(before, target.json, rows, row).enabled = diffs.before.enabled[i] === 1;
       const notes = applyInPlace(op, before, copyState(after, before), now, target.email);
       const changed = (notes & NOTE["no-change"]) === 0;
       if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();

@@ -2,15 +2,18 @@
 // operation acts on. Any reference that matches nothing, or more than one client, fails the
 // whole operation before anything is written, naming every such reference.
 import type { JsonObject } from "../xui/panel-json.js";
-import { clientKey, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import type { RowTable } from "../xui/row-table.js";
+import { clientKey, rowIndexOf, str, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
 import { XuiError } from "./errors.js";
 import type { Selector } from "./types.js";
 
 export interface Target {
   email: string;
   json: JsonObject;
-  row: TrafficRow;
   inbound: InboundSnapshot;
+  /** The client's row: index `row` of `rows`. */
+  rows: RowTable;
+  row: number;
 }
 
 interface Candidate {
@@ -98,9 +101,13 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
 function withRows(snapshot: Snapshot, chosen: Candidate[]): Target[] {
   const missing: string[] = [];
   for (const c of chosen) {
-    const row = rowOf(snapshot, c.email);
-    if (row) (c as Target).row = row;
-    else missing.push(c.email);
+    const row = rowIndexOf(snapshot, c.email);
+    if (row < 0) missing.push(c.email);
+    else {
+      const target = c as Target;
+      target.rows = snapshot.rowTable;
+      target.row = row;
+    }
   }
   if (missing.length > 0) {
     throw new XuiError("no-traffic-row", `no client_traffics row for ${missing.join(", ")}: run \`xui-admin sync\` first`, missing);

@@ -4,21 +4,12 @@
 import type Database from "better-sqlite3";
 import { CLIENT_PROTOCOLS, type Client, type InboundInfo } from "../service/types.js";
 import { parseSettings, type JsonObject } from "./panel-json.js";
-import type { XuiDb } from "./database.js";
+import { RowTable, type TrafficRow } from "./row-table.js";
+import { num, str } from "./values.js";
 
-export interface TrafficRow {
-  id: number;
-  inbound_id: number;
-  enable: number;
-  email: string;
-  up: number;
-  down: number;
-  expiry_time: number;
-  total: number;
-  reset: number;
-  all_time: number;
-  last_online: number;
-}
+export type { TrafficRow } from "./row-table.js";
+export { num, str } from "./values.js";
+import type { XuiDb } from "./database.js";
 
 export interface InboundSnapshot {
   id: number;
@@ -37,13 +28,15 @@ export interface InboundSnapshot {
 
 export interface Snapshot {
   inbounds: Map<number, InboundSnapshot>;
-  /** Rows by exact email, as the panel joins them. */
-  rows: Map<string, TrafficRow>;
-  /** Rows by lower-cased email (the first of case-only duplicates), the fallback join;
+  /** Every client_traffics row, duplicates included. */
+  rowTable: RowTable;
+  /** Row index by exact email, as the panel joins them. */
+  rowIndex: Map<string, number>;
+  /** Row index by lower-cased email (the first of case-only duplicates), the fallback join;
    *  built on first use: exact emails almost always match. */
-  readonly rowsLower: Map<string, TrafficRow>;
-  /** Every row, duplicates included, for the consistency check. */
-  allRows: TrafficRow[];
+  readonly rowIndexLower: Map<string, number>;
+  /** Every row as an object (made on first use), for the consistency check and sync. */
+  readonly allRows: TrafficRow[];
   /** XuiDb.changeToken() taken before the first statement of this read. */
   changeToken: string;
   clients: Client[];
@@ -52,58 +45,8 @@ export interface Snapshot {
 export const supportsClients = (protocol: string): boolean =>
   (CLIENT_PROTOCOLS as readonly string[]).includes(protocol);
 
-/** Lenient number: real files hold "", numeric strings, null or nothing where numbers belong. */
-export function num(value: unknown): number {
-  if (typeof value === "number" && Number.isFinite(value)) return value;
-  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
-  return 0;
-}
-
-/** Lenient string: numbers and booleans as text, anything else (null, objects) as "". */
-export const str = (value: unknown): string =>
-  typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : "";
-
 export function clientKey(protocol: string, client: JsonObject): string {
   return str(protocol === "trojan" || protocol === "shadowsocks" ? client.password : client.id);
-}
-
-/** SQL for the row columns this file has; absent ones read as 0. */
-export function trafficSelect(columns: ReadonlySet<string>): string {
-  const opt = (c: string) => (columns.has(c) ? `\`${c}\`` : `0 AS \`${c}\``);
-  return `SELECT id, inbound_id, enable, email, up, down, expiry_time, total, ${opt("reset")}, ${opt("all_time")}, ${opt("last_online")} FROM client_traffics`;
-}
-
-const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
-
-/**
- * Builds a row from SQLite's raw column array (the order of trafficSelect). One literal
- * shape for every row keeps property access fast in the per-client loops, and NULL or text
- * in a hand-edited file reads as a number.
- */
-export function rowFromRaw(r: unknown[]): TrafficRow {
-  return {
-    id: r[0] as number,
-    inbound_id: int(r[1]),
-    enable: r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0,
-    email: typeof r[3] === "string" ? r[3] : str(r[3]),
-    up: int(r[4]),
-    down: int(r[5]),
-    expiry_time: int(r[6]),
-    total: int(r[7]),
-    reset: int(r[8]),
-    all_time: int(r[9]),
-    last_online: int(r[10]),
-  };
-}
-
-/**
- * Reads rows (all, or those matching `where`) as TrafficRow objects. Iterating keeps each raw
- * column array short-lived; `.all()` would hold 20 000 of them at once for the GC to copy.
- */
-export function readRows(conn: Database.Database, columns: ReadonlySet<string>, where = "", ...params: unknown[]): TrafficRow[] {
-  const rows: TrafficRow[] = [];
-  for (const raw of conn.prepare(`${trafficSelect(columns)} ${where}`).raw().iterate(...params)) rows.push(rowFromRaw(raw as unknown[]));
-  return rows;
 }
 
 export class SnapshotReader {
@@ -152,24 +95,29 @@ export class SnapshotReader {
         `SELECT id, ${cols.has("remark") ? "remark" : "'' AS remark"}, protocol, ${cols.has("port") ? "port" : "0 AS port"}, ${cols.has("enable") ? "enable" : "1 AS enable"}, settings FROM inbounds ORDER BY id`,
       )
       .all() as { id: number; remark: unknown; protocol: unknown; port: unknown; enable: unknown; settings: unknown }[];
-    const allRows = this.db.schema.family === "unknown" ? [] : readRows(conn, this.db.schema.trafficColumns);
-    const rows = new Map<string, TrafficRow>();
-    for (const row of allRows) rows.set(row.email, row);
+    const rowTable = this.db.schema.family === "unknown" ? RowTable.empty() : RowTable.read(conn, this.db.schema.trafficColumns);
+    const rowIndex = new Map<string, number>();
+    rowTable.emails.forEach((email, i) => rowIndex.set(email, i));
     const inbounds = new Map<number, InboundSnapshot>();
     let clients: Client[] | undefined;
-    let rowsLower: Map<string, TrafficRow> | undefined;
+    let rowIndexLower: Map<string, number> | undefined;
+    let allRows: TrafficRow[] | undefined;
     const snapshot: Snapshot = {
       inbounds,
-      rows,
-      allRows,
+      rowTable,
+      rowIndex,
       changeToken,
       get clients() {
         clients ??= joinClients(snapshot);
         return clients;
       },
-      get rowsLower() {
-        rowsLower ??= lowerIndex(allRows);
-        return rowsLower;
+      get rowIndexLower() {
+        rowIndexLower ??= lowerIndex(rowTable.emails);
+        return rowIndexLower;
+      },
+      get allRows() {
+        allRows ??= rowTable.rows();
+        return allRows;
       },
     };
     for (const r of inboundRows) {
@@ -201,13 +149,13 @@ export class SnapshotReader {
   }
 }
 
-function lowerIndex(rows: TrafficRow[]): Map<string, TrafficRow> {
-  const index = new Map<string, TrafficRow>();
-  for (const row of rows) {
+function lowerIndex(emails: string[]): Map<string, number> {
+  const index = new Map<string, number>();
+  emails.forEach((email, i) => {
     // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
-    const lower = row.email.toLowerCase();
-    if (!index.has(lower)) index.set(lower, row);
-  }
+    const lower = email.toLowerCase();
+    if (!index.has(lower)) index.set(lower, i);
+  });
   return index;
 }
 
@@ -219,9 +167,15 @@ function joinClients(snapshot: Snapshot): Client[] {
   return out;
 }
 
-/** The client_traffics row of a JSON client: exact email first, as the panel joins. */
-export function rowOf(snapshot: Pick<Snapshot, "rows" | "rowsLower">, email: string): TrafficRow | undefined {
-  return snapshot.rows.get(email) ?? snapshot.rowsLower.get(email.toLowerCase());
+/** Index in rowTable of a JSON client's client_traffics row: exact email first, as the panel joins; -1 for none. */
+export function rowIndexOf(snapshot: Pick<Snapshot, "rowIndex" | "rowIndexLower">, email: string): number {
+  return snapshot.rowIndex.get(email) ?? snapshot.rowIndexLower.get(email.toLowerCase()) ?? -1;
+}
+
+/** The client_traffics row of a JSON client, as an object (one per row: identity holds). */
+export function rowOf(snapshot: Pick<Snapshot, "rowIndex" | "rowIndexLower" | "allRows">, email: string): TrafficRow | undefined {
+  const i = rowIndexOf(snapshot, email);
+  return i < 0 ? undefined : snapshot.allRows[i];
 }
 
 export function toClient(inbound: InboundSnapshot, json: JsonObject, row: TrafficRow | undefined): Client {

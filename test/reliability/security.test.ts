@@ -113,7 +113,8 @@ describe("SQL text", () => {
     "service/create.ts": 1, // INSERT: the client_traffics columns this file has
     "service/sync.ts": 2, // UPDATE / INSERT: the same column names
     "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration
-    "xui/snapshot.ts": 2, // SELECT: the inbounds columns this file has; trafficSelect() plus a constant WHERE
+    "xui/row-table.ts": 1, // SELECT: trafficSelect() (the columns this file has) plus a constant WHERE
+    "xui/snapshot.ts": 1, // SELECT: the inbounds columns this file has
   };
 
   it("is built from input nowhere: only the reviewed statements interpolate anything", () => {
@@ -121,7 +122,7 @@ describe("SQL text", () => {
     const found: Record<string, number> = {};
     for (const file of readdirSync(src, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"))) {
       const text = readFileSync(join(src, file), "utf8");
-      const statements = text.match(/\.(?:prepare|exec|pragma)\(\s*(?:`[^`]*\$\{|["'][^"']*["']\s*\+)/g) ?? [];
+      const statements = text.match(/\.(?:prepare|exec|pragma)(?:<[^>]*>)?\(\s*(?:`[^`]*\$\{|["'][^"']*["']\s*\+)/g) ?? [];
       if (statements.length > 0) found[file.split("\\").join("/")] = statements.length;
     }
     expect(found).toEqual(REVIEWED);

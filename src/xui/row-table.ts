@@ -1,0 +1,131 @@
+// client_traffics rows in columns. 20 000 row objects (each big number in them boxed on its
+// own) would be copied by every scavenge while the settings are parsed; typed arrays are
+// not. Bulk work reads the columns by index; TrafficRow objects are made when asked.
+import type Database from "better-sqlite3";
+import { num, str } from "./values.js";
+
+export interface TrafficRow {
+  id: number;
+  inbound_id: number;
+  enable: number;
+  email: string;
+  up: number;
+  down: number;
+  expiry_time: number;
+  total: number;
+  reset: number;
+  all_time: number;
+  last_online: number;
+}
+
+/** SQL for the row columns this file has; absent ones read as 0. */
+export function trafficSelect(columns: ReadonlySet<string>): string {
+  const opt = (c: string) => (columns.has(c) ? `\`${c}\`` : `0 AS \`${c}\``);
+  return `SELECT id, inbound_id, enable, email, up, down, expiry_time, total, ${opt("reset")}, ${opt("all_time")}, ${opt("last_online")} FROM client_traffics`;
+}
+
+type NumberColumn = Exclude<keyof TrafficRow, "email">;
+/** The numeric columns. */
+const NUMBERS = ["id", "inbound_id", "enable", "up", "down", "expiry_time", "total", "reset", "all_time", "last_online"] as const satisfies readonly NumberColumn[];
+
+const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
+
+export class RowTable {
+  readonly emails: string[] = [];
+  private columns: Record<NumberColumn, Float64Array>;
+  private size = 0;
+
+  private constructor(capacity: number) {
+    this.columns = RowTable.allocate(capacity);
+  }
+
+  private static allocate(capacity: number): Record<NumberColumn, Float64Array> {
+    return Object.fromEntries(NUMBERS.map((c) => [c, new Float64Array(capacity)])) as Record<NumberColumn, Float64Array>;
+  }
+
+  static empty(): RowTable {
+    return new RowTable(0);
+  }
+
+  /**
+   * Reads rows (all, or those matching `where`, a constant clause). NULL or text where a
+   * number belongs (a hand-edited file) reads as a number; `enable` as 0 or 1.
+   */
+  static read(conn: Database.Database, columns: ReadonlySet<string>, where = "", ...params: unknown[]): RowTable {
+    const table = new RowTable(64);
+    for (const raw of RowTable.select(conn, columns, where).iterate(...params)) table.add(raw as unknown[]);
+    return table;
+  }
+
+  /** The rows with these IDs, one lookup each. */
+  static readIds(conn: Database.Database, columns: ReadonlySet<string>, ids: number[]): RowTable {
+    const table = new RowTable(ids.length);
+    const stmt = RowTable.select(conn, columns, "WHERE id = ?");
+    for (const id of ids) for (const raw of stmt.iterate(id)) table.add(raw as unknown[]);
+    return table;
+  }
+
+  private static select(conn: Database.Database, columns: ReadonlySet<string>, where: string): Database.Statement {
+    return conn.prepare(`${trafficSelect(columns)} ${where}`).raw();
+  }
+
+  private add(r: unknown[]): void {
+    if (this.size === this.columns.id.length) {
+      const grown = RowTable.allocate(Math.max(64, this.size * 2));
+      for (const c of NUMBERS) grown[c].set(this.columns[c]);
+      this.columns = grown;
+    }
+    const i = this.size++;
+    const c = this.columns;
+    c.id[i] = r[0] as number;
+    c.inbound_id[i] = int(r[1]);
+    c.enable[i] = r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0;
+    this.emails[i] = typeof r[3] === "string" ? r[3] : str(r[3]);
+    c.up[i] = int(r[4]);
+    c.down[i] = int(r[5]);
+    c.expiry_time[i] = int(r[6]);
+    c.total[i] = int(r[7]);
+    c.reset[i] = int(r[8]);
+    c.all_time[i] = int(r[9]);
+    c.last_online[i] = int(r[10]);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  /** One column's value of row `i`. */
+  get(i: number, column: NumberColumn): number {
+    return this.columns[column][i] as number;
+  }
+
+  /** Row `i` as an object. */
+  row(i: number): TrafficRow {
+    const c = this.columns;
+    const at = (column: Float64Array) => column[i] as number;
+    return {
+      id: at(c.id),
+      inbound_id: at(c.inbound_id),
+      enable: at(c.enable),
+      email: this.emails[i] as string,
+      up: at(c.up),
+      down: at(c.down),
+      expiry_time: at(c.expiry_time),
+      total: at(c.total),
+      reset: at(c.reset),
+      all_time: at(c.all_time),
+      last_online: at(c.last_online),
+    };
+  }
+
+  rows(): TrafficRow[] {
+    return Array.from({ length: this.size }, (_, i) => this.row(i));
+  }
+
+  /** Index of each row by its `id`. */
+  byId(): Map<number, number> {
+    const index = new Map<number, number>();
+    for (let i = 0; i < this.size; i++) index.set(this.columns.id[i] as number, i);
+    return index;
+  }
+}
