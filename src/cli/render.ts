@@ -52,11 +52,12 @@ const SHOWN = 20;
 /** How many of the diffs carry each note; "no-change" counts only where it is the only one
  *  (every unchanged diff has it; the other note says why). */
 function countNotes(diffs: DiffTable, indices: number[]): Map<NoteCode, number> {
+  const byMask = new Map<number, number>();
+  for (const i of indices) byMask.set(diffs.notesMask(i), (byMask.get(diffs.notesMask(i)) ?? 0) + 1);
   const counts = new Map<NoteCode, number>();
-  for (const i of indices) {
-    const mask = diffs.notesMask(i);
+  for (const [mask, n] of byMask) {
     for (const code of NOTE_CODES) {
-      if ((mask & NOTE[code]) !== 0 && (code !== "no-change" || mask === NOTE[code])) counts.set(code, (counts.get(code) ?? 0) + 1);
+      if ((mask & NOTE[code]) !== 0 && (code !== "no-change" || mask === NOTE[code])) counts.set(code, (counts.get(code) ?? 0) + n);
     }
   }
   return counts;

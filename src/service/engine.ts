@@ -40,15 +40,18 @@ const blankState = (): ClientState => ({ enabled: false, active: false, expiryTi
 
 /** Reads a client's stored state into `s`: the admin's switch from the JSON, the rest from row `i`. */
 function readState(s: ClientState, json: JsonObject, rows: RowTable, i: number): ClientState {
+  const c = rows.columns;
   s.enabled = json.enable !== false;
-  s.active = rows.get(i, "enable") === 1;
-  s.expiryTime = rows.get(i, "expiry_time");
-  s.totalBytes = rows.get(i, "total");
-  s.reset = rows.get(i, "reset");
-  s.up = rows.get(i, "up");
-  s.down = rows.get(i, "down");
+  s.active = c.enable[i] === 1;
+  s.expiryTime = c.expiry_time[i] as number;
+  s.totalBytes = c.total[i] as number;
+  s.reset = c.reset[i] as number;
+  s.up = c.up[i] as number;
+  s.down = c.down[i] as number;
   return s;
 }
+
+const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
 
 /** Writes an outcome into the JSON client, as the panel's own update would. */
 function writeJson(json: JsonObject, after: ClientState, now: number): void {
@@ -162,7 +165,7 @@ export class Engine {
           if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);
           const updateRow = rowUpdater(conn, op, diffs);
           targets.forEach((t, k) => {
-            if (diffs.isChanged(start + k)) updateRow(start + k, t.rows.get(t.row, "id"));
+            if (diffs.isChanged(start + k)) updateRow(start + k, rowId(t));
           });
           const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
           for (const [id, text] of texts) writeSettings.run(text, id);
@@ -202,11 +205,11 @@ export class Engine {
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
-    const { rows, byId } = freshRows(conn, this.ctx.db, targets.map((t) => t.rows.get(t.row, "id")));
+    const { rows, byId } = freshRows(conn, this.ctx.db, targets.map((t) => rowId(t)));
     const { before, after } = this;
     targets.forEach((target, k) => {
       const i = start + k;
-      const row = byId.get(target.rows.get(target.row, "id"));
+      const row = byId.get(rowId(target));
       if (row === undefined || (rows.emails[row] as string).toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.

@@ -27,20 +27,36 @@ export function trafficSelect(columns: ReadonlySet<string>): string {
 type NumberColumn = Exclude<keyof TrafficRow, "email">;
 /** The numeric columns. */
 const NUMBERS = ["id", "inbound_id", "enable", "up", "down", "expiry_time", "total", "reset", "all_time", "last_online"] as const satisfies readonly NumberColumn[];
+export type RowColumns = Record<NumberColumn, Float64Array>;
+
+/** One literal shape, so that `columns.expiry_time[i]` in a per-client loop stays a plain load. */
+const allocate = (n: number): RowColumns => ({
+  id: new Float64Array(n),
+  inbound_id: new Float64Array(n),
+  enable: new Float64Array(n),
+  up: new Float64Array(n),
+  down: new Float64Array(n),
+  expiry_time: new Float64Array(n),
+  total: new Float64Array(n),
+  reset: new Float64Array(n),
+  all_time: new Float64Array(n),
+  last_online: new Float64Array(n),
+});
 
 const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
 
 export class RowTable {
   readonly emails: string[] = [];
-  private columns: Record<NumberColumn, Float64Array>;
+  private cols: RowColumns;
   private size = 0;
 
   private constructor(capacity: number) {
-    this.columns = RowTable.allocate(capacity);
+    this.cols = allocate(capacity);
   }
 
-  private static allocate(capacity: number): Record<NumberColumn, Float64Array> {
-    return Object.fromEntries(NUMBERS.map((c) => [c, new Float64Array(capacity)])) as Record<NumberColumn, Float64Array>;
+  /** The numeric columns, indexed like `emails` (read them; the table grows by replacing them). */
+  get columns(): RowColumns {
+    return this.cols;
   }
 
   static empty(): RowTable {
@@ -70,13 +86,13 @@ export class RowTable {
   }
 
   private add(r: unknown[]): void {
-    if (this.size === this.columns.id.length) {
-      const grown = RowTable.allocate(Math.max(64, this.size * 2));
-      for (const c of NUMBERS) grown[c].set(this.columns[c]);
-      this.columns = grown;
+    if (this.size === this.cols.id.length) {
+      const grown = allocate(Math.max(64, this.size * 2));
+      for (const c of NUMBERS) grown[c].set(this.cols[c]);
+      this.cols = grown;
     }
     const i = this.size++;
-    const c = this.columns;
+    const c = this.cols;
     c.id[i] = r[0] as number;
     c.inbound_id[i] = int(r[1]);
     c.enable[i] = r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0;
@@ -94,14 +110,9 @@ export class RowTable {
     return this.size;
   }
 
-  /** One column's value of row `i`. */
-  get(i: number, column: NumberColumn): number {
-    return this.columns[column][i] as number;
-  }
-
   /** Row `i` as an object. */
   row(i: number): TrafficRow {
-    const c = this.columns;
+    const c = this.cols;
     const at = (column: Float64Array) => column[i] as number;
     return {
       id: at(c.id),
@@ -125,7 +136,7 @@ export class RowTable {
   /** Index of each row by its `id`. */
   byId(): Map<number, number> {
     const index = new Map<number, number>();
-    for (let i = 0; i < this.size; i++) index.set(this.columns.id[i] as number, i);
+    for (let i = 0; i < this.size; i++) index.set(this.cols.id[i] as number, i);
     return index;
   }
 }
