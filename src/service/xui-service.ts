@@ -168,12 +168,12 @@ export class XuiService {
 
   /** An online backup into backupDir (default ./data/backups); returns its path. */
   backup(dir = this.options.backupDir ?? "data/backups"): Promise<string> {
-    return backupDatabase(this.db.path, dir, this.options.backupKeep ?? 20);
+    return this.db.read((conn) => backupDatabase(this.db.path, dir, this.options.backupKeep ?? 20, conn));
   }
 
   /** An online copy of x-ui.db at exactly `file`, consistent while the panel writes. */
   backupTo(file: string): Promise<string> {
-    return backupTo(this.db.path, file);
+    return this.db.read((conn) => backupTo(this.db.path, file, conn));
   }
 
   private async safeBackup(count: number): Promise<string> {

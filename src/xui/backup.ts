@@ -12,23 +12,26 @@ import Database from "better-sqlite3";
 
 const STAMP = () => new Date().toISOString().replace(/[:.]/g, "-");
 
-/** Copies `source` into `dir` as x-ui-<stamp>.db and keeps only the newest `keep` copies. */
-export async function backupDatabase(source: string, dir: string, keep = 20): Promise<string> {
+/**
+ * Copies `source` into `dir` as x-ui-<stamp>.db and keeps only the newest `keep` copies.
+ * `conn`, an open connection to `source` outside any transaction, saves opening another.
+ */
+export async function backupDatabase(source: string, dir: string, keep = 20, conn?: Database.Database): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const target = await backupTo(source, join(dir, `${basename(source, ".db")}-${STAMP()}.db`));
+  const target = await backupTo(source, join(dir, `${basename(source, ".db")}-${STAMP()}.db`), conn);
   prune(dir, basename(source, ".db"), keep);
   return target;
 }
 
-/** An online copy of `source` at exactly `target`. */
-export async function backupTo(source: string, target: string): Promise<string> {
+/** An online copy of `source` at exactly `target` (through `conn` when given, as above). */
+export async function backupTo(source: string, target: string, conn?: Database.Database): Promise<string> {
   mkdirSync(dirname(target), { recursive: true });
-  const conn = new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
+  const via = conn ?? new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
-    if (conn.pragma("journal_mode", { simple: true }) === "wal") await conn.backup(target);
-    else copyUnderReadLock(conn, source, target);
+    if (via.pragma("journal_mode", { simple: true }) === "wal") await via.backup(target);
+    else copyUnderReadLock(via, source, target);
   } finally {
-    conn.close();
+    if (!conn) via.close();
   }
   return target;
 }
