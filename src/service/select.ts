@@ -11,15 +11,9 @@ export interface Target {
   email: string;
   json: JsonObject;
   inbound: InboundSnapshot;
-  /** The client's row: index `row` of `rows`. */
+  /** The client's row: index `row` of `rows` (-1 until selectTargets looks it up). */
   rows: RowTable;
   row: number;
-}
-
-interface Candidate {
-  email: string;
-  json: JsonObject;
-  inbound: InboundSnapshot;
 }
 
 /** Splits free text into references: spaces, commas, semicolons and new lines separate them. */
@@ -30,10 +24,14 @@ export function splitRefs(text: string): string[] {
     .filter((r) => r.length > 0);
 }
 
-function candidates(snapshot: Snapshot): Candidate[] {
-  const out: Candidate[] = [];
-  for (const inbound of snapshot.inbounds.values()) {
-    for (const json of inbound.clients) out.push({ email: str(json.email), json, inbound });
+/**
+ * Every client of these inbounds as a Target whose row is not looked up yet (-1). One object
+ * per client, made whole at once: adding fields later would give 20 000 objects a second shape.
+ */
+function candidates(snapshot: Snapshot, inbounds: Iterable<InboundSnapshot> = snapshot.inbounds.values()): Target[] {
+  const out: Target[] = [];
+  for (const inbound of inbounds) {
+    for (const json of inbound.clients) out.push({ email: str(json.email), json, inbound, rows: snapshot.rowTable, row: -1 });
   }
   return out;
 }
@@ -45,22 +43,22 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 export interface Resolution {
-  found: Candidate[];
+  found: Target[];
   unknown: string[];
   /** Reference -> the emails it matched, for references that matched several clients. */
   ambiguous: Map<string, string[]>;
 }
 
 export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
-  const byEmail = new Map<string, Candidate[]>();
-  const byKey = new Map<string, Candidate[]>();
+  const byEmail = new Map<string, Target[]>();
+  const byKey = new Map<string, Target[]>();
   for (const c of candidates(snapshot)) {
     push(byEmail, c.email.toLowerCase(), c);
     const key = clientKey(c.inbound.protocol, c.json);
     if (key) push(byKey, key, c);
   }
-  const found: Candidate[] = [];
-  const seen = new Set<Candidate>();
+  const found: Target[] = [];
+  const seen = new Set<Target>();
   const unknown: string[] = [];
   const ambiguous = new Map<string, string[]>();
   for (const ref of refs) {
@@ -68,7 +66,7 @@ export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
     if (!matches) unknown.push(ref);
     else if (matches.length > 1) ambiguous.set(ref, matches.map((m) => `${m.email} (inbound ${m.inbound.id})`));
     else {
-      const match = matches[0] as Candidate;
+      const match = matches[0] as Target;
       if (!seen.has(match)) {
         seen.add(match);
         found.push(match);
@@ -89,33 +87,23 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
     }
     inbounds = [inbound];
   }
-  const chosen: Candidate[] = [];
-  for (const inbound of inbounds) for (const json of inbound.clients) chosen.push({ email: str(json.email), json, inbound });
-  return withRows(snapshot, chosen);
+  return withRows(snapshot, candidates(snapshot, inbounds));
 }
 
-/**
- * Adds each candidate's client_traffics row, in place (a bulk job over 20 000 clients builds
- * one object per client, not two); a client without a row fails the whole selection.
- */
-function withRows(snapshot: Snapshot, chosen: Candidate[]): Target[] {
+/** Looks up each target's client_traffics row, in place; a client without one fails the whole selection. */
+function withRows(snapshot: Snapshot, chosen: Target[]): Target[] {
   const missing: string[] = [];
-  for (const c of chosen) {
-    const row = rowIndexOf(snapshot, c.email);
-    if (row < 0) missing.push(c.email);
-    else {
-      const target = c as Target;
-      target.rows = snapshot.rowTable;
-      target.row = row;
-    }
+  for (const t of chosen) {
+    t.row = rowIndexOf(snapshot, t.email);
+    if (t.row < 0) missing.push(t.email);
   }
   if (missing.length > 0) {
     throw new XuiError("no-traffic-row", `no client_traffics row for ${missing.join(", ")}: run \`xui-admin sync\` first`, missing);
   }
-  return chosen as Target[];
+  return chosen;
 }
 
-function chooseByRefs(snapshot: Snapshot, given: string[]): Candidate[] {
+function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
   const refs = given.map((r) => r.trim()).filter((r) => r.length > 0);
   if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
   const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
