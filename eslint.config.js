@@ -8,7 +8,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["bench/*.mjs", "test/support/*.mjs"] },
+        projectService: { allowDefaultProject: ["bench/*.mjs", "scripts/*.mjs", "test/support/*.mjs"] },
         tsconfigRootDir: import.meta.dirname,
       },
     },

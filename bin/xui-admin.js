@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm install` through `prepare`).
-import "../dist/cli/main.js";
+// Thin launcher: the CLI is built into one file by `npm install` (through `prepare`); see
+// scripts/build.mjs.
+import "../dist/cli/xui-admin.mjs";

@@ -1,8 +1,8 @@
-// Builds dist/ once before the suite: the CLI and bot end-to-end tests run the compiled
-// entry points exactly as `npm start` and the `xui-admin` bin do.
+// Builds dist/ once before the suite (as `npm run build` does): the CLI and bot end-to-end
+// tests run the compiled entry points exactly as `npm start` and the `xui-admin` bin do.
 import { execFileSync } from "node:child_process";
 import { repoRoot } from "./support/paths.js";
 
 export default function setup(): void {
-  execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { cwd: repoRoot, stdio: "inherit" });
+  execFileSync(process.execPath, ["scripts/build.mjs"], { cwd: repoRoot, stdio: "inherit" });
 }

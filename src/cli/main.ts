@@ -131,7 +131,7 @@ export async function runCli(argv: string[], io: Io, env = process.env): Promise
   }
 }
 
-const isMain = process.argv[1] !== undefined && /xui-admin(\.js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
+const isMain = process.argv[1] !== undefined && /xui-admin(\.m?js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (isMain) {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") };
