@@ -121,9 +121,13 @@ export class Engine {
     if (options.dryRun) {
       this.plan(op, targets, this.ctx.now(), diffs, false);
     } else {
-      const backup = await this.ctx.backupBefore?.(targets.length);
-      if (backup) result.backup = backup;
-      for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, diffs, result);
+      // The backup's copy is taken now; it is made durable while the first unit is prepared,
+      // and awaited before anything is written.
+      const backup = this.ctx.backupBefore?.(targets.length) ?? Promise.resolve(null);
+      backup.catch(() => undefined); // handled where it is awaited
+      for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, diffs, result, backup);
+      const path = await backup;
+      if (path) result.backup = path;
     }
     result.needsApply = diffs.anyRestart();
     return result;
@@ -148,7 +152,14 @@ export class Engine {
     return touched;
   }
 
-  private async commitUnit(op: Operation, initial: Target[], initialToken: string, diffs: DiffTable, result: OpResult): Promise<void> {
+  private async commitUnit(
+    op: Operation,
+    initial: Target[],
+    initialToken: string,
+    diffs: DiffTable,
+    result: OpResult,
+    backup: Promise<string | null>,
+  ): Promise<void> {
     let unit = initial;
     let token = initialToken;
     const start = diffs.length;
@@ -160,6 +171,7 @@ export class Engine {
       const texts = new Map<number, string>();
       for (const [id, inbound] of touched) texts.set(id, formatSettings(inbound.settings as JsonObject));
       try {
+        await backup;
         const targets = unit;
         const { lockMs } = await this.ctx.db.write((conn) => {
           if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);

@@ -3,10 +3,13 @@
 // cannot: in rollback-journal mode (the panel's) a SHARED lock keeps every writer from
 // touching the main file, and the read that took the lock has rolled back any hot journal.
 // That copy costs a few milliseconds where the page-by-page backup API cost ~100 ms at
-// 20 000 clients. It is synchronous on purpose: an async copy would hold the read lock until
-// the event loop came back to it. WAL files (whose newest pages live in -wal) still go
-// through the API.
-import { closeSync, copyFileSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+// 20 000 clients. The copy is synchronous on purpose (an async one would hold the read lock
+// until the event loop came back to it) and is taken before backupTo returns its promise;
+// only syncing it to disk runs in the background, so callers can prepare their change
+// meanwhile and await the promise before writing. WAL files (whose newest pages live in
+// -wal) still go through the API.
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -29,14 +32,14 @@ export async function backupTo(source: string, target: string, conn?: Database.D
   const via = conn ?? new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
     if (via.pragma("journal_mode", { simple: true }) === "wal") await via.backup(target);
-    else copyUnderReadLock(via, source, target);
+    else await copyUnderReadLock(via, source, target);
   } finally {
     if (!conn) via.close();
   }
   return target;
 }
 
-function copyUnderReadLock(conn: Database.Database, source: string, target: string): void {
+async function copyUnderReadLock(conn: Database.Database, source: string, target: string): Promise<void> {
   const partial = `${target}.partial`;
   try {
     conn.exec("BEGIN");
@@ -46,11 +49,11 @@ function copyUnderReadLock(conn: Database.Database, source: string, target: stri
     } finally {
       conn.exec("COMMIT");
     }
-    const fd = openSync(partial, "r+");
+    const file = await open(partial, "r+");
     try {
-      fsyncSync(fd);
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
     renameSync(partial, target); // a backup is whole or absent
   } catch (error) {
