@@ -61,12 +61,16 @@ function writeJson(json: JsonObject, after: ClientState, now: number): void {
   json.updated_at = now;
 }
 
+/** Each inbound's targets in one list, then lists packed into units of up to UNIT_CLIENTS. */
 function groupUnits(targets: Target[]): Target[][] {
+  // Selections by inbound or --all come in runs of one inbound: slice runs, not push clients.
   const byInbound = new Map<number, Target[]>();
-  for (const t of targets) {
-    const list = byInbound.get(t.inbound.id);
-    if (list) list.push(t);
-    else byInbound.set(t.inbound.id, [t]);
+  for (let start = 0, end = 1; start < targets.length; start = end++) {
+    const id = (targets[start] as Target).inbound.id;
+    while (end < targets.length && (targets[end] as Target).inbound.id === id) end++;
+    const run = targets.slice(start, end);
+    const seen = byInbound.get(id);
+    byInbound.set(id, seen ? seen.concat(run) : run);
   }
   const units: Target[][] = [];
   let current: Target[] = [];
