@@ -25,8 +25,6 @@ export function trafficSelect(columns: ReadonlySet<string>): string {
 }
 
 type NumberColumn = Exclude<keyof TrafficRow, "email">;
-/** The numeric columns. */
-const NUMBERS = ["id", "inbound_id", "enable", "up", "down", "expiry_time", "total", "reset", "all_time", "last_online"] as const satisfies readonly NumberColumn[];
 export type RowColumns = Record<NumberColumn, Float64Array>;
 
 /** One literal shape, so that `columns.expiry_time[i]` in a per-client loop stays a plain load. */
@@ -47,16 +45,12 @@ const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
 
 export class RowTable {
   readonly emails: string[] = [];
-  private cols: RowColumns;
+  /** The numeric columns, indexed like `emails`. */
+  readonly columns: RowColumns;
   private size = 0;
 
   private constructor(capacity: number) {
-    this.cols = allocate(capacity);
-  }
-
-  /** The numeric columns, indexed like `emails` (read them; the table grows by replacing them). */
-  get columns(): RowColumns {
-    return this.cols;
+    this.columns = allocate(capacity);
   }
 
   static empty(): RowTable {
@@ -65,13 +59,15 @@ export class RowTable {
 
   /**
    * Reads every row. NULL or text where a number belongs (a hand-edited file) reads as a
-   * number; `enable` as 0 or 1. Sized by a count first (growing 20 000-row columns by
-   * doubling cost ~10 ms); a row committed between the count and the scan still fits.
+   * number; `enable` as 0 or 1. The count that sizes the columns and the scan share one read
+   * transaction (a savepoint inside a write), so no row can arrive in between.
    */
   static read(conn: Database.Database, columns: ReadonlySet<string>): RowTable {
-    const table = new RowTable(Number(conn.prepare("SELECT count(*) FROM client_traffics").pluck().get()));
-    for (const raw of RowTable.select(conn, columns, "").iterate()) table.add(raw as unknown[]);
-    return table;
+    return conn.transaction(() => {
+      const table = new RowTable(Number(conn.prepare("SELECT count(*) FROM client_traffics").pluck().get()));
+      for (const raw of RowTable.select(conn, columns, "").iterate()) table.add(raw as unknown[]);
+      return table;
+    })();
   }
 
   /** The rows with these IDs, one lookup each. */
@@ -87,13 +83,9 @@ export class RowTable {
   }
 
   private add(r: unknown[]): void {
-    if (this.size === this.cols.id.length) {
-      const grown = allocate(Math.max(64, this.size * 2));
-      for (const c of NUMBERS) grown[c].set(this.cols[c]);
-      this.cols = grown;
-    }
+    if (this.size === this.columns.id.length) throw new Error("client_traffics has more rows than were counted");
     const i = this.size++;
-    const c = this.cols;
+    const c = this.columns;
     c.id[i] = r[0] as number;
     c.inbound_id[i] = int(r[1]);
     c.enable[i] = r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0;
@@ -113,7 +105,7 @@ export class RowTable {
 
   /** Row `i` as an object. */
   row(i: number): TrafficRow {
-    const c = this.cols;
+    const c = this.columns;
     const at = (column: Float64Array) => column[i] as number;
     return {
       id: at(c.id),
@@ -137,7 +129,7 @@ export class RowTable {
   /** Index of each row by its `id`. */
   byId(): Map<number, number> {
     const index = new Map<number, number>();
-    for (let i = 0; i < this.size; i++) index.set(this.cols.id[i] as number, i);
+    for (let i = 0; i < this.size; i++) index.set(this.columns.id[i] as number, i);
     return index;
   }
 }

@@ -1,0 +1,48 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DiffTable, newOpResult } from "../../src/service/diff-table.js";
+import type { ClientState } from "../../src/service/types.js";
+import { clientDiff } from "../support/arbitraries.js";
+
+const s = (expiryTime: number, enabled = true): ClientState => ({ enabled, active: enabled, expiryTime, totalBytes: 0, reset: 0, up: 0, down: 0 });
+
+describe("DiffTable", () => {
+  it("gives back the diffs it holds, through its bytes too", () => {
+    fc.assert(
+      fc.property(fc.array(clientDiff), (diffs) => {
+        const table = DiffTable.of(diffs);
+        expect(table.toArray()).toEqual(diffs);
+        expect(DiffTable.fromBytes(table.toBytes()).toArray()).toEqual(diffs);
+      }),
+    );
+  });
+
+  it("picks diffs by index, in the order asked", () => {
+    const table = DiffTable.of([
+      { email: "a", inboundId: 1, before: s(1), after: s(2), notes: [] },
+      { email: "b", inboundId: 2, before: s(5), after: s(5), notes: ["never-expires", "no-change"] },
+      { email: "c", inboundId: 1, before: null, after: s(9), notes: [] },
+    ]);
+    expect(table.indices(true)).toEqual([0, 2]);
+    expect(table.indices(false)).toEqual([1]);
+    expect(table.pick([2, 0]).toArray().map((d) => [d.email, d.before, d.after.expiryTime])).toEqual([["c", null, 9], ["a", s(1), 2]]);
+  });
+
+  it("refuses more diffs than it was made for, and forgets the ones truncated", () => {
+    const table = new DiffTable(2);
+    table.push("a", 1, s(1), s(2), 0, false);
+    table.push("b", 1, s(1), s(3), 0, true);
+    expect(() => table.push("c", 1, s(1), s(2), 0, false)).toThrow(RangeError);
+    expect(table.anyRestart()).toBe(true);
+    table.truncate(1);
+    expect(table.toArray().map((d) => d.email)).toEqual(["a"]);
+    expect(table.anyRestart()).toBe(false);
+  });
+
+  it("shows changed and unchanged diffs in JSON, not its columns", () => {
+    const table = DiffTable.of([{ email: "a", inboundId: 1, before: s(1), after: s(2), notes: [] }]);
+    const json = JSON.parse(JSON.stringify(newOpResult("extend", table, false))) as Record<string, unknown>;
+    expect(Object.keys(json)).toEqual(["operation", "changed", "unchanged", "needsApply", "dryRun", "transactions", "longestLockMs"]);
+    expect(json.changed).toEqual([{ email: "a", inboundId: 1, before: s(1), after: s(2), notes: [] }]);
+  });
+});

@@ -1,0 +1,59 @@
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { RowTable } from "../../src/xui/row-table.js";
+import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+
+const ALL = new Set(["reset", "all_time", "last_online"]);
+const open: Database.Database[] = [];
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+});
+
+function db(clients: number): Database.Database {
+  const path = tempDbPath();
+  buildXuiDb(path, {
+    inbounds: [{ id: 1, protocol: "vless", clients: Array.from({ length: clients }, (_, i) => ({ email: `u${i}`, expiryTime: 1_800_000_000_000 + i, totalBytes: i * 2 ** 30, up: 2 ** 40 + i, down: i })) }],
+  });
+  const conn = new Database(path);
+  open.push(conn);
+  return conn;
+}
+
+describe("RowTable", () => {
+  it("holds every row with the values SELECT * gives", () => {
+    const conn = db(150);
+    const table = RowTable.read(conn, ALL);
+    const star = conn.prepare("SELECT id, inbound_id, enable, email, up, down, expiry_time, total, reset, all_time, last_online FROM client_traffics").all();
+    expect(table.length).toBe(150);
+    expect(table.rows()).toEqual(star);
+    expect(table.columns.expiry_time[149]).toBe(1_800_000_000_149);
+  });
+
+  it("reads inside a write transaction too, seeing its uncommitted rows", () => {
+    const conn = db(3);
+    conn.exec("BEGIN IMMEDIATE");
+    conn.exec("INSERT INTO client_traffics (inbound_id, enable, email, up, down, expiry_time, total, reset, all_time, last_online) VALUES (1, 1, 'new', 0, 0, 0, 0, 0, 0, 0)");
+    expect(RowTable.read(conn, ALL).emails).toEqual(["u0", "u1", "u2", "new"]);
+    conn.exec("ROLLBACK");
+    expect(RowTable.read(conn, ALL).length).toBe(3);
+    expect(RowTable.empty().length).toBe(0);
+  });
+
+  it("reads NULL and text where numbers belong as numbers, enable as 0 or 1", () => {
+    const conn = db(2);
+    conn.exec("UPDATE client_traffics SET up = NULL, down = '12', enable = 7, reset = 'x' WHERE email = 'u1'");
+    const row = RowTable.read(conn, ALL).rows().find((r) => r.email === "u1");
+    expect(row).toMatchObject({ up: 0, down: 12, enable: 1, reset: 0 });
+  });
+
+  it("reads absent columns of older files as 0", () => {
+    const conn = db(1);
+    expect(RowTable.read(conn, new Set()).rows()[0]).toMatchObject({ reset: 0, all_time: 0, last_online: 0 });
+  });
+
+  it("indexes rows by ID", () => {
+    const conn = db(5);
+    const table = RowTable.readIds(conn, ALL, [4, 2]);
+    expect([...table.byId()]).toEqual([[4, 0], [2, 1]]);
+  });
+});
