@@ -6,7 +6,7 @@ import { NOTE, notesOf } from "./operations.js";
 import { NOTE_CODES, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
 
 export const STATE_FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
-export type StateField = (typeof STATE_FIELDS)[number];
+type StateField = (typeof STATE_FIELDS)[number];
 
 /** What a created client's before-columns hold. */
 const NO_STATE: ClientState = { enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
@@ -125,16 +125,12 @@ export class DiffTable {
     this.inboundIds.length = this.size;
   }
 
-  isCreated(i: number): boolean {
+  private isCreated(i: number): boolean {
     return this.created[i] === 1;
   }
 
   isChanged(i: number): boolean {
     return ((this.notes[i] as number) & NOTE["no-change"]) === 0;
-  }
-
-  needsRestart(i: number): boolean {
-    return this.restart[i] === 1;
   }
 
   anyRestart(): boolean {
