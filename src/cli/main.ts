@@ -9,10 +9,12 @@ import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInb
 
 export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
 
-function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** A whole number from the environment, read as the bot's configuration reads it (no zod here: start-up time). */
+function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const value = env[name];
   if (value === undefined || value.trim() === "") return fallback;
   if (!/^\d+$/.test(value.trim())) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} is not a whole number`, [name]);
+  if (Number(value) < min) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} must be at least ${min}`, [name]);
   return Number(value);
 }
 
@@ -28,15 +30,10 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
     return EXIT.ok;
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
+  const backups = { backupDir: env.BACKUP_DIR, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
   // The audit log is opened only by the verbs that write or read it.
   const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
-  const service = XuiService.open(inv.db, {
-    readonly: readOnly,
-    backupDir: env.BACKUP_DIR,
-    backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20),
-    backupKeep: envInt(env, "BACKUP_KEEP", 20),
-    ...(audit ? { audit } : {}),
-  });
+  const service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}) });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   try {
     const now = service.now();

@@ -22,7 +22,7 @@ const STAMP = () => new Date().toISOString().replace(/[:.]/g, "-");
 export async function backupDatabase(source: string, dir: string, keep = 20, conn?: Database.Database): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const target = await backupTo(source, join(dir, `${basename(source, ".db")}-${STAMP()}.db`), conn);
-  prune(dir, basename(source, ".db"), keep);
+  prune(dir, basename(source, ".db"), Math.max(1, keep)); // never the copy just made
   return target;
 }
 

@@ -91,6 +91,10 @@ describe("xui-admin", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.err).toMatch(message);
     }
+    const err: string[] = [];
+    const keepNone = await runCli(["extend", "--days", "1", "--db", path, "alice"], { out: () => undefined, err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath, BACKUP_KEEP: "0" });
+    expect(keepNone).toBe(2);
+    expect(err.join("\n")).toMatch(/BACKUP_KEEP: "0" must be at least 1/);
     expect(fileHash(path)).toBe(hash);
   });
 

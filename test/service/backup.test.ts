@@ -73,6 +73,15 @@ describe("backups", () => {
     service.close();
   });
 
+  it("never prunes the copy it just made, whatever keep says", async () => {
+    const dir = `${tempDbPath()}.backups`;
+    const { service } = setup(dir, { backupKeep: 0 });
+    const made = await service.backup();
+    expect(existsSync(made)).toBe(true);
+    expect(readdirSync(dir)).toHaveLength(1);
+    service.close();
+  });
+
   it("refuses the change, and changes nothing, when the backup cannot be taken", async () => {
     const blocker = tempDbPath();
     writeFileSync(blocker, "a file where the backup folder should be");
