@@ -9,13 +9,15 @@ export interface ChangeRecord {
   actor: string;
   operation: OperationKind | "sync";
   op: Operation | null;
-  /** The clients it changed. */
+  /** Every client it selected; those it left as they were carry the no-change note (stored
+   *  as they are: copying out the changed ones cost more than keeping them). */
   diffs: DiffTable;
   /** For a sync: what it repaired (sync works on fields, not on client states). */
   details?: unknown;
 }
 
 export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
+  /** The clients it changed. */
   diffs: ClientDiff[];
   id: number;
   at: number;

@@ -11,11 +11,6 @@ type StateField = (typeof STATE_FIELDS)[number];
 /** What a created client's before-columns hold. */
 const NO_STATE: ClientState = { enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
 
-/** dst[k] = src[indices[k]], column by column (one typed array at a time stays fast). */
-function gather(dst: Uint8Array | Float64Array, src: Uint8Array | Float64Array, indices: number[]): void {
-  for (let to = 0; to < indices.length; to++) dst[to] = src[indices[to] as number] as number;
-}
-
 /** Whether the first `n` entries of two columns are equal. */
 function sameColumn(a: Uint8Array | Float64Array, b: Uint8Array | Float64Array, n: number): boolean {
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
@@ -151,30 +146,6 @@ export class DiffTable {
     };
   }
 
-  /** A table of the diffs at `indices`, in that order. */
-  pick(indices: number[]): DiffTable {
-    const out = new DiffTable(indices.length);
-    for (let to = 0; to < indices.length; to++) {
-      const from = indices[to] as number;
-      out.emails[to] = this.emails[from] as string;
-      out.inboundIds[to] = this.inboundIds[from] as number;
-    }
-    for (const f of STATE_FIELDS) {
-      gather(out.before[f], this.before[f], indices);
-      gather(out.after[f], this.after[f], indices);
-    }
-    gather(out.created, this.created, indices);
-    gather(out.notes, this.notes, indices);
-    gather(out.restart, this.restart, indices);
-    out.size = indices.length;
-    return out;
-  }
-
-  /** Every diff as an object. */
-  toArray(): ClientDiff[] {
-    return Array.from({ length: this.size }, (_, i) => this.diff(i));
-  }
-
   /**
    * The table as bytes, for the audit log: a JSON header (emails, inbound IDs, the note codes
    * the masks' bits stand for, which after-columns follow), then the typed columns' own bytes
@@ -221,6 +192,13 @@ export class DiffTable {
     const bits = header.noteCodes.map((code) => NOTE[code as NoteCode] ?? 0);
     table.notes.forEach((mask, i) => (table.notes[i] = bits.reduce((out, bit, k) => (mask & (1 << k) ? out | bit : out), 0)));
     return table;
+  }
+
+  /** How many diffs changed something (or nothing). */
+  count(changed: boolean): number {
+    let n = 0;
+    for (let i = 0; i < this.size; i++) if (this.isChanged(i) === changed) n++;
+    return n;
   }
 
   /** Indices of the changed diffs (or of the unchanged ones), in order. */

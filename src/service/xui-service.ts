@@ -144,9 +144,8 @@ export class XuiService {
   }
 
   private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
-    const changed = result.diffs.indices(true);
-    if (!this.options.audit || changed.length === 0) return result;
-    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs.pick(changed) });
+    if (!this.options.audit || result.diffs.count(true) === 0) return result;
+    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs });
     return result;
   }
 

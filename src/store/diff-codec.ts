@@ -23,9 +23,10 @@ function decodeTuple(e: Encoded): ClientDiff {
   return { email, inboundId, before: state, after: { ...state, ...(after as Partial<ClientState>) }, notes };
 }
 
-/** Reads what encodeDiffs stored, and the text (tuples or plain objects) earlier versions did. */
+/** The changed clients' diffs of what encodeDiffs stored, or of the text (tuples or plain
+ *  objects) earlier versions stored. */
 export function decodeDiffs(stored: Uint8Array | string): ClientDiff[] {
-  if (typeof stored !== "string") return DiffTable.fromBytes(stored).toArray();
+  if (typeof stored !== "string") return DiffTable.fromBytes(stored).list(true);
   const list = JSON.parse(stored) as (Encoded | ClientDiff)[];
   return list.map((d) => (Array.isArray(d) ? decodeTuple(d) : d));
 }
