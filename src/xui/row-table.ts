@@ -45,6 +45,9 @@ const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
 
 export class RowTable {
   readonly emails: string[] = [];
+  /** Row index by exact email (the last of exact duplicates, which only files without the
+   *  panel's UNIQUE constraint can hold). */
+  readonly byEmail = new Map<string, number>();
   /** The numeric columns, indexed like `emails`. */
   readonly columns: RowColumns;
   private size = 0;
@@ -89,7 +92,9 @@ export class RowTable {
     c.id[i] = r[0] as number;
     c.inbound_id[i] = int(r[1]);
     c.enable[i] = r[2] === 1 || r[2] === 0 ? r[2] : num(r[2]) ? 1 : 0;
-    this.emails[i] = typeof r[3] === "string" ? r[3] : str(r[3]);
+    const email = typeof r[3] === "string" ? r[3] : str(r[3]);
+    this.emails[i] = email;
+    this.byEmail.set(email, i);
     c.up[i] = int(r[4]);
     c.down[i] = int(r[5]);
     c.expiry_time[i] = int(r[6]);

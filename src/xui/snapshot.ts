@@ -30,8 +30,6 @@ export interface Snapshot {
   inbounds: Map<number, InboundSnapshot>;
   /** Every client_traffics row, duplicates included. */
   rowTable: RowTable;
-  /** Row index by exact email, as the panel joins them. */
-  rowIndex: Map<string, number>;
   /** Row index by lower-cased email (the first of case-only duplicates), the fallback join;
    *  built on first use: exact emails almost always match. */
   readonly rowIndexLower: Map<string, number>;
@@ -96,8 +94,6 @@ export class SnapshotReader {
       )
       .all() as { id: number; remark: unknown; protocol: unknown; port: unknown; enable: unknown; settings: unknown }[];
     const rowTable = this.db.schema.family === "unknown" ? RowTable.empty() : RowTable.read(conn, this.db.schema.trafficColumns);
-    const rowIndex = new Map<string, number>();
-    rowTable.emails.forEach((email, i) => rowIndex.set(email, i));
     const inbounds = new Map<number, InboundSnapshot>();
     let clients: Client[] | undefined;
     let rowIndexLower: Map<string, number> | undefined;
@@ -105,7 +101,6 @@ export class SnapshotReader {
     const snapshot: Snapshot = {
       inbounds,
       rowTable,
-      rowIndex,
       changeToken,
       get clients() {
         clients ??= joinClients(snapshot);
@@ -168,12 +163,12 @@ function joinClients(snapshot: Snapshot): Client[] {
 }
 
 /** Index in rowTable of a JSON client's client_traffics row: exact email first, as the panel joins; -1 for none. */
-export function rowIndexOf(snapshot: Pick<Snapshot, "rowIndex" | "rowIndexLower">, email: string): number {
-  return snapshot.rowIndex.get(email) ?? snapshot.rowIndexLower.get(email.toLowerCase()) ?? -1;
+export function rowIndexOf(snapshot: Pick<Snapshot, "rowTable" | "rowIndexLower">, email: string): number {
+  return snapshot.rowTable.byEmail.get(email) ?? snapshot.rowIndexLower.get(email.toLowerCase()) ?? -1;
 }
 
 /** The client_traffics row of a JSON client, as an object (one per row: identity holds). */
-export function rowOf(snapshot: Pick<Snapshot, "rowIndex" | "rowIndexLower" | "allRows">, email: string): TrafficRow | undefined {
+export function rowOf(snapshot: Pick<Snapshot, "rowTable" | "rowIndexLower" | "allRows">, email: string): TrafficRow | undefined {
   const i = rowIndexOf(snapshot, email);
   return i < 0 ? undefined : snapshot.allRows[i];
 }
