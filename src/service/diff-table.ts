@@ -11,11 +11,8 @@ type StateField = (typeof STATE_FIELDS)[number];
 /** What a created client's before-columns hold. */
 const NO_STATE: ClientState = { enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
 
-/** Whether the first `n` entries of two columns are equal. */
-function sameColumn(a: Uint8Array | Float64Array, b: Uint8Array | Float64Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+/** The first `n` entries of a column as bytes. */
+const bytesOf = (c: Uint8Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);
 
 /** First bytes of a stored table: tells it from the text formats of earlier versions. */
 const BYTES_MAGIC = Buffer.from("XDT1");
@@ -154,14 +151,14 @@ export class DiffTable {
    */
   toBytes(): Buffer {
     const n = this.size;
-    const afterFields = STATE_FIELDS.filter((f) => !sameColumn(this.before[f], this.after[f], n));
+    const afterFields = STATE_FIELDS.filter((f) => !bytesOf(this.before[f], n).equals(bytesOf(this.after[f], n)));
     const header = Buffer.from(
       JSON.stringify({ n, emails: this.emails.slice(0, n), inboundIds: this.inboundIds.slice(0, n), noteCodes: NOTE_CODES, afterFields }),
     );
     const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f])];
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
-    return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT))]);
+    return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => bytesOf(c, n))]);
   }
 
   static fromBytes(bytes: Uint8Array): DiffTable {
