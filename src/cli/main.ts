@@ -31,8 +31,9 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
   const backups = { backupDir: env.BACKUP_DIR, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
-  // The audit log is opened only by the verbs that write or read it.
-  const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) ? new AuditLog(inv.data) : undefined;
+  // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
+  const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
+  const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun ? new AuditLog(inv.data) : undefined;
   const service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}) });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   try {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
@@ -68,6 +68,16 @@ describe("xui-admin", () => {
     const full = await cli("extend", "--days", "7", "--all", "--full", "--db", path);
     expect(full.out.match(/^c\d+ \(inbound 1\)$/gm)).toHaveLength(60);
     expect(full.out).not.toContain("more");
+  });
+
+  it("a dry run writes nothing: neither x-ui.db nor the audit log", async () => {
+    const path = db();
+    const hash = fileHash(path);
+    const data = `${tempDbPath()}-audit.db`;
+    const r = await runCli(["extend", "--days", "3", "--dry-run", "--db", path, "alice"], { out: () => undefined, err: () => undefined }, { BOT_DATA_PATH: data });
+    expect(r).toBe(0);
+    expect(fileHash(path)).toBe(hash);
+    expect(existsSync(data)).toBe(false);
   });
 
   it("exits 2 with the bad input named on stderr, and writes nothing", async () => {
