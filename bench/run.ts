@@ -15,7 +15,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,50000").split(",").map(Num
 /** The naive way is extrapolated from as many clients as it gets through in this time. */
 const NAIVE_BUDGET_MS = Number(process.env.BENCH_NAIVE_MS ?? 3000);
 const CLI_CLIENTS = 20_000;
-const CLI_RUNS = 7;
+const CLI_RUNS = 11;
 
 const work = mkdtempSync(join(tmpdir(), "xui-bench-"));
 let copies = 0;

@@ -228,7 +228,10 @@ export async function sync(
     }
   }
   if (options.prune) {
-    const rowsToDelete = orphans.map((f) => snapshot.allRows.find((r) => r.email === f.email)).filter((r): r is TrafficRow => !!r);
+    // The first row of each email, as check reports it; one pass, not a search per orphan.
+    const firstByEmail = new Map<string, TrafficRow>();
+    for (const row of snapshot.allRows) if (!firstByEmail.has(row.email)) firstByEmail.set(row.email, row);
+    const rowsToDelete = orphans.map((f) => firstByEmail.get(f.email ?? "")).filter((r): r is TrafficRow => !!r);
     for (const row of rowsToDelete) {
       report.actions.push({ kind: "delete-row", email: row.email, inboundId: row.inbound_id, fields: {} });
     }
