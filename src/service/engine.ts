@@ -109,6 +109,8 @@ const sameJsonFields = (s: ClientState, diffs: DiffTable, i: number): boolean =>
   s.enabled === (diffs.after.enabled[i] === 1) && s.expiryTime === diffs.after.expiryTime[i] && s.totalBytes === diffs.after.totalBytes[i];
 
 export class Engine {
+  // Scratch states for plan() and verify(); both run without an await, so operations running
+  // at the same time (two chats) never see each other's values here.
   private readonly before = blankState();
   private readonly after = blankState();
 
