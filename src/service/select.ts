@@ -3,7 +3,7 @@
 // whole operation before anything is written, naming every such reference.
 import type { JsonObject } from "../xui/panel-json.js";
 import type { RowTable } from "../xui/row-table.js";
-import { clientKey, rowIndexOf, str, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
+import { clientKey, str, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
 import { XuiError } from "./errors.js";
 import type { Selector } from "./types.js";
 
@@ -94,7 +94,7 @@ export function selectTargets(snapshot: Snapshot, selector: Selector): Target[] 
 function withRows(snapshot: Snapshot, chosen: Target[]): Target[] {
   const missing: string[] = [];
   for (const t of chosen) {
-    t.row = rowIndexOf(snapshot, t.email);
+    t.row = snapshot.rowTable.indexOf(t.email);
     if (t.row < 0) missing.push(t.email);
   }
   if (missing.length > 0) {

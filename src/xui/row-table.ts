@@ -47,7 +47,10 @@ export class RowTable {
   readonly emails: string[] = [];
   /** Row index by exact email (the last of exact duplicates, which only files without the
    *  panel's UNIQUE constraint can hold). */
-  readonly byEmail = new Map<string, number>();
+  private readonly byEmail = new Map<string, number>();
+  /** Row index by lower-cased email, the fallback join; built on first use (exact emails
+   *  almost always match). */
+  private byLowerEmail: Map<string, number> | undefined;
   /** The numeric columns, indexed like `emails`. */
   readonly columns: RowColumns;
   private size = 0;
@@ -106,6 +109,24 @@ export class RowTable {
 
   get length(): number {
     return this.size;
+  }
+
+  /** Index of a JSON client's row: exact email first, as the panel joins, then any case; -1 for none. */
+  indexOf(email: string): number {
+    const exact = this.byEmail.get(email);
+    if (exact !== undefined) return exact;
+    this.byLowerEmail ??= this.lowerIndex();
+    return this.byLowerEmail.get(email.toLowerCase()) ?? -1;
+  }
+
+  private lowerIndex(): Map<string, number> {
+    const index = new Map<string, number>();
+    this.emails.forEach((email, i) => {
+      // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
+      const lower = email.toLowerCase();
+      if (!index.has(lower)) index.set(lower, i);
+    });
+    return index;
   }
 
   /** Row `i` as an object. */

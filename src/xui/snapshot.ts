@@ -30,9 +30,6 @@ export interface Snapshot {
   inbounds: Map<number, InboundSnapshot>;
   /** Every client_traffics row, duplicates included. */
   rowTable: RowTable;
-  /** Row index by lower-cased email (the first of case-only duplicates), the fallback join;
-   *  built on first use: exact emails almost always match. */
-  readonly rowIndexLower: Map<string, number>;
   /** Every row as an object (made on first use), for the consistency check and sync. */
   readonly allRows: TrafficRow[];
   /** XuiDb.changeToken() taken before the first statement of this read. */
@@ -96,7 +93,6 @@ export class SnapshotReader {
     const rowTable = this.db.schema.family === "unknown" ? RowTable.empty() : RowTable.read(conn, this.db.schema.trafficColumns);
     const inbounds = new Map<number, InboundSnapshot>();
     let clients: Client[] | undefined;
-    let rowIndexLower: Map<string, number> | undefined;
     let allRows: TrafficRow[] | undefined;
     const snapshot: Snapshot = {
       inbounds,
@@ -105,10 +101,6 @@ export class SnapshotReader {
       get clients() {
         clients ??= joinClients(snapshot);
         return clients;
-      },
-      get rowIndexLower() {
-        rowIndexLower ??= lowerIndex(rowTable.emails);
-        return rowIndexLower;
       },
       get allRows() {
         allRows ??= rowTable.rows();
@@ -144,16 +136,6 @@ export class SnapshotReader {
   }
 }
 
-function lowerIndex(emails: string[]): Map<string, number> {
-  const index = new Map<string, number>();
-  emails.forEach((email, i) => {
-    // Case-only duplicates exist in the wild: the first row wins, check reports the rest.
-    const lower = email.toLowerCase();
-    if (!index.has(lower)) index.set(lower, i);
-  });
-  return index;
-}
-
 function joinClients(snapshot: Snapshot): Client[] {
   const out: Client[] = [];
   for (const inbound of snapshot.inbounds.values()) {
@@ -162,14 +144,9 @@ function joinClients(snapshot: Snapshot): Client[] {
   return out;
 }
 
-/** Index in rowTable of a JSON client's client_traffics row: exact email first, as the panel joins; -1 for none. */
-export function rowIndexOf(snapshot: Pick<Snapshot, "rowTable" | "rowIndexLower">, email: string): number {
-  return snapshot.rowTable.byEmail.get(email) ?? snapshot.rowIndexLower.get(email.toLowerCase()) ?? -1;
-}
-
 /** The client_traffics row of a JSON client, as an object (one per row: identity holds). */
-export function rowOf(snapshot: Pick<Snapshot, "rowTable" | "rowIndexLower" | "allRows">, email: string): TrafficRow | undefined {
-  const i = rowIndexOf(snapshot, email);
+export function rowOf(snapshot: Pick<Snapshot, "rowTable" | "allRows">, email: string): TrafficRow | undefined {
+  const i = snapshot.rowTable.indexOf(email);
   return i < 0 ? undefined : snapshot.allRows[i];
 }
 

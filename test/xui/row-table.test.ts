@@ -51,6 +51,13 @@ describe("RowTable", () => {
     expect(RowTable.read(conn, new Set()).rows()[0]).toMatchObject({ reset: 0, all_time: 0, last_online: 0 });
   });
 
+  it("finds a row by exact email first, then by any case (the first of case-only duplicates)", () => {
+    const conn = db(3);
+    conn.exec("UPDATE client_traffics SET email = 'Bob' WHERE email = 'u1'; UPDATE client_traffics SET email = 'BOB' WHERE email = 'u2'");
+    const table = RowTable.read(conn, ALL);
+    expect([table.indexOf("u0"), table.indexOf("BOB"), table.indexOf("bob"), table.indexOf("nobody")]).toEqual([0, 2, 1, -1]);
+  });
+
   it("indexes rows by ID", () => {
     const conn = db(5);
     const table = RowTable.readIds(conn, ALL, [4, 2]);
