@@ -2,14 +2,14 @@
 // clients would otherwise keep ~100 000 small objects alive until it commits (each big number
 // in them boxed on its own by V8), and copying those is most of the garbage collector's work.
 // Typed arrays hold the same in a few allocations; ClientDiff objects are made when asked.
-import { NOTE, notesOf } from "./operations.js";
+import { blankState, NOTE, notesOf } from "./operations.js";
 import { NOTE_CODES, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
 
 export const STATE_FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
 type StateField = (typeof STATE_FIELDS)[number];
 
 /** What a created client's before-columns hold. */
-const NO_STATE: ClientState = { enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
+const NO_STATE = blankState();
 
 /** The first `n` entries of a column as bytes. */
 const bytesOf = (c: Uint8Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);

@@ -12,7 +12,7 @@ import { RowTable } from "../xui/row-table.js";
 import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "./diff-table.js";
 import { XuiError } from "./errors.js";
-import { applyInPlace, copyState, needsXrayRestart, NOTE } from "./operations.js";
+import { applyInPlace, blankState, copyState, needsXrayRestart, NOTE } from "./operations.js";
 import { selectTargets, type Target } from "./select.js";
 import type { ClientState, OpResult, Operation, Selector } from "./types.js";
 
@@ -36,19 +36,16 @@ const SCAN_THRESHOLD = 500;
 
 class Conflict extends Error {}
 
-const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
-
-/** Reads a client's stored state into `s`: the admin's switch from the JSON, the rest from row `i`. */
-function readState(s: ClientState, json: JsonObject, rows: RowTable, i: number): ClientState {
+/** Reads a client's stored state into `s`: the admin's switch as given, the rest from row `i`. */
+function readState(s: ClientState, enabled: boolean, rows: RowTable, i: number): void {
   const c = rows.columns;
-  s.enabled = json.enable !== false;
+  s.enabled = enabled;
   s.active = c.enable[i] === 1;
   s.expiryTime = c.expiry_time[i] as number;
   s.totalBytes = c.total[i] as number;
   s.reset = c.reset[i] as number;
   s.up = c.up[i] as number;
   s.down = c.down[i] as number;
-  return s;
 }
 
 const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
@@ -147,8 +144,7 @@ export class Engine {
     const { before, after } = this;
     const touched = new Map<number, InboundSnapshot>();
     for (const t of targets) {
-      readState(before, t.json, t.rows, t.row);
-      const notes = applyInPlace(op, before, copyState(after, before), now, t.email);
+      const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now);
       const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
       if (edit && diffs.isChanged(i)) {
         writeJson(t.json, after, now);
@@ -156,6 +152,15 @@ export class Engine {
       }
     }
     return touched;
+  }
+
+  /**
+   * Plans `op` on one client into the scratch states: `before` is its state in row `row` of
+   * `rows` with the admin's switch `enabled`, `after` what `op` makes of it. Returns the notes.
+   */
+  private planOne(op: Operation, email: string, rows: RowTable, row: number, enabled: boolean, now: number): number {
+    readState(this.before, enabled, rows, row);
+    return applyInPlace(op, this.before, copyState(this.after, this.before), now, email);
   }
 
   private async commitUnit(
@@ -223,7 +228,7 @@ export class Engine {
     for (const [id, inbound] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
-    const { rows, byId } = freshRows(conn, this.ctx.db, targets.map((t) => rowId(t)));
+    const { rows, byId } = freshRows(conn, this.ctx.db, targets.map(rowId));
     const { before, after } = this;
     targets.forEach((target, k) => {
       const i = start + k;
@@ -232,8 +237,7 @@ export class Engine {
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
       // (The JSON object already holds our edit, so its `enable` comes from the plan.)
-      readState(before, target.json, rows, row).enabled = diffs.before.enabled[i] === 1;
-      const notes = applyInPlace(op, before, copyState(after, before), now, target.email);
+      const notes = this.planOne(op, target.email, rows, row, diffs.before.enabled[i] === 1, now);
       const changed = (notes & NOTE["no-change"]) === 0;
       if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();
       diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after));

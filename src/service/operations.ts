@@ -58,6 +58,9 @@ function setFields(op: Operation, s: ClientState, now: number, email: string): v
   }
 }
 
+/** A state with every field off or zero (scratch space, and the "before" of a creation). */
+export const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
+
 /** Copies every field of `from` into `to` and returns `to`. */
 export function copyState(to: ClientState, from: ClientState): ClientState {
   to.enabled = from.enabled;
