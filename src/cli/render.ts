@@ -3,8 +3,8 @@ import type { AuditEntry } from "../service/audit.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
 import type { DiffTable } from "../service/diff-table.js";
-import { NOTE } from "../service/operations.js";
-import { NOTE_CODES, type Client, type ClientDiff, type ClientState, type InboundInfo, type NoteCode, type OpResult } from "../service/types.js";
+import { NOTE, notesOf } from "../service/operations.js";
+import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../service/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 
 function expiry(ms: number, now: number): string {
@@ -56,9 +56,7 @@ function countNotes(diffs: DiffTable, indices: number[]): Map<NoteCode, number> 
   for (const i of indices) byMask.set(diffs.notesMask(i), (byMask.get(diffs.notesMask(i)) ?? 0) + 1);
   const counts = new Map<NoteCode, number>();
   for (const [mask, n] of byMask) {
-    for (const code of NOTE_CODES) {
-      if ((mask & NOTE[code]) !== 0 && (code !== "no-change" || mask === NOTE[code])) counts.set(code, (counts.get(code) ?? 0) + n);
-    }
+    for (const code of notesOf(mask)) if (code !== "no-change" || mask === NOTE[code]) counts.set(code, (counts.get(code) ?? 0) + n);
   }
   return counts;
 }

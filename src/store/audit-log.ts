@@ -24,7 +24,7 @@ interface Row {
   actor: string;
   operation: string;
   op: string | null;
-  /** Deflated columns (see diff-codec); text in entries written by earlier versions. */
+  /** A DiffTable's bytes (see diff-codec); text in entries written by earlier versions. */
   diffs: Uint8Array | string;
   details: string | null;
   undone_by: number | null;
