@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { badInput, XuiError } from "../service/errors.js";
+import { badInput, PartialError, XuiError } from "../service/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { CreateClientInput, OpResult, Operation } from "../service/types.js";
 import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../service/validate.js";
@@ -32,6 +32,9 @@ const STATUS: Record<XuiError["code"], ContentfulStatusCode> = {
   busy: 503,
   "no-traffic-row": 409,
   "backup-failed": 503,
+  "wrong-database": 409,
+  // Some transactions committed, a later one failed: the body says what was applied.
+  partial: 500,
 };
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
@@ -105,6 +108,10 @@ export function createApi(deps: ApiDeps): Hono {
   const { service } = deps;
 
   app.onError((error, c) => {
+    if (error instanceof PartialError) {
+      const { message, code, subjects, applied, notApplied } = error;
+      return c.json({ error: message, code, subjects, applied, not_applied: notApplied }, STATUS[code]);
+    }
     if (error instanceof XuiError) return c.json({ error: error.message, code: error.code, subjects: error.subjects }, STATUS[error.code]);
     return c.json({ error: "internal error" }, 500);
   });

@@ -2,9 +2,10 @@
 // client) or show a preview with Confirm/Cancel (several), and answer with the diff.
 import { InlineKeyboard, InputFile, type Context } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { XuiError } from "../service/errors.js";
+import { PartialError, XuiError } from "../service/errors.js";
 import type { OpResult, Operation } from "../service/types.js";
 import { encode } from "./callback-data.js";
+import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";
 import type { Texts } from "./locales/en.js";
 import { esc, splitMessage } from "./html.js";
@@ -36,9 +37,27 @@ export function textReplies(text: string, keyboard?: InlineKeyboardMarkup): Repl
   return parts.map((part, i) => (keyboard && i === parts.length - 1 ? { text: part, keyboard } : { text: part }));
 }
 
-/** Why nothing happened; unexpected errors are rethrown to bot.catch. */
-export function errorReplies(t: Texts, error: unknown): Reply[] {
+/**
+ * Why nothing happened, or for a change that failed part-way, exactly what was applied and
+ * what was not; unexpected errors are rethrown to bot.catch.
+ */
+export function errorReplies(t: Texts, error: unknown, deps?: BotDeps): Reply[] {
   if (!(error instanceof XuiError)) throw error;
+  if (error instanceof PartialError) {
+    const now = deps?.service.now() ?? Date.now();
+    const applied = error.applied.changed.map((d) => diffText(t, d, now));
+    const text = [
+      t.partial(esc(error.reason instanceof Error ? error.reason.message : String(error.reason)), error.applied.auditId),
+      "",
+      t.partialApplied(error.applied.changed.length),
+      ...applied.slice(0, INLINE_DIFFS),
+      ...(applied.length > INLINE_DIFFS ? [`… +${applied.length - INLINE_DIFFS}`] : []),
+      "",
+      t.partialNotApplied(error.notApplied.length),
+      esc(error.notApplied.slice(0, PREVIEW_NAMES * 10).join(", ")) + (error.notApplied.length > PREVIEW_NAMES * 10 ? " …" : ""),
+    ];
+    return textReplies(text.join("\n"));
+  }
   return [{ text: error.code === "busy" ? t.busy : t.error(esc(error.message)) }];
 }
 
@@ -86,21 +105,26 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
     if (clients.length === 1 && problems.length === 0) {
       return resultReplies(t, deps, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), adminId);
     }
-    const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
-    const pendingId = deps.store.addPending({ adminId, op, emails });
-    const now = deps.service.now();
-    const lines = [t.preview(t.opName[op.kind], preview.changed.length, emails.length)];
-    if (problems.length > 0) lines.push(t.unknownClients(esc(problems.join(", "))));
-    lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
-    if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
-    if (preview.unchanged.length > 0) lines.push("", t.previewUnchanged(preview.unchanged.length));
-    const keyboard = new InlineKeyboard()
-      .text(t.confirm, encode({ kind: "confirm", pendingId, yes: true }))
-      .text(t.cancel, encode({ kind: "confirm", pendingId, yes: false }));
-    return textReplies(lines.join("\n"), keyboard);
+    return await previewReplies(t, deps, { adminId, op, emails }, problems.length > 0 ? [t.unknownClients(esc(problems.join(", ")))] : []);
   } catch (error) {
-    return errorReplies(t, error);
+    return errorReplies(t, error, deps);
   }
+}
+
+/** The dry run of a pending operation with Confirm/Cancel; `notes` go under the heading. */
+export async function previewReplies(t: Texts, deps: BotDeps, pending: PendingOp, notes: string[] = []): Promise<Reply[]> {
+  const { op, emails } = pending;
+  const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
+  const pendingId = deps.store.addPending(pending);
+  const now = deps.service.now();
+  const lines = [t.preview(t.opName[op.kind], preview.changed.length, emails.length), ...notes];
+  lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
+  if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
+  if (preview.unchanged.length > 0) lines.push("", t.previewUnchanged(preview.unchanged.length));
+  const keyboard = new InlineKeyboard()
+    .text(t.confirm, encode({ kind: "confirm", pendingId, yes: true }))
+    .text(t.cancel, encode({ kind: "confirm", pendingId, yes: false }));
+  return textReplies(lines.join("\n"), keyboard);
 }
 
 export async function operate(ctx: Ctx, deps: BotDeps, op: Operation, refs: string[]): Promise<void> {

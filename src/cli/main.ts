@@ -1,13 +1,14 @@
 // xui-admin: the command-line face of the service layer. Loads nothing it does not use
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
-import { XuiError } from "../service/errors.js";
+import { PartialError, XuiError } from "../service/errors.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { AuditLog } from "../store/audit-log.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
-export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
+/** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
+export const EXIT = { ok: 0, drift: 1, refused: 2, partial: 3 } as const;
 
 /** A whole number from the environment, read as the bot's configuration reads it (no zod here: start-up time). */
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -34,8 +35,24 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
   // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
   const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
   const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun ? new AuditLog(inv.data) : undefined;
-  const service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}) });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
+  if (command.verb === "history") {
+    // The audit log alone: history works where the panel's database is not (or not yet) there.
+    try {
+      const entries = (audit as AuditLog).latest(command.limit);
+      print(entries, () => (entries.length === 0 ? "no changes recorded" : entries.map(renderAuditLine).join("\n")));
+      return EXIT.ok;
+    } finally {
+      audit?.close();
+    }
+  }
+  let service: XuiService;
+  try {
+    service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}) });
+  } catch (error) {
+    audit?.close();
+    throw error;
+  }
   try {
     const now = service.now();
     switch (command.verb) {
@@ -85,11 +102,6 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
         print(list, () => list.map(renderInbound).join("\n"));
         return EXIT.ok;
       }
-      case "history": {
-        const entries = (audit as AuditLog).latest(command.limit);
-        print(entries, () => (entries.length === 0 ? "no changes recorded" : entries.map(renderAuditLine).join("\n")));
-        return EXIT.ok;
-      }
       case "undo": {
         const entry = (audit as AuditLog).get(command.id);
         if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${inv.data}`, [String(command.id)]);
@@ -111,6 +123,13 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
         throw new Error(`unhandled command ${JSON.stringify(unhandled)}`);
       }
     }
+  } catch (error) {
+    if (!(error instanceof PartialError)) throw error;
+    // What was applied goes to stdout like any result, so scripts can read it.
+    const partial = { error: error.message, code: error.code, applied: error.applied, not_applied: error.notApplied };
+    print(partial, () => renderOp(error.applied, service.now(), inv.full));
+    io.err(`xui-admin: ${error.message}; not changed: ${error.notApplied.join(", ")}`);
+    return EXIT.partial;
   } finally {
     service.close();
     audit?.close();

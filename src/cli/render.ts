@@ -32,6 +32,7 @@ const NOTES: Record<NoteCode, string> = {
   "still-exhausted": "still over its traffic limit",
   blocked: "stays blocked",
   "no-change": "unchanged",
+  deleted: "deleted",
 };
 
 export function renderDiff(d: ClientDiff, now: number): string {

@@ -2,7 +2,14 @@
 // an undo is planned from it. The log itself lives in the bot's own file (src/store), so
 // x-ui.db holds nothing of ours.
 import type { DiffTable } from "./diff-table.js";
-import type { ClientDiff, Operation, OperationKind, RestoredFields } from "./types.js";
+import type { Client, ClientDiff, Operation, OperationKind, RestoredFields } from "./types.js";
+
+/** Which x-ui.db a change was made on: undo goes back to the same one, or refuses. */
+export interface DatabaseIdentity {
+  path: string;
+  /** Stable across moves and copies of the file (see XuiDb.identity). */
+  id: string;
+}
 
 export interface ChangeRecord {
   /** A Telegram user ID, "cli" or "api". */
@@ -14,6 +21,7 @@ export interface ChangeRecord {
   diffs: DiffTable;
   /** For a sync: what it repaired (sync works on fields, not on client states). */
   details?: unknown;
+  database?: DatabaseIdentity;
 }
 
 export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
@@ -25,35 +33,50 @@ export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
   undoneBy: number | null;
 }
 
-/** Receives every committed change; returns the entry's ID. */
-export type Recorder = (record: ChangeRecord) => number;
-
 export interface UndoPlan {
   op: Operation & { kind: "restore" };
-  /** Clients changed since the entry (or created by it): left as they are. */
+  /** Clients changed since the entry, or gone: left as they are. */
   skipped: string[];
 }
 
-const FIELDS = ["enabled", "expiryTime", "totalBytes"] as const;
+/** Whether an audit entry can be undone at all (undo itself and sync are not). */
+export const isUndoable = (entry: Pick<AuditEntry, "operation" | "undoneBy">): boolean =>
+  entry.undoneBy === null && entry.operation !== "restore" && entry.operation !== "sync";
+
+/** The fields an undo puts back; usage is never written back. */
+const FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset"] as const;
 
 /**
- * Restores what `entry` changed, for each client whose affected fields (those the entry
- * changed) still hold the values it wrote; other fields stay as they are now. `current`
- * gives a client's present fields by email (undefined: gone).
+ * Reverts what `entry` did, for each client whose affected fields (those the entry changed)
+ * still hold the values it wrote; a client it created is deleted if it is exactly as created.
+ * Every field of a reverted client is then what it was before the entry (the affected ones
+ * from the entry, the others are unchanged since), and its JSON `updated_at` too when no one
+ * wrote the client since. `current` gives a client's present state by email (undefined: gone).
  */
-export function planUndo(entry: AuditEntry, current: (email: string) => RestoredFields | undefined): UndoPlan {
-  const clients: Record<string, RestoredFields> = {};
+export function planUndo(entry: AuditEntry, current: (email: string) => Client | undefined): UndoPlan {
+  const clients: Record<string, RestoredFields | "delete"> = {};
   const skipped: string[] = [];
   for (const d of entry.diffs) {
     const now = current(d.email);
+    const stampKept = d.updatedAt !== undefined && now !== undefined && now.updatedAt === d.updatedAt.after;
     const before = d.before;
-    const affected = before ? FIELDS.filter((f) => before[f] !== d.after[f]) : [];
-    if (!before || !now || affected.length === 0 || affected.some((f) => now[f] !== d.after[f])) {
+    if (!now || d.notes.includes("deleted")) {
       skipped.push(d.email);
-      continue;
+    } else if (!before) {
+      const untouched = FIELDS.every((f) => now[f] === d.after[f]) && (d.updatedAt === undefined || stampKept);
+      if (untouched) clients[d.email.toLowerCase()] = "delete";
+      else skipped.push(d.email);
+    } else {
+      const affected = FIELDS.filter((f) => before[f] !== d.after[f]);
+      if (affected.length === 0 || affected.some((f) => now[f] !== d.after[f])) {
+        skipped.push(d.email);
+        continue;
+      }
+      const back: RestoredFields = { enabled: now.enabled, active: now.active, expiryTime: now.expiryTime, totalBytes: now.totalBytes, reset: now.reset };
+      for (const f of affected) (back as unknown as Record<string, unknown>)[f] = before[f];
+      if (stampKept) back.updatedAt = (d.updatedAt as { before: number | null }).before;
+      clients[d.email.toLowerCase()] = back;
     }
-    const back = Object.fromEntries(affected.map((f) => [f, before[f]])) as Partial<RestoredFields>;
-    clients[d.email.toLowerCase()] = { enabled: now.enabled, expiryTime: now.expiryTime, totalBytes: now.totalBytes, ...back };
   }
   return { op: { kind: "restore", clients }, skipped };
 }

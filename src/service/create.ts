@@ -139,7 +139,7 @@ async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise
   });
   ctx.reader.remember(inbound.id, text, settingsAfter);
   const after = { enabled: true, active: true, expiryTime: row.expiry_time as number, totalBytes: row.total as number, reset: 0, up: 0, down: 0 };
-  const diff: ClientDiff = { email: input.email, inboundId: inbound.id, before: null, after, notes: [] };
+  const diff: ClientDiff = { email: input.email, inboundId: inbound.id, before: null, after, notes: [], updatedAt: { before: null, after: now } };
   const result = newOpResult("create", DiffTable.of([diff], true), false);
   result.transactions = 1;
   result.longestLockMs = lockMs;

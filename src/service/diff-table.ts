@@ -14,8 +14,16 @@ const NO_STATE = blankState();
 /** The first `n` entries of a column as bytes. */
 const bytesOf = (c: Uint8Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);
 
-/** First bytes of a stored table: tells it from the text formats of earlier versions. */
-const BYTES_MAGIC = Buffer.from("XDT1");
+/**
+ * First bytes of a stored table: tells it from the text formats of earlier versions. XDT2
+ * adds the JSON clients' updated_at before and after (undo puts it back); XDT1 lacks them.
+ */
+const BYTES_MAGIC = Buffer.from("XDT2");
+const BYTES_MAGIC_V1 = Buffer.from("XDT1");
+
+/** A stamp column's value for "no such key" (and, in XDT1 tables, "not recorded"). */
+const NO_STAMP = Number.NaN;
+const stampValue = (v: number): number | null => (Number.isNaN(v) ? null : v);
 
 class StateColumns {
   readonly enabled: Uint8Array;
@@ -70,6 +78,9 @@ export class DiffTable {
   private readonly notes: Uint8Array;
   /** 1 where Xray must restart to see the change. */
   private readonly restart: Uint8Array;
+  /** The JSON client's updated_at before and after the write (NO_STAMP: none). */
+  private readonly stampBefore: Float64Array;
+  private readonly stampAfter: Float64Array;
   private size = 0;
 
   constructor(readonly capacity: number) {
@@ -78,14 +89,40 @@ export class DiffTable {
     this.created = new Uint8Array(capacity);
     this.notes = new Uint8Array(capacity);
     this.restart = new Uint8Array(capacity);
+    this.stampBefore = new Float64Array(capacity).fill(NO_STAMP);
+    this.stampAfter = new Float64Array(capacity).fill(NO_STAMP);
   }
 
   static of(diffs: ClientDiff[], restart = false): DiffTable {
     const table = new DiffTable(diffs.length);
     for (const d of diffs) {
-      table.set(table.size++, d.email, d.inboundId, d.before, d.after, d.notes.reduce((mask, n) => mask | NOTE[n], 0), restart);
+      table.set(table.size, d.email, d.inboundId, d.before, d.after, d.notes.reduce((mask, n) => mask | NOTE[n], 0), restart);
+      if (d.updatedAt) table.setStamps(table.size, d.updatedAt.before, d.updatedAt.after);
+      table.size++;
     }
     return table;
+  }
+
+  /** Diffs `from` to `to` as a table of their own (a committed unit, for the audit log). */
+  slice(from: number, to = this.size): DiffTable {
+    const n = Math.max(0, Math.min(to, this.size) - from);
+    const table = new DiffTable(n);
+    table.size = n;
+    table.emails.push(...this.emails.slice(from, from + n));
+    table.inboundIds.push(...this.inboundIds.slice(from, from + n));
+    const copy = (to: Uint8Array | Float64Array, src: Uint8Array | Float64Array) => to.set(src.subarray(from, from + n));
+    for (const f of STATE_FIELDS) {
+      copy(table.before[f], this.before[f]);
+      copy(table.after[f], this.after[f]);
+    }
+    for (const k of ["created", "notes", "restart", "stampBefore", "stampAfter"] as const) copy(table[k], this[k]);
+    return table;
+  }
+
+  /** Records the JSON client's updated_at before and after diff `i` was written (null: none). */
+  setStamps(i: number, before: number | null, after: number | null): void {
+    this.stampBefore[i] = before ?? NO_STAMP;
+    this.stampAfter[i] = after ?? NO_STAMP;
   }
 
   get length(): number {
@@ -125,6 +162,10 @@ export class DiffTable {
     return ((this.notes[i] as number) & NOTE["no-change"]) === 0;
   }
 
+  isDeleted(i: number): boolean {
+    return ((this.notes[i] as number) & NOTE.deleted) !== 0;
+  }
+
   anyRestart(): boolean {
     return this.restart.subarray(0, this.size).includes(1);
   }
@@ -134,13 +175,17 @@ export class DiffTable {
   }
 
   diff(i: number): ClientDiff {
-    return {
+    const diff: ClientDiff = {
       email: this.emails[i] as string,
       inboundId: this.inboundIds[i] as number,
       before: this.isCreated(i) ? null : this.before.get(i),
       after: this.after.get(i),
       notes: notesOf(this.notes[i] as number),
     };
+    const before = this.stampBefore[i] as number;
+    const after = this.stampAfter[i] as number;
+    if (!Number.isNaN(before) || !Number.isNaN(after)) diff.updatedAt = { before: stampValue(before), after: stampValue(after) };
+    return diff;
   }
 
   /**
@@ -155,7 +200,7 @@ export class DiffTable {
     const header = Buffer.from(
       JSON.stringify({ n, emails: this.emails.slice(0, n), inboundIds: this.inboundIds.slice(0, n), noteCodes: NOTE_CODES, afterFields }),
     );
-    const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f])];
+    const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f]), this.stampBefore, this.stampAfter];
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
     return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => bytesOf(c, n))]);
@@ -163,7 +208,8 @@ export class DiffTable {
 
   static fromBytes(bytes: Uint8Array): DiffTable {
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (!buf.subarray(0, 4).equals(BYTES_MAGIC)) throw new Error("not a stored DiffTable");
+    const v1 = buf.subarray(0, 4).equals(BYTES_MAGIC_V1);
+    if (!v1 && !buf.subarray(0, 4).equals(BYTES_MAGIC)) throw new Error("not a stored DiffTable");
     const headerEnd = 8 + buf.readUInt32LE(4);
     const header = JSON.parse(buf.toString("utf8", 8, headerEnd)) as { n: number; emails: string[]; inboundIds: number[]; noteCodes: string[]; afterFields: StateField[] };
     const table = new DiffTable(header.n);
@@ -185,16 +231,20 @@ export class DiffTable {
       if (header.afterFields.includes(f)) fill(table.after[f]);
       else table.after[f].set(table.before[f]);
     }
+    if (!v1) {
+      fill(table.stampBefore);
+      fill(table.stampAfter);
+    }
     // Bits follow the codes the table was written with, whatever order NOTE_CODES has now.
     const bits = header.noteCodes.map((code) => NOTE[code as NoteCode] ?? 0);
     table.notes.forEach((mask, i) => (table.notes[i] = bits.reduce((out, bit, k) => (mask & (1 << k) ? out | bit : out), 0)));
     return table;
   }
 
-  /** How many diffs changed something (or nothing). */
-  count(changed: boolean): number {
+  /** How many diffs (from `from` on) changed something (or nothing). */
+  count(changed: boolean, from = 0): number {
     let n = 0;
-    for (let i = 0; i < this.size; i++) if (this.isChanged(i) === changed) n++;
+    for (let i = from; i < this.size; i++) if (this.isChanged(i) === changed) n++;
     return n;
   }
 

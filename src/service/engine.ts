@@ -5,13 +5,17 @@
 // that nothing we computed from has moved (settings text, the clients' rows), then UPDATE.
 // If the panel changed something in between, that unit is recomputed from a fresh read.
 // Plans go into a DiffTable through two reused state objects: nothing is allocated per client.
+//
+// The parsed settings are shared with every reader of the snapshot cache: an edit is made on
+// copies (the inbound's clients array and each changed client) and the cache learns the
+// copies only once they are committed.
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
 import { RowTable } from "../xui/row-table.js";
 import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "./diff-table.js";
-import { XuiError } from "./errors.js";
+import { PartialError, XuiError } from "./errors.js";
 import { applyInPlace, blankState, copyState, needsXrayRestart, NOTE } from "./operations.js";
 import { selectTargets, type Target } from "./select.js";
 import type { ClientState, OpResult, Operation, Selector } from "./types.js";
@@ -23,6 +27,9 @@ export interface EngineContext {
   /** Takes an online backup before a change to `count` clients, when that many call for one. */
   backupBefore?: (count: number) => Promise<string | null>;
 }
+
+/** Told of every committed unit, right after its COMMIT: its diffs, as a table of their own. */
+export type OnCommit = (unit: DiffTable) => void;
 
 /**
  * Touched clients per transaction when several small inbounds share one. 5 000 rows and their
@@ -50,12 +57,40 @@ function readState(s: ClientState, enabled: boolean, rows: RowTable, i: number):
 
 const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
 
-/** Writes an outcome into the JSON client, as the panel's own update would. */
-function writeJson(json: JsonObject, after: ClientState, now: number): void {
-  json.enable = after.enabled;
-  json.expiryTime = after.expiryTime;
-  json.totalGB = after.totalBytes;
-  json.updated_at = now;
+/** The JSON client's updated_at: null when it has none. */
+const stampOf = (json: JsonObject): number | null => (typeof json.updated_at === "number" ? json.updated_at : null);
+
+/** An outcome written into a copy of the JSON client, as the panel's own update would. */
+function editedJson(json: JsonObject, after: ClientState, stamp: number | null): JsonObject {
+  const edited: JsonObject = { ...json, enable: after.enabled, expiryTime: after.expiryTime, totalGB: after.totalBytes };
+  if (stamp === null) delete edited.updated_at;
+  else edited.updated_at = stamp;
+  return edited;
+}
+
+/** The stamp a write leaves: now, or for an undo what the client had before, when known. */
+function stampFor(op: Operation, email: string, now: number): number | null {
+  if (op.kind !== "restore") return now;
+  const back = op.clients[email.toLowerCase()];
+  return back === undefined || back === "delete" || back.updatedAt === undefined ? now : back.updatedAt;
+}
+
+/** One inbound's edits: replaced (or, for null, removed) JSON clients, keyed by the cached original. */
+interface InboundEdit {
+  inbound: InboundSnapshot;
+  clients: Map<JsonObject, JsonObject | null>;
+}
+
+/** The inbound's settings with its edits: new objects; the cached ones stay as they are. */
+function editedSettings(edit: InboundEdit): JsonObject {
+  const settings = edit.inbound.settings as JsonObject;
+  const clients: unknown[] = [];
+  for (const c of settings.clients as unknown[]) {
+    const replaced = edit.clients.get(c as JsonObject);
+    if (replaced === undefined) clients.push(c);
+    else if (replaced !== null) clients.push(replaced);
+  }
+  return { ...settings, clients: clients as JsonObject[] };
 }
 
 /** Each inbound's targets in one list, then lists packed into units of up to UNIT_CLIENTS. */
@@ -90,15 +125,26 @@ function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): { rows: R
   return { rows, byId: rows.byId() };
 }
 
-/** The statement that writes diff `i`'s after-state into the client's row. */
-function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable): (i: number, rowId: number) => void {
+/** The statement that writes diff `i`'s after-state into the client's row (or deletes it). */
+function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, columns: ReadonlySet<string>): (i: number, rowId: number) => void {
+  const setReset = columns.has("reset") ? ", reset = ?" : "";
   const stmt = conn.prepare(
     op.kind === "reset"
-      ? "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?, up = 0, down = 0 WHERE id = ?"
-      : "UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ? WHERE id = ?",
+      ? `UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?${setReset}, up = 0, down = 0 WHERE id = ?`
+      : `UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?${setReset} WHERE id = ?`,
   );
-  const { active, expiryTime, totalBytes } = diffs.after;
-  return (i, rowId) => stmt.run(active[i], expiryTime[i], totalBytes[i], rowId);
+  const remove = conn.prepare("DELETE FROM client_traffics WHERE id = ?");
+  // The panel forgets a deleted client's IPs with it; files older than that table lack it.
+  const hasIps = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbound_client_ips'").get() !== undefined;
+  const removeIps = hasIps ? conn.prepare("DELETE FROM inbound_client_ips WHERE client_email = ?") : null;
+  const { active, expiryTime, totalBytes, reset } = diffs.after;
+  return (i, rowId) => {
+    if (diffs.isDeleted(i)) {
+      remove.run(rowId);
+      removeIps?.run(diffs.emails[i]);
+    } else if (setReset) stmt.run(active[i], expiryTime[i], totalBytes[i], reset[i], rowId);
+    else stmt.run(active[i], expiryTime[i], totalBytes[i], rowId);
+  };
 }
 
 /** Whether `s` writes the same JSON fields as diff `i` planned. */
@@ -113,7 +159,11 @@ export class Engine {
 
   constructor(private readonly ctx: EngineContext) {}
 
-  async run(op: Operation, selector: Selector, options: { dryRun?: boolean } = {}): Promise<OpResult> {
+  /**
+   * Runs `op`; `onCommit` hears of each committed unit as it commits. When a unit fails after
+   * others committed, throws a PartialError holding what was applied and what was not.
+   */
+  async run(op: Operation, selector: Selector, options: { dryRun?: boolean; onCommit?: OnCommit } = {}): Promise<OpResult> {
     if (!options.dryRun && !this.ctx.db.writable) {
       throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.refusal}`);
     }
@@ -128,7 +178,20 @@ export class Engine {
       // and awaited before anything is written.
       const backup = this.ctx.backupBefore?.(targets.length) ?? Promise.resolve(null);
       backup.catch(() => undefined); // handled where it is awaited
-      for (const unit of groupUnits(targets)) await this.commitUnit(op, unit, snapshot.changeToken, diffs, result, backup);
+      const units = groupUnits(targets);
+      let token = snapshot.changeToken;
+      for (const [k, unit] of units.entries()) {
+        const start = diffs.length;
+        try {
+          token = await this.commitUnit(op, unit, token, diffs, result, backup);
+        } catch (error) {
+          if (result.transactions === 0) throw error;
+          diffs.truncate(start);
+          const notApplied = units.slice(k).flatMap((u) => u.map((t) => t.email));
+          throw new PartialError(result, notApplied, error);
+        }
+        if (diffs.length > start && diffs.count(true, start) > 0) options.onCommit?.(diffs.slice(start));
+      }
       const path = await backup;
       if (path) result.backup = path;
     }
@@ -140,15 +203,18 @@ export class Engine {
    * Plans `op` on each target into `diffs` (aligned with `targets` from diffs.length on).
    * With `edit`, writes each change into its JSON client; returns the inbounds it edited.
    */
-  private plan(op: Operation, targets: Target[], now: number, diffs: DiffTable, edit: boolean): Map<number, InboundSnapshot> {
+  private plan(op: Operation, targets: Target[], now: number, diffs: DiffTable, edit: boolean): Map<number, InboundEdit> {
     const { before, after } = this;
-    const touched = new Map<number, InboundSnapshot>();
+    const touched = new Map<number, InboundEdit>();
     for (const t of targets) {
       const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now);
       const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
       if (edit && diffs.isChanged(i)) {
-        writeJson(t.json, after, now);
-        touched.set(t.inbound.id, t.inbound);
+        let inboundEdit = touched.get(t.inbound.id);
+        if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
+        const stamp = diffs.isDeleted(i) ? null : stampFor(op, t.email, now);
+        inboundEdit.clients.set(t.json, diffs.isDeleted(i) ? null : editedJson(t.json, after, stamp));
+        diffs.setStamps(i, stampOf(t.json), stamp);
       }
     }
     return touched;
@@ -170,7 +236,7 @@ export class Engine {
     diffs: DiffTable,
     result: OpResult,
     backup: Promise<string | null>,
-  ): Promise<void> {
+  ): Promise<string> {
     let unit = initial;
     let token = initialToken;
     const start = diffs.length;
@@ -178,30 +244,29 @@ export class Engine {
       diffs.truncate(start);
       const now = this.ctx.now();
       const touched = this.plan(op, unit, now, diffs, true);
-      if (touched.size === 0) return;
-      const texts = new Map<number, string>();
-      for (const [id, inbound] of touched) texts.set(id, formatSettings(inbound.settings as JsonObject));
+      if (touched.size === 0) return token;
+      const edited = new Map<number, { settings: JsonObject; text: string }>();
+      for (const [id, edit] of touched) {
+        const settings = editedSettings(edit);
+        edited.set(id, { settings, text: formatSettings(settings) });
+      }
       try {
         await backup;
         const targets = unit;
-        const { lockMs } = await this.ctx.db.write((conn) => {
+        const { lockMs, tokenAfter } = await this.ctx.db.write((conn) => {
           if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);
-          const updateRow = rowUpdater(conn, op, diffs);
+          const updateRow = rowUpdater(conn, op, diffs, this.ctx.db.schema.trafficColumns);
           targets.forEach((t, k) => {
             if (diffs.isChanged(start + k)) updateRow(start + k, rowId(t));
           });
           const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
-          for (const [id, text] of texts) writeSettings.run(text, id);
+          for (const [id, { text }] of edited) writeSettings.run(text, id);
         });
-        for (const [id, inbound] of touched) {
-          this.ctx.reader.remember(id, texts.get(id) as string, inbound.settings as JsonObject);
-        }
+        for (const [id, { settings, text }] of edited) this.ctx.reader.remember(id, text, settings);
         result.transactions++;
         result.longestLockMs = Math.max(result.longestLockMs, lockMs);
-        return;
+        return tokenAfter;
       } catch (error) {
-        // The cached objects now hold our unwritten edits: drop them.
-        for (const id of touched.keys()) this.ctx.reader.forget(id);
         if (!(error instanceof Conflict) || attempt >= MAX_ATTEMPTS) throw error;
         const snapshot = this.ctx.reader.read();
         token = snapshot.changeToken;
@@ -221,11 +286,11 @@ export class Engine {
     targets: Target[],
     start: number,
     diffs: DiffTable,
-    touched: Map<number, InboundSnapshot>,
+    touched: Map<number, InboundEdit>,
     now: number,
   ): void {
     const readSettings = conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck();
-    for (const [id, inbound] of touched) {
+    for (const [id, { inbound }] of touched) {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
     const { rows, byId } = freshRows(conn, this.ctx.db, targets.map(rowId));
@@ -236,7 +301,6 @@ export class Engine {
       if (row === undefined || (rows.emails[row] as string).toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
-      // (The JSON object already holds our edit, so its `enable` comes from the plan.)
       const notes = this.planOne(op, target.email, rows, row, diffs.before.enabled[i] === 1, now);
       const changed = (notes & NOTE["no-change"]) === 0;
       if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();

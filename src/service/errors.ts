@@ -1,5 +1,6 @@
 // Errors a front end can explain to a person. Each names the input at fault; whenever one is
-// thrown, nothing has been written.
+// thrown, nothing has been written, except a PartialError, which says exactly what was.
+import type { OpResult } from "./types.js";
 
 export type XuiErrorCode =
   | "bad-input" // a value a person typed is malformed or out of range
@@ -10,7 +11,9 @@ export type XuiErrorCode =
   | "read-only" // the database cannot be edited safely (layout, version, permissions)
   | "busy" // the database stayed locked past the retry budget
   | "no-traffic-row" // a JSON client without its client_traffics row: run sync first
-  | "backup-failed"; // the backup a big change needs could not be taken
+  | "backup-failed" // the backup a big change needs could not be taken
+  | "wrong-database" // an undo of a change recorded against another x-ui.db
+  | "partial"; // a change in several transactions failed after some of them committed
 
 export class XuiError extends Error {
   constructor(
@@ -21,6 +24,33 @@ export class XuiError extends Error {
   ) {
     super(message);
     this.name = "XuiError";
+  }
+}
+
+/**
+ * A change committed in several transactions that failed part-way: `applied` holds what was
+ * committed (and recorded in the audit log); `notApplied` names every client left as it was.
+ * The one error that is thrown after something was written.
+ */
+export class PartialError extends XuiError {
+  constructor(
+    readonly applied: OpResult,
+    readonly notApplied: string[],
+    readonly reason: unknown,
+  ) {
+    super("partial", PartialError.describe(applied, notApplied, reason), notApplied);
+  }
+
+  /** Names the audit entry that holds what was applied (undo of it reverts exactly that). */
+  recordedAs(auditId: number): void {
+    this.applied.auditId = auditId;
+    this.message = PartialError.describe(this.applied, this.notApplied, this.reason);
+  }
+
+  private static describe(applied: OpResult, notApplied: string[], reason: unknown): string {
+    const why = reason instanceof Error ? reason.message : String(reason);
+    const undo = applied.auditId === undefined ? "" : `; undo of change #${applied.auditId} reverts what was applied`;
+    return `partly applied: ${applied.changed.length} client(s) changed in ${applied.transactions} transaction(s), ${notApplied.length} not changed (${why})${undo}`;
   }
 }
 

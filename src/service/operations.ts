@@ -30,7 +30,13 @@ function setFields(op: Operation, s: ClientState, now: number, email: string): v
   switch (op.kind) {
     case "restore": {
       const back = op.clients[email.toLowerCase()];
-      if (back) Object.assign(s, back);
+      if (back && back !== "delete") {
+        s.enabled = back.enabled;
+        s.active = back.active;
+        s.expiryTime = back.expiryTime;
+        s.totalBytes = back.totalBytes;
+        s.reset = back.reset;
+      }
       return;
     }
     case "extend":
@@ -92,9 +98,11 @@ export const notesOf = (mask: number): NoteCode[] => NOTE_CODES.filter((code) =>
  * mask. In place: a bulk job over 20 000 clients allocates nothing per client here.
  */
 export function applyInPlace(op: Operation, before: ClientState, after: ClientState, now: number, email: string): number {
+  if (op.kind === "restore" && op.clients[email.toLowerCase()] === "delete") return NOTE.deleted;
   setFields(op, after, now, email);
   let notes = 0;
-  if (!sameState(after, before)) {
+  // An undo puts the panel's flag back as it was; every other change derives it.
+  if (op.kind !== "restore" && !sameState(after, before)) {
     // The panel's flag follows validity: an admin's block clears it, a change that makes an
     // expired or exhausted client valid again sets it (as the panel's own reset does), and a
     // change that makes a client invalid clears it a tick before the panel would.

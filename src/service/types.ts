@@ -36,6 +36,8 @@ export interface Client extends ClientState {
   limitIp: number;
   allTime: number;
   lastOnline: number;
+  /** The JSON client's `updated_at` (null: no such key). */
+  updatedAt: number | null;
   /** False when the JSON client has no client_traffics row (drift; `sync` adds it). */
   hasTrafficRow: boolean;
 }
@@ -49,6 +51,7 @@ export const NOTE_CODES = [
   "still-exhausted", // unblocked or changed, but its traffic is over the limit
   "blocked", // a change on a client the admin has blocked: it stays blocked
   "no-change", // the operation left every field as it was
+  "deleted", // the client was removed from both places (an undone creation)
 ] as const;
 export type NoteCode = (typeof NOTE_CODES)[number];
 
@@ -59,6 +62,8 @@ export interface ClientDiff {
   before: ClientState | null;
   after: ClientState;
   notes: NoteCode[];
+  /** The JSON client's `updated_at` before and after (null: no such key), where known. */
+  updatedAt?: { before: number | null; after: number | null };
 }
 
 export type Operation =
@@ -69,13 +74,21 @@ export type Operation =
   | { kind: "block" }
   | { kind: "unblock" }
   /** Puts clients back as an earlier operation found them (undo); keyed by lower-cased email. */
-  | { kind: "restore"; clients: Record<string, RestoredFields> };
+  | { kind: "restore"; clients: Record<string, RestoredFields | "delete"> };
 
-/** What an undo puts back: the fields operations set (usage is never written back). */
+/**
+ * What an undo puts back: every field operations set, exactly (usage is never written back),
+ * and the JSON client's `updated_at` when nothing else touched the client since (null: the
+ * key was absent; undefined: stamp the time of the undo, as any write does). "delete" in a
+ * restore removes a client an undone operation created.
+ */
 export interface RestoredFields {
   enabled: boolean;
+  active: boolean;
   expiryTime: number;
   totalBytes: number;
+  reset: number;
+  updatedAt?: number | null;
 }
 
 export type OperationKind = Operation["kind"] | "create";

@@ -4,12 +4,12 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
-import { planUndo, type AuditEntry, type ChangeRecord } from "./audit.js";
+import { isUndoable, planUndo, type AuditEntry, type ChangeRecord, type DatabaseIdentity, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "./diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
-import { XuiError } from "./errors.js";
+import { PartialError, XuiError } from "./errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { resolveRefs } from "./select.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
@@ -30,6 +30,8 @@ export interface ServiceOptions extends XuiDbOptions {
 
 export interface AuditSink {
   record(record: ChangeRecord): number;
+  /** Adds a later committed unit's diffs to entry `id`. */
+  append(id: number, diffs: DiffTable): void;
   markUndone(id: number, by: number): void;
 }
 
@@ -41,6 +43,7 @@ export interface WriteOptions {
 export class XuiService {
   private readonly ctx: EngineContext;
   private readonly engine: Engine;
+  private identity: DatabaseIdentity | undefined;
 
   private constructor(
     readonly db: XuiDb,
@@ -118,34 +121,98 @@ export class XuiService {
   }
 
   // --- writes ------------------------------------------------------------------------
+  // Every write runs as the process's only writer of this file (XuiDb.exclusive): it plans
+  // from a fresh read and commits before the next one reads. Dry runs and reads never wait.
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
-    const result = await this.engine.run(op, selector, options);
-    return options.dryRun ? result : this.recorded(result, op, options.actor);
-  }
-
-  async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
-    return this.recorded(await createClient(this.ctx, input), null, options.actor);
+    if (options.dryRun) return this.engine.run(op, selector, { dryRun: true });
+    return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
   }
 
   /**
-   * Reverts an audited change where the affected fields still hold what it wrote; names the
-   * clients it skipped because they changed since (or were created by it).
+   * Each committed unit goes into the audit log as it commits (the first makes the entry, the
+   * others are added to it), so a failure or a crash part-way leaves what was applied on record.
+   */
+  private async applyLocked(op: Operation, selector: Selector, actor = "unknown"): Promise<OpResult> {
+    let auditId: number | undefined;
+    const onCommit = (unit: DiffTable) => {
+      if (!this.options.audit) return;
+      if (auditId === undefined) auditId = this.options.audit.record({ actor, operation: op.kind, op, diffs: unit, database: this.databaseIdentity() });
+      else this.options.audit.append(auditId, unit);
+    };
+    try {
+      const result = await this.engine.run(op, selector, { onCommit });
+      if (auditId !== undefined) result.auditId = auditId;
+      return result;
+    } catch (error) {
+      if (error instanceof PartialError && auditId !== undefined) error.recordedAs(auditId);
+      throw error;
+    }
+  }
+
+  async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
+    return this.db.exclusive(async () => this.recorded(await createClient(this.ctx, input), null, options.actor));
+  }
+
+  /** Which database this is, as audit entries record it. */
+  databaseIdentity(): DatabaseIdentity {
+    this.identity ??= { path: this.db.path, id: this.db.identity() };
+    return this.identity;
+  }
+
+  /** What undoing `entry` would do now: the restore it takes and the clients it would skip. */
+  planUndo(entry: AuditEntry): UndoPlan {
+    const recorded = entry.database;
+    if (recorded && recorded.id !== this.databaseIdentity().id) {
+      throw new XuiError(
+        "wrong-database",
+        `change #${entry.id} was made on another database (${recorded.path}), not on ${this.db.path}: nothing was changed`,
+        [String(entry.id)],
+      );
+    }
+    const current = new Map(this.clients().map((c) => [c.email.toLowerCase(), c]));
+    return planUndo(entry, (email) => current.get(email.toLowerCase()));
+  }
+
+  /**
+   * The first of `entries` (newest first) that an undo would change something for now:
+   * entries whose clients all changed since, or that belong to another database, are passed.
+   */
+  firstUndoable(entries: AuditEntry[]): { entry: AuditEntry; plan: UndoPlan } | undefined {
+    for (const entry of entries) {
+      if (!isUndoable(entry) || (entry.database && entry.database.id !== this.databaseIdentity().id)) continue;
+      const plan = this.planUndo(entry);
+      if (Object.keys(plan.op.clients).length > 0) return { entry, plan };
+    }
+    return undefined;
+  }
+
+  /**
+   * Reverts an audited change where the affected fields still hold what it wrote (a client it
+   * created is deleted if untouched since); names the clients it skipped because they changed
+   * since. Planned from a fresh read under the write lock.
    */
   async undo(entry: AuditEntry, options: WriteOptions = {}): Promise<{ result: OpResult | null; skipped: string[] }> {
-    const current = new Map(this.clients().map((c) => [c.email.toLowerCase(), c]));
-    const plan = planUndo(entry, (email) => current.get(email.toLowerCase()));
-    const emails = Object.keys(plan.op.clients);
-    if (emails.length === 0) return { result: null, skipped: plan.skipped };
-    const result = await this.apply(plan.op, { refs: emails }, options);
-    if (result.auditId !== undefined) this.options.audit?.markUndone(entry.id, result.auditId);
-    return { result, skipped: plan.skipped };
+    return this.db.exclusive(async () => {
+      const plan = this.planUndo(entry);
+      const emails = Object.keys(plan.op.clients);
+      if (emails.length === 0) return { result: null, skipped: plan.skipped };
+      let result: OpResult;
+      try {
+        result = await this.applyLocked(plan.op, { refs: emails }, options.actor);
+      } catch (error) {
+        if (error instanceof PartialError && error.applied.auditId !== undefined) this.options.audit?.markUndone(entry.id, error.applied.auditId);
+        throw error;
+      }
+      if (result.auditId !== undefined) this.options.audit?.markUndone(entry.id, result.auditId);
+      return { result, skipped: plan.skipped };
+    });
   }
 
   private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
     if (!this.options.audit || result.diffs.count(true) === 0) return result;
-    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs });
+    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs, database: this.databaseIdentity() });
     return result;
   }
 
@@ -158,9 +225,11 @@ export class XuiService {
     const takeBackup = async () => {
       backup = await this.backup();
     };
-    const report = await sync(this.ctx, options, takeBackup);
+    const run = () => sync(this.ctx, options, takeBackup);
+    const report = options.dryRun ? await run() : await this.db.exclusive(run);
     if (!report.dryRun && report.actions.length > 0) {
-      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions });
+      const database = this.databaseIdentity();
+      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions, database });
     }
     return backup ? { ...report, backup } : report;
   }

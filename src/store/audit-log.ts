@@ -3,6 +3,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { AuditEntry, ChangeRecord } from "../service/audit.js";
+import type { DiffTable } from "../service/diff-table.js";
 import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
 
 const SCHEMA = `
@@ -16,7 +17,17 @@ CREATE TABLE IF NOT EXISTS audit (
   details TEXT,
   undone_by INTEGER
 );
-CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, id);`;
+CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, id);
+-- The later transactions of a change committed in several: each unit's diffs as it commits.
+CREATE TABLE IF NOT EXISTS audit_parts (
+  entry_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  diffs BLOB NOT NULL,
+  PRIMARY KEY (entry_id, seq)
+);`;
+
+/** Columns added after the first version, with their type: older files get them on open. */
+const ADDED_COLUMNS = { details: "TEXT", db_path: "TEXT", db_id: "TEXT" } as const;
 
 interface Row {
   id: number;
@@ -28,16 +39,19 @@ interface Row {
   diffs: Uint8Array | string;
   details: string | null;
   undone_by: number | null;
+  db_path: string | null;
+  db_id: string | null;
 }
 
-const toEntry = (r: Row): AuditEntry => ({
+const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
   id: r.id,
   at: r.at,
   actor: r.actor,
   operation: r.operation as AuditEntry["operation"],
   op: r.op === null ? null : (JSON.parse(r.op) as AuditEntry["op"]),
-  diffs: decodeDiffs(r.diffs),
+  diffs: [r.diffs, ...parts].flatMap(decodeDiffs),
   ...(r.details === null ? {} : { details: JSON.parse(r.details) as unknown }),
+  ...(r.db_id === null ? {} : { database: { path: r.db_path ?? "", id: r.db_id } }),
   undoneBy: r.undone_by,
 });
 
@@ -50,16 +64,38 @@ export class AuditLog {
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000"); // the bot and a CLI call may share the file
     this.db.exec(SCHEMA);
-    // Files written before `details` existed get the column (GORM-style: only ever add).
+    // Files written by earlier versions get the newer columns (GORM-style: only ever add).
     const columns = this.db.prepare("SELECT name FROM pragma_table_info('audit')").pluck().all();
-    if (!columns.includes("details")) this.db.exec("ALTER TABLE audit ADD COLUMN details TEXT");
+    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
+      if (!columns.includes(name)) this.db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
+    }
   }
 
   record(r: ChangeRecord, at = Date.now()): number {
     const info = this.db
-      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details) VALUES (?, ?, ?, ?, ?, ?)")
-      .run(at, r.actor, r.operation, r.op === null ? null : JSON.stringify(r.op), encodeDiffs(r.diffs), r.details === undefined ? null : JSON.stringify(r.details));
+      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(
+        at,
+        r.actor,
+        r.operation,
+        r.op === null ? null : JSON.stringify(r.op),
+        encodeDiffs(r.diffs),
+        r.details === undefined ? null : JSON.stringify(r.details),
+        r.database?.path ?? null,
+        r.database?.id ?? null,
+      );
     return Number(info.lastInsertRowid);
+  }
+
+  append(id: number, diffs: DiffTable): void {
+    this.db
+      .prepare("INSERT INTO audit_parts (entry_id, seq, diffs) SELECT ?, coalesce(max(seq), 0) + 1, ? FROM audit_parts WHERE entry_id = ?")
+      .run(id, encodeDiffs(diffs), id);
+  }
+
+  private entries(rows: Row[]): AuditEntry[] {
+    const parts = this.db.prepare("SELECT diffs FROM audit_parts WHERE entry_id = ? ORDER BY seq").pluck();
+    return rows.map((r) => toEntry(r, parts.all(r.id) as (Uint8Array | string)[]));
   }
 
   /** The latest entries, newest first; only `actor`'s when given. */
@@ -67,20 +103,20 @@ export class AuditLog {
     const rows = (actor === undefined
       ? this.db.prepare("SELECT * FROM audit ORDER BY id DESC LIMIT ?").all(limit)
       : this.db.prepare("SELECT * FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?").all(actor, limit)) as Row[];
-    return rows.map(toEntry);
+    return this.entries(rows);
   }
 
   get(id: number): AuditEntry | undefined {
     const row = this.db.prepare("SELECT * FROM audit WHERE id = ?").get(id) as Row | undefined;
-    return row && toEntry(row);
+    return row && this.entries([row])[0];
   }
 
-  /** The actor's latest change that is not undone, not an undo itself, and not a sync. */
-  lastUndoable(actor: string): AuditEntry | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation NOT IN ('restore', 'sync') ORDER BY id DESC LIMIT 1")
-      .get(actor) as Row | undefined;
-    return row && toEntry(row);
+  /** The actor's latest changes that are not undone, not undos themselves, and not syncs, newest first. */
+  undoable(actor: string, limit: number): AuditEntry[] {
+    const rows = this.db
+      .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation NOT IN ('restore', 'sync') ORDER BY id DESC LIMIT ?")
+      .all(actor, limit) as Row[];
+    return this.entries(rows);
   }
 
   markUndone(id: number, by: number): void {

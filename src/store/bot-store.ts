@@ -11,6 +11,8 @@ export interface PendingOp {
   adminId: number;
   op: Operation;
   emails: string[];
+  /** For an undo: the audit entry it reverts (planned again, fresh, on Confirm). */
+  undoOf?: number;
 }
 
 /** A list an admin is paging through, with the clients ticked so far. */

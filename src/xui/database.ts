@@ -1,8 +1,10 @@
 // One connection to x-ui.db while the panel is running and writing the same file every 10 s.
 // better-sqlite3 is synchronous: a lock wait inside SQLite freezes the event loop, so each
 // attempt waits only a few milliseconds in SQLite and the retries happen asynchronously.
-import { statSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { realpathSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { Mutex } from "async-mutex";
 import Database from "better-sqlite3";
 import { XuiError } from "../service/errors.js";
 import { detectSchema, type Schema } from "./schema.js";
@@ -22,6 +24,27 @@ const READ_WAIT_MS = 2000;
 export interface WriteStats {
   lockMs: number;
   busyRetries: number;
+  /** changeToken() as it stands right after this commit (see changeToken). */
+  tokenAfter: string;
+}
+
+/**
+ * One writer at a time per database file in this process: the bot's chats, the API and undo
+ * share a file, and an operation plans from what it read before it commits. Keyed by the real
+ * path, so two handles on one file share one lock.
+ */
+const writers = new Map<string, Mutex>();
+
+function writerLock(path: string): Mutex {
+  let key = path;
+  try {
+    key = realpathSync(path);
+  } catch {
+    // not there (yet): the path as given
+  }
+  let lock = writers.get(key);
+  if (!lock) writers.set(key, (lock = new Mutex()));
+  return lock;
 }
 
 function isBusy(error: unknown): boolean {
@@ -37,11 +60,16 @@ export class XuiDb {
   busyRetries = 0;
   /** Bumped on every reopen, so caches keyed on the connection can tell. */
   generation = 0;
+  /** Our own commits: SQLite's data_version does not count commits made on this connection. */
+  private commits = 0;
+  private readonly lock: Mutex;
 
   private constructor(
     readonly path: string,
     private readonly options: Required<XuiDbOptions>,
-  ) {}
+  ) {
+    this.lock = writerLock(path);
+  }
 
   static open(path: string, options: XuiDbOptions = {}): XuiDb {
     const db = new XuiDb(path, {
@@ -118,12 +146,20 @@ export class XuiDb {
   }
 
   /**
-   * A token that changes whenever another connection (the panel) committed since it was
-   * last taken. Equal tokens before a read and inside a later write lock mean nothing the
-   * read saw can have moved, so the write may skip re-verifying it.
+   * A token that changes whenever anyone (the panel, another tool, or this connection)
+   * committed since it was last taken. Equal tokens before a read and inside a later write
+   * lock mean nothing the read saw can have moved, so the write may skip re-verifying it.
    */
   changeToken(): string {
-    return `${this.generation}:${String(this.conn.pragma("data_version", { simple: true }))}`;
+    return `${this.generation}:${String(this.conn.pragma("data_version", { simple: true }))}:${this.commits}`;
+  }
+
+  /**
+   * Runs `fn` as this process's only writer of the file: plan-and-commit steps of different
+   * operations never interleave. Reads do not wait for it.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.runExclusive(fn);
   }
 
   /**
@@ -160,8 +196,13 @@ export class XuiDb {
         this.conn.exec("BEGIN IMMEDIATE");
         try {
           const value = fn(this.conn);
+          // Nobody else can commit while we hold the write lock: the token taken now, with our
+          // commit counted, is the token right after COMMIT unless someone commits after us.
+          const version = String(this.conn.pragma("data_version", { simple: true }));
           this.commit();
-          return { value, lockMs: performance.now() - started, busyRetries: retries };
+          this.commits++;
+          const tokenAfter = `${this.generation}:${version}:${this.commits}`;
+          return { value, lockMs: performance.now() - started, busyRetries: retries, tokenAfter };
         } catch (error) {
           if (this.conn.inTransaction) this.conn.exec("ROLLBACK");
           throw error;
@@ -193,6 +234,22 @@ export class XuiDb {
         if (!isBusy(error) || attempt >= 50) throw error;
       }
     }
+  }
+
+  /**
+   * A name for this database that survives moving or copying the file: a hash of the panel's
+   * own random session secret (never the secret itself), else of its inbound tags. Audit
+   * entries carry it so an undo can refuse another server's database.
+   */
+  identity(): string {
+    const seed = this.read((conn) => {
+      const has = (table: string) => conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+      const secret = has("settings") ? conn.prepare("SELECT value FROM settings WHERE key = 'secret'").pluck().get() : undefined;
+      if (typeof secret === "string" && secret !== "") return `secret:${secret}`;
+      const tags = has("inbounds") && this.schema.inboundColumns.has("tag") ? conn.prepare("SELECT tag FROM inbounds ORDER BY tag").pluck().all() : [];
+      return tags.length > 0 ? `tags:${tags.join("\n")}` : `path:${this.path}`;
+    });
+    return createHash("sha256").update(`xui-admin-bot:${seed}`).digest("hex").slice(0, 16);
   }
 
   close(): void {

@@ -73,13 +73,14 @@ export class SnapshotReader {
     return entry;
   }
 
+  /** Inbounds and rows in one read transaction: never one from before a commit and the other from after. */
   read(): Snapshot {
     return this.db.read((conn) => {
       if (this.generation !== this.db.generation) {
         this.cache.clear();
         this.generation = this.db.generation;
       }
-      return this.load(conn, this.db.changeToken());
+      return conn.transaction(() => this.load(conn, this.db.changeToken()))();
     });
   }
 
@@ -171,6 +172,7 @@ export function toClient(inbound: InboundSnapshot, json: JsonObject, row: Traffi
     down: row?.down ?? 0,
     allTime: row?.all_time ?? 0,
     lastOnline: row?.last_online ?? 0,
+    updatedAt: json.updated_at === undefined ? null : num(json.updated_at),
     hasTrafficRow: row !== undefined,
   };
 }

@@ -47,7 +47,7 @@ describe("audit and undo", () => {
     await service.apply({ kind: "block" }, { refs: ["a", "b"] }, { actor: "7" });
     // Someone changes b's limit after the block: b's block stays, a's is undone.
     await service.apply({ kind: "limit", totalBytes: 70 * GB }, { refs: ["b"] }, { actor: "8" });
-    const last = audit.lastUndoable("7");
+    const last = audit.undoable("7", 1)[0];
     expect(last?.operation).toBe("block");
     const undo = await service.undo(last!, { actor: "7" });
     expect(undo.skipped).toEqual([]); // the limit change did not touch the fields the block wrote
@@ -55,13 +55,13 @@ describe("audit and undo", () => {
     expect(rawRow(path, "a")?.enable).toBe(1);
     expect(audit.get(last!.id)?.undoneBy).toBe(undo.result?.auditId);
     // Undo the limit change of 7: b has moved on (70 GB), a has not.
-    const limit = audit.lastUndoable("7");
+    const limit = audit.undoable("7", 1)[0];
     expect(limit?.operation).toBe("limit");
     const second = await service.undo(limit!, { actor: "7" });
     expect(second.skipped).toEqual(["b"]);
     expect(rawRow(path, "a")?.total).toBe(0);
     expect(rawRow(path, "b")?.total).toBe(70 * GB);
-    expect(audit.lastUndoable("7")).toBeUndefined();
+    expect(audit.undoable("7", 1)[0]).toBeUndefined();
     expect(service.check().findings).toEqual([]);
   });
 
@@ -73,7 +73,7 @@ describe("audit and undo", () => {
     open.push(service, audit);
     await service.sync({ actor: "cli" });
     expect(audit.latest(1)[0]).toMatchObject({ actor: "cli", operation: "sync", details: [{ kind: "update-json", email: "a", fields: { tgId: ["", 0] } }] });
-    expect(audit.lastUndoable("cli")).toBeUndefined();
+    expect(audit.undoable("cli", 1)[0]).toBeUndefined();
   });
 
   it("opens an audit file from before the details column and adds it", () => {
@@ -87,10 +87,23 @@ describe("audit and undo", () => {
     expect(audit.get(id)?.details).toEqual([1]);
   });
 
-  it("does not undo a creation (the client is named as skipped)", async () => {
-    const { audit, service } = setup();
+  it("undoes a creation by deleting the client, when it is untouched since", async () => {
+    const { path, audit, service } = setup();
     await service.create({ inboundId: 1, email: "new" }, { actor: "cli" });
-    const undo = await service.undo(audit.lastUndoable("cli")!, { actor: "cli" });
+    const undo = await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
+    expect(undo.skipped).toEqual([]);
+    expect(undo.result?.changed.map((d) => [d.email, d.notes])).toEqual([["new", ["deleted"]]]);
+    expect(rawRow(path, "new")).toBeUndefined();
+    expect(jsonClient(path, "new")).toBeUndefined();
+    expect(service.check().findings).toEqual([]);
+  });
+
+  it("leaves a created client that was changed since", async () => {
+    const { path, audit, service } = setup();
+    await service.create({ inboundId: 1, email: "new" }, { actor: "cli" });
+    await service.apply({ kind: "limit", totalBytes: 5 * GB }, { refs: ["new"] }, { actor: "api" });
+    const undo = await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
     expect(undo).toEqual({ result: null, skipped: ["new"] });
+    expect(rawRow(path, "new")).toBeDefined();
   });
 });

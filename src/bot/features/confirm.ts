@@ -4,6 +4,7 @@ import { Composer } from "grammy";
 import { decode } from "../callback-data.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { errorReplies, resultReplies, sendReplies } from "../operate.js";
+import { undoReplies } from "./history.js";
 
 export function confirmations(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -21,10 +22,15 @@ export function confirmations(deps: BotDeps): Composer<BotContext> {
       return;
     }
     try {
+      if (pending.undoOf !== undefined) {
+        const entry = deps.audit.get(pending.undoOf);
+        if (!entry || entry.undoneBy !== null) return void (await ctx.reply(ctx.t.outdated));
+        return void (await sendReplies(ctx, await undoReplies(ctx.t, deps, entry, ctx.from.id)));
+      }
       const result = await deps.service.apply(pending.op, { refs: pending.emails }, { actor: String(ctx.from.id) });
       await sendReplies(ctx, resultReplies(ctx.t, deps, result, ctx.from.id));
     } catch (error) {
-      await sendReplies(ctx, errorReplies(ctx.t, error));
+      await sendReplies(ctx, errorReplies(ctx.t, error, deps));
     }
   });
   // Anything else that does not decode: a button from an older version of the bot.

@@ -4,10 +4,22 @@ import { Composer } from "grammy";
 import { dateString } from "../../shared/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
-import { errorReplies, resultReplies, sendReplies, textReplies } from "../operate.js";
+import type { AuditEntry } from "../../service/audit.js";
+import type { Texts } from "../locales/en.js";
+import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 
 const DEFAULT_LINES = 10;
 const MAX_LINES = 50;
+/** How far back /undo looks for a change it can still revert. */
+const UNDO_LOOKBACK = 50;
+
+/** Undoes `entry` now, planned afresh: the diff, and the clients left as they are. */
+export async function undoReplies(t: Texts, deps: BotDeps, entry: AuditEntry, adminId: number): Promise<Reply[]> {
+  const { result, skipped } = await deps.service.undo(entry, { actor: String(adminId) });
+  const replies = result ? resultReplies(t, deps, result, adminId) : [{ text: t.undoNone }];
+  if (skipped.length > 0) replies.push({ text: t.undoSkipped(esc(skipped.join(", "))) });
+  return replies;
+}
 
 export function history(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -24,16 +36,21 @@ export function history(deps: BotDeps): Composer<BotContext> {
 
   admin.command("undo", async (ctx) => {
     const t = ctx.t;
-    const actor = String(ctx.from?.id ?? 0);
-    const entry = deps.audit.lastUndoable(actor);
-    if (!entry) return void (await ctx.reply(t.undoNothing));
+    const adminId = ctx.from?.id ?? 0;
     try {
-      const { result, skipped } = await deps.service.undo(entry, { actor });
-      const replies = result ? resultReplies(t, deps, result, ctx.from?.id ?? 0) : [{ text: t.undoNone }];
-      if (skipped.length > 0) replies.push({ text: t.undoSkipped(esc(skipped.join(", "))) });
-      await sendReplies(ctx, replies);
+      // Entries whose clients all changed since (or of another database) are passed over.
+      const found = deps.service.firstUndoable(deps.audit.undoable(String(adminId), UNDO_LOOKBACK));
+      if (!found) return void (await ctx.reply(t.undoNothing));
+      const { entry, plan } = found;
+      const emails = Object.keys(plan.op.clients);
+      const skipped = plan.skipped.length > 0 ? [t.undoSkipped(esc(plan.skipped.join(", ")))] : [];
+      // Like every change to several clients, an undo of several waits for Confirm.
+      if (emails.length > 1) {
+        return void (await sendReplies(ctx, await previewReplies(t, deps, { adminId, op: plan.op, emails, undoOf: entry.id }, [t.undoOf(entry.id), ...skipped])));
+      }
+      await sendReplies(ctx, await undoReplies(t, deps, entry, adminId));
     } catch (error) {
-      await sendReplies(ctx, errorReplies(t, error));
+      await sendReplies(ctx, errorReplies(t, error, deps));
     }
   });
   return composer;

@@ -91,6 +91,7 @@ export const en = {
     "still-exhausted": "still over its traffic limit",
     blocked: "stays blocked",
     "no-change": "unchanged",
+    deleted: "deleted",
   } satisfies Record<NoteCode, string>,
   // Lists and cards.
   filterName: {
@@ -128,6 +129,11 @@ export const en = {
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
     `#${id} ${when} · ${op} · ${clients} client(s) · ${actor}${undone ? " · undone" : ""}`,
   undoNothing: "You have no change left to undo.",
+  undoOf: (id: number) => `Undo of change #${id}.`,
+  partial: (why: string, auditId: number | undefined) =>
+    `⚠️ Partly applied: a later step failed (${why}).${auditId === undefined ? "" : ` /undo reverts what was applied (change #${auditId}).`}`,
+  partialApplied: (n: number) => `<b>Applied</b> (${n}):`,
+  partialNotApplied: (n: number) => `<b>Not applied</b> (${n}):`,
   undoSkipped: (emails: string) => `Left as they are (changed since, or created by that change): ${emails}`,
   undoNone: "Nothing could be undone: every client has changed since.",
   noMatches: (q: string) => `No client matches “${q}”.`,

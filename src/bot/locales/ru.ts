@@ -95,6 +95,7 @@ export const ru: Texts = {
     "still-exhausted": "трафик всё ещё исчерпан",
     blocked: "остаётся заблокированным",
     "no-change": "без изменений",
+    deleted: "удалён",
   },
   filterName: {
     all: "Все клиенты",
@@ -130,6 +131,11 @@ export const ru: Texts = {
   historyEmpty: "Изменений пока нет.",
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
     `#${id} ${when} · ${op} · клиентов: ${clients} · ${actor}${undone ? " · отменено" : ""}`,
+  undoOf: (id: number) => `Отмена изменения #${id}.`,
+  partial: (why: string, auditId: number | undefined) =>
+    `⚠️ Применено частично: следующий шаг не удался (${why}).${auditId === undefined ? "" : ` /undo отменит применённое (изменение #${auditId}).`}`,
+  partialApplied: (n: number) => `<b>Применено</b> (${n}):`,
+  partialNotApplied: (n: number) => `<b>Не применено</b> (${n}):`,
   undoNothing: "Вам нечего отменять.",
   undoSkipped: (emails: string) => `Оставлены как есть (изменены после этого или созданы им): ${emails}`,
   undoNone: "Отменить нечего: все клиенты с тех пор изменились.",
