@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
-    api = await startApi(createApi({ service, token: config.api.token, applier }), config.api.host, config.api.port);
+    api = await startApi(createApi({ service, token: config.api.token, applier, logger }), config.api.host, config.api.port);
     logger.info({ host: config.api.host, port: api.port }, "api started");
   }
   onStop(logger, async () => {

@@ -18,7 +18,7 @@ export interface XuiDbOptions {
   lockWaitMs?: number;
 }
 
-/** How long a read waits for a committing writer, ms. */
+/** How long a read waits for a committing writer, ms (never longer than the write budget). */
 const READ_WAIT_MS = 2000;
 
 export interface WriteStats {
@@ -47,7 +47,7 @@ function writerLock(path: string): Mutex {
   return lock;
 }
 
-function isBusy(error: unknown): boolean {
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
 }
@@ -169,7 +169,7 @@ export class XuiDb {
    */
   read<T>(fn: (conn: Database.Database) => T): T {
     this.reopenIfReplaced();
-    this.conn.pragma(`busy_timeout = ${READ_WAIT_MS}`);
+    this.conn.pragma(`busy_timeout = ${Math.min(READ_WAIT_MS, this.options.busyBudgetMs)}`);
     try {
       return fn(this.conn);
     } finally {
