@@ -6,6 +6,7 @@ import { bodyLimit } from "hono/body-limit";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { badInput, XuiError } from "../service/errors.js";
 import { parseClientFilter } from "../service/queries.js";
+import { clientView } from "../service/status.js";
 import type { CreateClientInput, OpResult, Operation } from "../service/types.js";
 import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../service/validate.js";
 import type { XuiService } from "../service/xui-service.js";
@@ -156,18 +157,20 @@ export function createApi(deps: ApiDeps): Hono {
   app.post("/api/users", async (c) => {
     const input = createInput(await body(c));
     const result = await service.create(input, { actor: "api" });
-    return c.json({ ...result, client: service.get(input.email), apply: await applyStatusOf(c, result) }, 201);
+    const client = service.get(input.email);
+    return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) }, 201);
   });
   app.get("/api/users/:ref", (c) => {
     const ref = c.req.param("ref");
     const client = service.get(ref);
     if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
-    return c.json(client);
+    return c.json(clientView(client, service.now()));
   });
   app.get("/api/users", (c) => {
     const q = c.req.query("q");
     const clients = q ? service.find(q) : service.list(parseClientFilter(c.req.query("filter") ?? "all"));
-    return c.json({ count: clients.length, clients });
+    const now = service.now();
+    return c.json({ count: clients.length, clients: clients.map((client) => clientView(client, now)) });
   });
   app.get("/api/check", (c) => c.json(service.check()));
   return app;
