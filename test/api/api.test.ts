@@ -108,7 +108,7 @@ describe("HTTP API", () => {
   });
 
   it("with ?wait=true waits for the Xray restart and says how it went", async () => {
-    const applier = createApplier({ mode: "command", command: `${process.execPath} -e "0"`, debounceMs: 20, timeoutMs: 5000 });
+    const applier = createApplier({ mode: "command", command: `${process.execPath} -e "0"`, debounceMs: 20, maxWaitMs: 1000, timeoutMs: 5000 });
     const second = await startApi(createApi({ service, token: TOKEN, applier }), "127.0.0.1", 0);
     try {
       const res = await fetch(`http://127.0.0.1:${second.port}/api/users/toggle-status?wait=true`, {

@@ -180,7 +180,7 @@ describe("live apply", () => {
   it("says a restart is pending, then reports how it went", async () => {
     const marker = tempDbPath("restarted");
     const command = `${process.execPath} -e "require('fs').writeFileSync(process.argv[1], 'ok')" ${marker}`;
-    const h = await start(undefined, { applier: createApplier({ mode: "command", command, debounceMs: 30, timeoutMs: 5000 }) });
+    const h = await start(undefined, { applier: createApplier({ mode: "command", command, debounceMs: 30, maxWaitMs: 1000, timeoutMs: 5000 }) });
     const [reply] = await h.say(ADMIN, "/unblock erin");
     expect(reply?.text).toMatch(/Xray restarts in 0 s to pick this up/);
     const followUp = await h.tg.waitFor((m) => m.text === "✅ Xray restarted: the change is live.");
