@@ -133,7 +133,18 @@ export async function runCli(argv: string[], io: Io, env = process.env): Promise
 const isMain = process.argv[1] !== undefined && /xui-admin(\.m?js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (isMain) {
   if (existsSync(".env")) process.loadEnvFile(".env");
-  const io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") };
+  // `xui-admin list | head`: a reader that has seen enough closes the pipe. That is no failure
+  // of the command: the rest of its output goes nowhere, and the exit code stays the command's
+  // own (1 would read as "drift").
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+  const io: Io = {
+    out: (t) => {
+      if (process.stdout.writable) process.stdout.write(t + "\n");
+    },
+    err: (t) => process.stderr.write(t + "\n"),
+  };
   runCli(process.argv.slice(2), io).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {
