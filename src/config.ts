@@ -37,6 +37,7 @@ const common = {
   XUI_PANEL_USERNAME: z.string().optional(),
   XUI_PANEL_PASSWORD: z.string().optional(),
   XUI_APPLY_DEBOUNCE_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(10_000),
+  XUI_APPLY_MAX_WAIT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(30_000),
   XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0, "must be a port number").max(65535, "must be a port number").default(8888),
@@ -112,8 +113,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   };
 }
 
-function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
-  const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };
+function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_MAX_WAIT_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
+  const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, maxWaitMs: c.XUI_APPLY_MAX_WAIT_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };
   if (c.XUI_APPLY === "command") return { mode: "command", command: c.XUI_APPLY_COMMAND ?? "", ...timing };
   if (c.XUI_APPLY === "panel") {
     return { mode: "panel", url: c.XUI_PANEL_URL ?? "", username: c.XUI_PANEL_USERNAME ?? "", password: c.XUI_PANEL_PASSWORD ?? "", ...timing };

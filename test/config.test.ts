@@ -60,8 +60,11 @@ describe("configuration of live apply", () => {
       mode: "command",
       command: "x-ui restart-xray",
       debounceMs: 10_000,
+      maxWaitMs: 30_000,
       timeoutMs: 30_000,
     });
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "command", XUI_APPLY_COMMAND: "x", XUI_APPLY_MAX_WAIT_MS: "60000" }).apply).toMatchObject({ maxWaitMs: 60_000 });
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY_MAX_WAIT_MS: "soon" })).toThrow(/XUI_APPLY_MAX_WAIT_MS must be a whole number/);
     expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_APPLY: "reload" })).toThrow(/XUI_APPLY must be none, command or panel/);
   });
 });

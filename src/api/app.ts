@@ -8,6 +8,7 @@ import { requestId } from "hono/request-id";
 import { createLogger, type Logger } from "../log.js";
 import { XuiError } from "../service/errors.js";
 import { parseClientFilter } from "../service/queries.js";
+import { clientView } from "../service/status.js";
 import type { OpResult } from "../service/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
@@ -97,12 +98,14 @@ export function createApi(deps: ApiDeps): Hono {
     GET: (c) => {
       const q = c.req.query("q");
       const clients = q ? service.find(q) : service.list(parseClientFilter(c.req.query("filter") ?? "all"));
-      return c.json({ count: clients.length, clients });
+      const now = service.now();
+      return c.json({ count: clients.length, clients: clients.map((client) => clientView(client, now)) });
     },
     POST: async (c) => {
       const input = createInput(await jsonBody(c));
       const result = await service.create(input, { actor: "api" });
-      return c.json({ ...result, client: service.get(input.email), apply: await applyStatusOf(c, result) }, 201);
+      const client = service.get(input.email);
+      return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) }, 201);
     },
   });
   route(app, "/api/users/:ref", {
@@ -110,7 +113,7 @@ export function createApi(deps: ApiDeps): Hono {
       const ref = c.req.param("ref");
       const client = service.get(ref);
       if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
-      return c.json(client);
+      return c.json(clientView(client, service.now()));
     },
   });
   route(app, "/api/check", { GET: (c) => c.json(service.check()) });

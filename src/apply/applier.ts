@@ -7,10 +7,17 @@ import { commandRestarter } from "./command.js";
 import { PanelClient } from "./panel-client.js";
 import { ApplyScheduler, type ApplyOutcome, type ApplyStatus } from "./scheduler.js";
 
+/** How restarts are timed: a burst shares one, its first change waiting at most maxWaitMs. */
+interface ApplyTiming {
+  debounceMs: number;
+  maxWaitMs: number;
+  timeoutMs: number;
+}
+
 export type ApplySettings =
   | { mode: "none" }
-  | { mode: "command"; command: string; debounceMs: number; timeoutMs: number }
-  | { mode: "panel"; url: string; username: string; password: string; debounceMs: number; timeoutMs: number };
+  | ({ mode: "command"; command: string } & ApplyTiming)
+  | ({ mode: "panel"; url: string; username: string; password: string } & ApplyTiming);
 
 export interface ApplyRequest {
   status: ApplyStatus;
@@ -40,7 +47,7 @@ export function createApplier(settings: ApplySettings): Applier {
     settings.mode === "command"
       ? commandRestarter(settings.command, settings.timeoutMs)
       : ((client) => () => client.restartXray())(new PanelClient(settings));
-  const scheduler = new ApplyScheduler(restart, settings.debounceMs);
+  const scheduler = new ApplyScheduler(restart, settings.debounceMs, settings.maxWaitMs);
   return {
     debounceMs: settings.debounceMs,
     request: (r) => {

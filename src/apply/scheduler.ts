@@ -1,5 +1,6 @@
 // Coalesces bursts of changes into one Xray restart: every restart drops live connections,
-// so ten quick edits must cost one restart, not ten.
+// so ten quick edits must cost one restart, not ten. A steady stream of changes must not put
+// the restart off for ever, though: the first change of a burst waits at most maxWaitMs.
 export type ApplyOutcome = { ok: true; at: number } | { ok: false; error: string };
 
 export interface ApplyStatus {
@@ -10,19 +11,27 @@ export interface ApplyStatus {
 export class ApplyScheduler {
   private timer: NodeJS.Timeout | undefined;
   private waiting: ((o: ApplyOutcome) => void)[] = [];
+  /** When the oldest request still waiting was made (Date.now()), if any waits. */
+  private burstStart: number | undefined;
   private running: Promise<void> | undefined;
   last: ApplyOutcome | undefined;
 
   constructor(
     private readonly restart: () => Promise<void>,
     readonly debounceMs: number,
+    readonly maxWaitMs: number,
   ) {}
 
-  /** Schedules a restart (or joins the one scheduled); resolves when it has run. */
+  /**
+   * Schedules a restart (or joins the one scheduled); resolves when it has run. Each request
+   * moves the restart to debounceMs from now, but never past maxWaitMs after the burst began.
+   */
   request(): Promise<ApplyOutcome> {
     const outcome = new Promise<ApplyOutcome>((resolve) => this.waiting.push(resolve));
+    const now = Date.now();
+    this.burstStart ??= now;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.fire(), this.debounceMs);
+    this.timer = setTimeout(() => void this.fire(), Math.max(0, Math.min(this.debounceMs, this.burstStart + this.maxWaitMs - now)));
     return outcome;
   }
 
@@ -31,6 +40,7 @@ export class ApplyScheduler {
     await this.running;
     const waiting = this.waiting.splice(0);
     if (waiting.length === 0) return;
+    this.burstStart = undefined;
     this.running = this.restart().then(
       () => {
         this.last = { ok: true, at: Date.now() };

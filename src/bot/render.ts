@@ -1,5 +1,5 @@
 // Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
-import { isExhausted, isExpired } from "../service/operations.js";
+import { clientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState } from "../service/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 import { esc } from "./html.js";
@@ -13,12 +13,7 @@ export function expiryText(t: Texts, ms: number, now: number): string {
 
 const limitText = (t: Texts, bytes: number) => (bytes === 0 ? t.unlimited : t.gb(gbString(bytes)));
 
-export function statusText(t: Texts, c: Pick<ClientState, "enabled" | "active" | "expiryTime" | "totalBytes" | "up" | "down">, now: number): string {
-  if (!c.enabled) return t.statusBlocked;
-  if (isExpired(c, now)) return t.statusExpired;
-  if (isExhausted(c)) return t.statusExhausted;
-  return c.active ? t.statusActive : t.statusOff;
-}
+const statusText = (t: Texts, c: Client, now: number): string => t.status[clientStatus(c, now)];
 
 const FIELDS: [string, (s: ClientState) => unknown, (t: Texts, s: ClientState, now: number) => string][] = [
   ["enabled", (s) => s.enabled, (t, s) => (s.enabled ? t.yes : t.no)],

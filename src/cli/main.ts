@@ -2,6 +2,7 @@
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
 import { PartialError, XuiError } from "../service/errors.js";
+import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { AuditLog } from "../store/audit-log.js";
@@ -78,23 +79,23 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
       case "create": {
         const result = await service.create(command.input, { actor: "cli" });
         const client = service.get(command.input.email);
-        print({ ...result, client }, () => `${renderOp(result, now)}\n${client ? renderClient(client, now) : ""}`);
+        print({ ...result, client: client && clientView(client, now) }, () => `${renderOp(result, now)}\n${client ? renderClient(client, now) : ""}`);
         return EXIT.ok;
       }
       case "show": {
         const client = service.get(command.ref);
         if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
-        print(client, () => renderClient(client, now));
+        print(clientView(client, now), () => renderClient(client, now));
         return EXIT.ok;
       }
       case "find": {
         const found = service.find(command.query);
-        print(found, () => (found.length === 0 ? `no client matches ${JSON.stringify(command.query)}` : found.map((c) => renderClientLine(c, now)).join("\n")));
+        print(found.map((c) => clientView(c, now)), () => (found.length === 0 ? `no client matches ${JSON.stringify(command.query)}` : found.map((c) => renderClientLine(c, now)).join("\n")));
         return EXIT.ok;
       }
       case "list": {
         const list = service.list(command.filter);
-        print(list, () => [...list.map((c) => renderClientLine(c, now)), `${list.length} client(s)`].join("\n"));
+        print(list.map((c) => clientView(c, now)), () => [...list.map((c) => renderClientLine(c, now)), `${list.length} client(s)`].join("\n"));
         return EXIT.ok;
       }
       case "inbounds": {
@@ -151,7 +152,18 @@ export async function runCli(argv: string[], io: Io, env = process.env): Promise
 const isMain = process.argv[1] !== undefined && /xui-admin(\.m?js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (isMain) {
   if (existsSync(".env")) process.loadEnvFile(".env");
-  const io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") };
+  // `xui-admin list | head`: a reader that has seen enough closes the pipe. That is no failure
+  // of the command: the rest of its output goes nowhere, and the exit code stays the command's
+  // own (1 would read as "drift").
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+  const io: Io = {
+    out: (t) => {
+      if (process.stdout.writable) process.stdout.write(t + "\n");
+    },
+    err: (t) => process.stderr.write(t + "\n"),
+  };
   runCli(process.argv.slice(2), io).then(
     (code) => (process.exitCode = code),
     (error: unknown) => {

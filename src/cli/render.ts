@@ -4,6 +4,7 @@ import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
 import type { DiffTable } from "../service/diff-table.js";
 import { NOTE, notesOf } from "../service/operations.js";
+import { clientStatus, type ClientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../service/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 
@@ -87,11 +88,19 @@ export function renderOp(r: OpResult, now: number, full = false): string {
   return out.join("\n");
 }
 
+const STATUS: Record<ClientStatus, string> = {
+  active: "active",
+  expired: "expired",
+  depleted: "depleted (traffic used up)",
+  blocked: "blocked",
+  disabled: "disabled by the panel",
+};
+
 export function renderClient(c: Client, now: number): string {
   return [
     `${c.email}`,
     `  inbound:  ${c.inboundId} ${c.inboundRemark} (${c.protocol})`,
-    `  status:   ${!c.enabled ? "blocked" : c.active ? "active" : "disabled by the panel (expired or over limit)"}`,
+    `  status:   ${STATUS[clientStatus(c, now)]}`,
     `  used:     ${gbString(c.up + c.down)} GB of ${limit(c.totalBytes)} (up ${gbString(c.up)}, down ${gbString(c.down)})`,
     `  expiry:   ${expiry(c.expiryTime, now)}`,
     `  key:      ${c.key}`,
@@ -104,8 +113,7 @@ export function renderClient(c: Client, now: number): string {
 }
 
 export function renderClientLine(c: Client, now: number): string {
-  const status = !c.enabled ? "blocked" : c.active ? "active" : "off";
-  return `${c.email}\t#${c.inboundId}\t${status}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
+  return `${c.email}\t#${c.inboundId}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
 }
 
 export function renderInbound(i: InboundInfo): string {

@@ -24,9 +24,19 @@ export function parseDays(value: unknown, field = "days"): number {
   return days;
 }
 
-/** Gigabytes (2^30 bytes), fractions allowed; returns bytes. 0 means unlimited. */
+/** "1,000": a thousand with a thousands separator, or one with a decimal comma? */
+const THOUSANDS_OR_DECIMAL = /^[+-]?[1-9]\d{0,2},\d{3}$/;
+
+/**
+ * Gigabytes (2^30 bytes), fractions allowed, with a decimal point or comma ("1,5" is 1.5);
+ * returns bytes. 0 means unlimited.
+ */
 export function parseGb(value: unknown, field = "gb"): number {
-  const text = asText(value)?.replace(",", ".");
+  const given = asText(value);
+  if (given !== undefined && THOUSANDS_OR_DECIMAL.test(given)) {
+    throw badInput(field, value, "is ambiguous (a decimal comma or a thousands separator?): write it without the comma, or with a point for a fraction");
+  }
+  const text = given?.replace(",", ".");
   if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw badInput(field, value, "is not a number of GB");
   const gb = Number(text);
   if (gb < 0) throw badInput(field, value, "must not be negative");

@@ -103,7 +103,9 @@ function canonicalise(value: JsonValue): JsonValue {
     return copy ?? value;
   }
   keys.sort(compareKeys);
-  const out: JsonObject = {};
+  // No prototype: on a plain object, `out["__proto__"] = v` would set the prototype and drop
+  // the key (JSON.parse makes it an own key, so a settings column can hold one).
+  const out = Object.create(null) as JsonObject;
   for (const key of keys) out[key] = canonicalise(value[key] as JsonValue);
   return out;
 }

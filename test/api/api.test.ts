@@ -88,7 +88,7 @@ describe("HTTP API", () => {
   });
 
   it("with ?wait=true waits for the Xray restart and says how it went", async () => {
-    const applier = createApplier({ mode: "command", command: `${process.execPath} -e "0"`, debounceMs: 20, timeoutMs: 5000 });
+    const applier = createApplier({ mode: "command", command: `${process.execPath} -e "0"`, debounceMs: 20, maxWaitMs: 1000, timeoutMs: 5000 });
     const second = await startTestApi({ inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "bob" }] }] }, { applier });
     try {
       const { json } = await second.call("POST", "/api/users/toggle-status?wait=true", { user_ids: ["bob"], enable: false });

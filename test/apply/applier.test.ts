@@ -66,7 +66,7 @@ afterEach(async () => {
   for (const p of panels.splice(0)) await p.stop();
 });
 
-const timing = { debounceMs: 50, timeoutMs: 2000 };
+const timing = { debounceMs: 50, maxWaitMs: 1000, timeoutMs: 2000 };
 
 describe("XUI_APPLY=panel", () => {
   it("coalesces a burst into one restart and logs in once", async () => {
@@ -118,7 +118,7 @@ describe("XUI_APPLY=command", () => {
   it("reports a failing command and one that times out", async () => {
     const failing = createApplier({ mode: "command", command: `${process.execPath} -e "process.stderr.write('no such service'); process.exit(3)"`, ...timing });
     expect(await failing.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/no such service/) });
-    const slow = createApplier({ mode: "command", command: `${process.execPath} -e "setTimeout(() => {}, 5000)"`, debounceMs: 10, timeoutMs: 200 });
+    const slow = createApplier({ mode: "command", command: `${process.execPath} -e "setTimeout(() => {}, 5000)"`, debounceMs: 10, maxWaitMs: 1000, timeoutMs: 200 });
     expect(await slow.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/timed out after 200 ms/) });
   });
 });

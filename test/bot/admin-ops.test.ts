@@ -77,6 +77,27 @@ describe("one-shot commands", () => {
     expect(bad?.text).toMatch(/Nothing changed: days: "-5" must be at least 1/);
   });
 
+  it("a decimal comma stays inside the number: /limit alice 1,5 is 1.5 GB", async () => {
+    const h = await start();
+    const [reply] = await h.say(ADMIN, "/limit alice 1,5");
+    expect(reply?.text).toMatch(/<b>Set limit<\/b>: 1 changed[\s\S]*limit: .* → 1\.5 GB/);
+    expect(rawRow(h.dbPath, "alice")?.total).toBe(1.5 * GB);
+    const [reset] = await h.say(ADMIN, "/reset alice, dave 2,5");
+    expect(reset?.text).toMatch(/<b>alice<\/b>[\s\S]*limit: .* → 2\.5 GB[\s\S]*<b>dave<\/b>[\s\S]*limit: .* → 2\.5 GB/);
+    const [preview] = await h.say(ADMIN, "/limit alice,dave 0,75");
+    expect(preview?.text).toMatch(/2 of 2 selected/);
+    await h.press(ADMIN, preview!, "✅ Confirm");
+    expect([rawRow(h.dbPath, "alice")?.total, rawRow(h.dbPath, "dave")?.total]).toEqual([0.75 * GB, 0.75 * GB]);
+    // "1,000": a thousand or one? Refused, nothing written.
+    const hash = fileHash(h.dbPath);
+    const [ambiguous] = await h.say(ADMIN, "/limit alice 1,000");
+    expect(ambiguous?.text).toMatch(/Nothing changed: GB: "1,000" is ambiguous/);
+    expect(fileHash(h.dbPath)).toBe(hash);
+    // Without a space before it, commas still separate references and the value.
+    const [extend] = await h.say(ADMIN, "/extend alice,dave,7");
+    expect(extend?.text).toMatch(/2 of 2 selected/);
+  });
+
   it("big batches answer with a summary and the full diff as a file", async () => {
     const h = await start((p) =>
       buildXuiDb(p, { inbounds: [{ id: 1, protocol: "vless", clients: Array.from({ length: 30 }, (_, i) => ({ email: `u${i}`, expiryTime: NOW + DAY_MS })) }] }),
@@ -159,7 +180,7 @@ describe("live apply", () => {
   it("says a restart is pending, then reports how it went", async () => {
     const marker = tempDbPath("restarted");
     const command = `${process.execPath} -e "require('fs').writeFileSync(process.argv[1], 'ok')" ${marker}`;
-    const h = await start(undefined, { applier: createApplier({ mode: "command", command, debounceMs: 30, timeoutMs: 5000 }) });
+    const h = await start(undefined, { applier: createApplier({ mode: "command", command, debounceMs: 30, maxWaitMs: 1000, timeoutMs: 5000 }) });
     const [reply] = await h.say(ADMIN, "/unblock erin");
     expect(reply?.text).toMatch(/Xray restarts in 0 s to pick this up/);
     const followUp = await h.tg.waitFor((m) => m.text === "✅ Xray restarted: the change is live.");

@@ -2,7 +2,7 @@
 // Telegram stand-in through grammY's client.fetch. Updates are handled one at a time, as
 // the runner's per-chat ordering would.
 import pino from "pino";
-import { afterEach } from "vitest";
+import { afterAll, afterEach } from "vitest";
 import type { BotDeps } from "../../src/bot/context.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
@@ -10,7 +10,7 @@ import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
 import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
-import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
+import { buildDemoDb, removeTempDbs, tempDbPath } from "../support/xui-fixture.js";
 
 /** Dependencies a test replaces: the applier, the logger. */
 type Extra = Partial<Pick<BotDeps, "applier" | "logger">>;
@@ -94,12 +94,13 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
 
 type Harness = Awaited<ReturnType<typeof harness>>;
 
-/** For a test file: a `start` that builds a harness, each closed after its test. */
+/** For a test file: a `start` that builds a harness, each closed after its test; the files go at the end. */
 export function harnesses(): (build?: (path: string) => void, extra?: Extra) => Promise<Harness> {
   const open: Harness[] = [];
   afterEach(() => {
     for (const h of open.splice(0)) h.close();
   });
+  afterAll(removeTempDbs);
   return async (build, extra) => {
     const h = await harness(build, extra);
     open.push(h);

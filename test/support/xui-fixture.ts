@@ -1,7 +1,7 @@
 // Builds real x-ui.db files: the exact GORM schema of 3x-ui 2.8 (and the older and newer
 // layouts found in the wild), clients of every protocol, and the quirks real files carry.
 import { randomUUID } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -335,6 +335,12 @@ let counter = 0;
 export function tempDbPath(name = "x-ui"): string {
   tempDir ??= mkdtempSync(join(tmpdir(), "xui-test-"));
   return join(tempDir, `${name}-${process.pid}-${counter++}-${randomUUID().slice(0, 8)}.db`);
+}
+
+/** Removes the folder of every path tempDbPath gave in this test file (each file has its own). */
+export function removeTempDbs(): void {
+  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
 }
 
 export function listRealFixtures(): string[] {

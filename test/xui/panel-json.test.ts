@@ -58,6 +58,32 @@ describe("formatSettings", () => {
     expect(formatSettings({ "10": 1, "9": 2, a: 3 })).toBe('{\n  "10": 1,\n  "9": 2,\n  "a": 3\n}');
   });
 
+  it("keeps a __proto__ key, sorted among the others, at any depth", () => {
+    const parsed = parseSettings('{"b": 1, "__proto__": {"y": 2, "x": 1}, "a": [{"z": 1, "__proto__": "p"}]}');
+    expect(formatSettings(parsed)).toBe(
+      ['{', '  "__proto__": {', '    "x": 1,', '    "y": 2', "  },", '  "a": [', "    {", '      "__proto__": "p",', '      "z": 1', "    }", "  ],", '  "b": 1', "}"].join("\n"),
+    );
+  });
+
+  it("keeps keys named like Object.prototype's members, sorted or not", () => {
+    const key = fc.oneof(fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "__defineGetter__", "a", "z"), fc.string({ maxLength: 4 }));
+    // As settings arrive: JSON text, which makes every one of them an own key.
+    const objectText = (entries: [string, string][]) => `{${entries.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(", ")}}`;
+    const { object } = fc.letrec<{ value: string; object: string }>((tie) => ({
+      value: fc.oneof({ maxDepth: 3 }, fc.constantFrom("null", "1", '"s"', "true", "[]"), tie("object")),
+      object: fc.array(fc.tuple(key, tie("value")), { maxLength: 6 }).map(objectText),
+    }));
+    fc.assert(
+      fc.property(object, (text) => {
+        const parsed = parseSettings(text);
+        const out = formatSettings(parsed);
+        expect(out).toBe(marshalIndent(parsed));
+        expect(formatSettings(parseSettings(out))).toBe(out);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("reproduces every real panel-written settings column byte for byte", () => {
     const dir = realFixturesDir();
     let checked = 0;

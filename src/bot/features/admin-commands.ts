@@ -16,13 +16,31 @@ interface Parsed {
   op: Operation | null;
 }
 
-const isNumber = (s: string | undefined) => s !== undefined && /^[+-]?\d+([.,]\d+)?$/.test(s);
+const NUMBER = /^[+-]?\d+([.,]\d+)?$/;
+const isNumber = (s: string | undefined) => s !== undefined && NUMBER.test(s);
+
+/**
+ * The references and the last word. A number after the last space is taken whole before the
+ * references are split on commas: `/limit alice 1,5` is 1.5 GB for alice, not 5 GB for
+ * "alice" and "1". Otherwise commas separate too: `/extend alice,bob,30`.
+ */
+function splitLast(text: string): { words: string[]; head: string[]; last: string | undefined } {
+  const end = /(?:^|\s)(\S+)\s*$/u.exec(text);
+  if (end && isNumber(end[1])) {
+    const head = splitRefs(text.slice(0, end.index));
+    return { words: [...head, end[1] as string], head, last: end[1] };
+  }
+  const words = splitRefs(text);
+  return { words, head: words.slice(0, -1), last: words.at(-1) };
+}
 
 /** The value comes last: `/extend alice bob 30`, `/limit alice 50`, `/expiry alice never`. */
 export function parseOneShot(kind: OpKind, text: string): Parsed {
-  const words = splitRefs(text);
-  const last = words.at(-1);
-  const head = words.slice(0, -1);
+  if (kind === "block" || kind === "unblock") {
+    const refs = splitRefs(text);
+    return { refs, op: refs.length > 0 ? { kind } : null };
+  }
+  const { words, head, last } = splitLast(text);
   switch (kind) {
     case "extend":
       return isNumber(last) && head.length > 0 ? { refs: head, op: { kind, days: parseDays(last, "days") } } : { refs: words, op: null };
@@ -34,9 +52,6 @@ export function parseOneShot(kind: OpKind, text: string): Parsed {
         : { refs: words, op: null };
     case "reset":
       if (isNumber(last) && head.length > 0) return { refs: head, op: { kind, totalBytes: parseGb(last, "GB") } };
-      return { refs: words, op: words.length > 0 ? { kind } : null };
-    case "block":
-    case "unblock":
       return { refs: words, op: words.length > 0 ? { kind } : null };
   }
 }

@@ -1,5 +1,6 @@
 // Every English text the bot sends. `ru.ts` must provide the same keys (checked by the type).
 // Values that come from users or the database arrive already HTML-escaped.
+import type { ClientStatus } from "../../service/status.js";
 import type { NoteCode, OperationKind } from "../../service/types.js";
 
 export const en = {
@@ -75,11 +76,13 @@ export const en = {
   daysLeft: (n: number) => (n >= 0 ? `${n} days left` : `expired ${-n} days ago`),
   delayed: (days: number) => `${days} days from first use`,
   gb: (value: string) => `${value} GB`,
-  statusActive: "🟢 active",
-  statusBlocked: "⛔ blocked",
-  statusExpired: "⌛ expired",
-  statusExhausted: "📉 traffic used up",
-  statusOff: "⏸ disabled by the panel",
+  status: {
+    active: "🟢 active",
+    expired: "⌛ expired",
+    depleted: "📉 traffic used up",
+    blocked: "⛔ blocked",
+    disabled: "⏸ disabled by the panel",
+  } satisfies Record<ClientStatus, string>,
   usedOf: (used: string, limit: string) => `${used} of ${limit}`,
   inbound: "inbound",
   telegram: "Telegram ID",
