@@ -1,8 +1,6 @@
 // The real bot process (the entry `npm start` runs) against the Bot API stand-in over HTTP,
 // driven as people would; then the database is checked with the service layer.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS } from "../../src/service/operations.js";
@@ -10,6 +8,7 @@ import { XuiService } from "../../src/service/xui-service.js";
 import { rawRow } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";
 import { buttons, FakeTelegram, type SentMessage } from "../support/telegram-stand-in.js";
+import { tempDir } from "../support/temp-dir.js";
 import { buildDemoDb } from "../support/xui-fixture.js";
 
 const ADMIN = { id: 1001, language_code: "en" };
@@ -17,7 +16,7 @@ const NOW = Date.now();
 
 describe("the bot process end to end", () => {
   const tg = new FakeTelegram();
-  const dir = mkdtempSync(join(tmpdir(), "xui-e2e-"));
+  const dir = tempDir("xui-e2e");
   const dbPath = join(dir, "x-ui.db");
   let child: ChildProcess;
   let stderr = "";
@@ -119,7 +118,7 @@ describe("the bot process end to end", () => {
 
 describe("the bot process with a bad configuration", () => {
   it("lists every problem, exits 1 and starts nothing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "xui-badcfg-"));
+    const dir = tempDir("xui-badcfg");
     const run = spawnSync(process.execPath, [join(repoRoot, "dist/main.js")], {
       cwd: dir,
       env: { PATH: process.env.PATH, BOT_TOKEN: "oops", ADMIN_IDS: "me", BOT_LANGUAGE: "fr" },

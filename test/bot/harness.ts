@@ -2,7 +2,7 @@
 // Telegram stand-in through grammY's client.fetch. Updates are handled one at a time, as
 // the runner's per-chat ordering would.
 import pino from "pino";
-import { afterAll, afterEach } from "vitest";
+import { afterEach } from "vitest";
 import type { BotDeps } from "../../src/bot/context.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
@@ -10,7 +10,7 @@ import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
 import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
-import { buildDemoDb, removeTempDbs, tempDbPath } from "../support/xui-fixture.js";
+import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
 /** Dependencies a test replaces: the applier, the logger. */
 type Extra = Partial<Pick<BotDeps, "applier" | "logger">>;
@@ -100,7 +100,6 @@ export function harnesses(): (build?: (path: string) => void, extra?: Extra) => 
   afterEach(() => {
     for (const h of open.splice(0)) h.close();
   });
-  afterAll(removeTempDbs);
   return async (build, extra) => {
     const h = await harness(build, extra);
     open.push(h);

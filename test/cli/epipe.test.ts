@@ -1,11 +1,10 @@
 // `xui-admin list | head`: a reader that closes the pipe early is no failure of the command.
 // The built bin runs as a real process, its stdout read once and then closed.
 import { spawn } from "node:child_process";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { repoRoot } from "../support/paths.js";
-import { buildSyntheticDb, buildXuiDb, removeTempDbs, tempDbPath } from "../support/xui-fixture.js";
+import { buildSyntheticDb, buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 
-afterAll(removeTempDbs);
 
 /** Runs the bin, reads one chunk of its stdout and closes the pipe; its exit code and stderr. */
 function runClosedEarly(args: string[]): Promise<{ code: number | null; stderr: string; read: number }> {

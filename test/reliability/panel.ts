@@ -17,6 +17,8 @@ export interface PanelStats {
 export async function startPanel(dbPath: string, tickMs = 100, seed = 1): Promise<{ stop(): Promise<PanelStats> }> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "test/support/panel-stand-in.ts"), dbPath, String(tickMs), String(seed)], {
     cwd: repoRoot,
+    // Without this tsx keeps a compile cache in the system's temp folder that outlives the run.
+    env: { ...process.env, TSX_DISABLE_CACHE: "1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";

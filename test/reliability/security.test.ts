@@ -2,8 +2,7 @@
 // x-ui.db stays locked past the retry budget; the API alone binds loopback, wants its token and
 // logs no secret; hostile strings travel as data, never as SQL.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { XuiService } from "../../src/service/xui-service.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";
 import { FakeTelegram } from "../support/telegram-stand-in.js";
+import { tempDir } from "../support/temp-dir.js";
 import { buildDemoDb, buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 
 const children: ChildProcess[] = [];
@@ -22,7 +22,7 @@ afterEach(() => {
 
 /** Starts a compiled entry point and resolves once it logged `ready`. */
 async function start(entry: string, env: Record<string, string>, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const dir = mkdtempSync(join(tmpdir(), "xui-sec-"));
+  const dir = tempDir("xui-sec");
   const child = spawn(process.execPath, [join(repoRoot, entry)], { cwd: dir, env: { PATH: process.env.PATH, BOT_DATA_PATH: join(dir, "bot.db"), ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
@@ -111,7 +111,6 @@ describe("SQL text", () => {
   // bound parameters only; a new interpolating statement fails here until it is reviewed.
   const REVIEWED: Record<string, number> = {
     "service/create.ts": 1, // INSERT: the client_traffics columns this file has
-    "service/engine.ts": 2, // UPDATE: ", reset = ?" when the file has that column, else nothing
     "store/audit-log.ts": 1, // ALTER TABLE: a column name and type from the constant ADDED_COLUMNS
     "service/sync.ts": 2, // UPDATE / INSERT: the same column names
     "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration

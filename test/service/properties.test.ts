@@ -3,27 +3,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
-import type { Operation } from "../../src/service/types.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
+import { operationAt } from "../support/arbitraries.js";
 import { settingsTexts, usage } from "../support/db-inspect.js";
 import { buildXuiDb, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const EMAILS = ["a", "b", "c", "d", "e", "f"];
 
-const operation: fc.Arbitrary<Operation> = fc.oneof(
-  fc.integer({ min: 1, max: 400 }).map((days) => ({ kind: "extend" as const, days })),
-  fc.integer({ min: -30, max: 400 }).map((d) => ({ kind: "expiry" as const, expiryTime: d <= 0 ? 0 : NOW + d * DAY_MS })),
-  fc.integer({ min: 0, max: 500 }).map((gb) => ({ kind: "limit" as const, totalBytes: gb * GB })),
-  fc.option(fc.integer({ min: 0, max: 500 }), { nil: undefined }).map((gb) =>
-    gb === undefined ? { kind: "reset" as const } : { kind: "reset" as const, totalBytes: gb * GB },
-  ),
-  fc.constant({ kind: "block" as const }),
-  fc.constant({ kind: "unblock" as const }),
-);
-
-const step = fc.record({ op: operation, targets: fc.subarray(EMAILS, { minLength: 1 }) });
+const step = fc.record({ op: operationAt(NOW), targets: fc.subarray(EMAILS, { minLength: 1 }) });
 
 const client = (email: string, i: number): FixtureClient => ({
   email,

@@ -9,7 +9,7 @@ import { DAY_MS, GB } from "../../src/service/operations.js";
 import { clientStatus, type ClientStatus } from "../../src/service/status.js";
 import type { Client } from "../../src/service/types.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { buildXuiDb, copyRealFixture, removeTempDbs, tempDbPath } from "../support/xui-fixture.js";
+import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
 
 const NOW = Date.now();
 const TOKEN = "status-test-token-0123456789";
@@ -61,7 +61,6 @@ beforeAll(() => {
 
 afterAll(() => {
   service.close();
-  removeTempDbs();
 });
 
 async function cli(...args: string[]) {

@@ -1,6 +1,7 @@
 // fast-check generators for the service's vocabulary, shared by the property tests.
 import fc from "fast-check";
-import { NOTE_CODES, type ClientDiff, type ClientState } from "../../src/service/types.js";
+import { DAY_MS, GB } from "../../src/service/operations.js";
+import { NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/service/types.js";
 
 export const clientState: fc.Arbitrary<ClientState> = fc.record({
   enabled: fc.boolean(),
@@ -20,3 +21,19 @@ export const clientDiff: fc.Arbitrary<ClientDiff> = fc.record({
   after: clientState,
   notes: fc.subarray([...NOTE_CODES]),
 });
+
+/**
+ * Any operation but restore, at clock `now`: expiry dates from two months back (expired) to a
+ * year ahead or never, limits small enough that real usage exhausts them.
+ */
+export const operationAt = (now: number): fc.Arbitrary<Operation> =>
+  fc.oneof(
+    fc.integer({ min: 1, max: 400 }).map((days) => ({ kind: "extend" as const, days })),
+    fc.oneof(fc.constant(0), fc.integer({ min: -60, max: 400 }).map((d) => now + d * DAY_MS)).map((expiryTime) => ({ kind: "expiry" as const, expiryTime })),
+    fc.integer({ min: 0, max: 100 }).map((gb) => ({ kind: "limit" as const, totalBytes: gb * GB })),
+    fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }).map((gb) =>
+      gb === undefined ? { kind: "reset" as const } : { kind: "reset" as const, totalBytes: gb * GB },
+    ),
+    fc.constant({ kind: "block" as const }),
+    fc.constant({ kind: "unblock" as const }),
+  );

@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
+import { CLIENT_PROTOCOLS } from "../../src/service/types.js";
 import { parseSettings, type JsonObject } from "../../src/xui/panel-json.js";
 
 export function fileHash(path: string): string {
@@ -50,4 +51,57 @@ export function usage(path: string): Map<string, string> {
   return new Map(
     allRows(path).map((r) => [String(r.email), JSON.stringify([r.up, r.down, r.all_time ?? null, r.last_online ?? null])]),
   );
+}
+
+/** The fields of a JSON client that operations write, as stored (undefined when missing). */
+export interface StoredJson {
+  enable: unknown;
+  expiryTime: unknown;
+  totalGB: unknown;
+}
+
+export interface StoredClient {
+  inboundId: number;
+  json: StoredJson;
+  /** The client's client_traffics row by exact email, every column as stored. */
+  row: Record<string, unknown> | undefined;
+}
+
+export interface Stored {
+  /** The columns client_traffics has in this file. */
+  columns: Set<string>;
+  /** Inbounds of a protocol with per-client accounting whose settings hold a `clients` array. */
+  inboundIds: number[];
+  /** Every JSON client, by email. */
+  clients: Map<string, StoredClient>;
+}
+
+/** Every client as stored, in both places, read in one fresh connection. */
+export function storedClients(path: string): Stored {
+  const db = new Database(path, { readonly: true });
+  try {
+    const columns = new Set((db.prepare("SELECT name FROM pragma_table_info('client_traffics')").all() as { name: string }[]).map((r) => r.name));
+    const rows = new Map((db.prepare("SELECT * FROM client_traffics").all() as Record<string, unknown>[]).map((r) => [String(r.email), r]));
+    const inboundIds: number[] = [];
+    const clients = new Map<string, StoredClient>();
+    const inbounds = db.prepare("SELECT id, protocol, settings FROM inbounds ORDER BY id").all() as { id: number; protocol: string; settings: string }[];
+    for (const { id, protocol, settings } of inbounds) {
+      if (!(CLIENT_PROTOCOLS as readonly string[]).includes(protocol)) continue;
+      let list: unknown;
+      try {
+        list = parseSettings(settings).clients;
+      } catch {
+        continue;
+      }
+      if (!Array.isArray(list)) continue;
+      inboundIds.push(id);
+      for (const c of list as JsonObject[]) {
+        const email = String(c.email);
+        clients.set(email, { inboundId: id, json: { enable: c.enable, expiryTime: c.expiryTime, totalGB: c.totalGB }, row: rows.get(email) });
+      }
+    }
+    return { columns, inboundIds, clients };
+  } finally {
+    db.close();
+  }
 }

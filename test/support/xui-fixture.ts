@@ -1,12 +1,11 @@
 // Builds real x-ui.db files: the exact GORM schema of 3x-ui 2.8 (and the older and newer
 // layouts found in the wild), clients of every protocol, and the quirks real files carry.
-import { randomUUID } from "node:crypto";
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { formatSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
 import { realFixturesDir } from "./paths.js";
+import { tempDir } from "./temp-dir.js";
 
 export type SchemaVariant = "2.8" | "legacy" | "3.x" | "extra-columns";
 
@@ -329,18 +328,14 @@ export function buildSyntheticDb(
 
 // --- temp files and the real fixtures ---------------------------------------------------
 
-let tempDir: string | undefined;
 let counter = 0;
 
+/**
+ * A path for a new database, alone in its own temp folder (so `${path}.backups` and the like go
+ * with it); numbered, as backups of different databases in one folder are told apart by name.
+ */
 export function tempDbPath(name = "x-ui"): string {
-  tempDir ??= mkdtempSync(join(tmpdir(), "xui-test-"));
-  return join(tempDir, `${name}-${process.pid}-${counter++}-${randomUUID().slice(0, 8)}.db`);
-}
-
-/** Removes the folder of every path tempDbPath gave in this test file (each file has its own). */
-export function removeTempDbs(): void {
-  if (tempDir) rmSync(tempDir, { recursive: true, force: true });
-  tempDir = undefined;
+  return join(tempDir(), `${name}-${++counter}.db`);
 }
 
 export function listRealFixtures(): string[] {
@@ -351,7 +346,7 @@ export function listRealFixtures(): string[] {
 export function copyRealFixture(name: string): string {
   const source = join(realFixturesDir(), name);
   const target = tempDbPath(name.replace(/\.db$/, ""));
-  // The originals are read-only; the copies must not inherit that.
+  // Originals may be read-only (a shared $XUI_FIXTURES_DIR); the copies must not inherit that.
   for (const suffix of ["", "-wal", "-shm"]) {
     if (!existsSync(source + suffix)) continue;
     copyFileSync(source + suffix, target + suffix);

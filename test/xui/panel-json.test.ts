@@ -1,9 +1,8 @@
-import { readdirSync } from "node:fs";
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compareKeys, formatSettings, marshalIndent, parseSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
-import { realFixturesDir } from "../support/paths.js";
+import { copyRealFixture, listRealFixtures } from "../support/xui-fixture.js";
 
 // Values as the panel's decoder can produce them: JSON numbers are float64, strings any text.
 const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
@@ -85,10 +84,10 @@ describe("formatSettings", () => {
   });
 
   it("reproduces every real panel-written settings column byte for byte", () => {
-    const dir = realFixturesDir();
     let checked = 0;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith(".db"))) {
-      const db = new Database(`${dir}/${file}`, { readonly: true });
+    // Copies: even a read-only open of a WAL file leaves -wal/-shm files beside it.
+    for (const file of listRealFixtures()) {
+      const db = new Database(copyRealFixture(file), { readonly: true });
       for (const { settings } of db.prepare("SELECT settings FROM inbounds").all() as { settings: string }[]) {
         let parsed: JsonObject;
         try {
