@@ -1,10 +1,12 @@
 // xui-admin: the command-line face of the service layer. Loads nothing it does not use
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
+import { loadEnvFile } from "../env-file.js";
 import { XuiError } from "../service/errors.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
-import { AuditLog } from "../store/audit-log.js";
+import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
+import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 export const EXIT = { ok: 0, drift: 1, refused: 2 } as const;
@@ -23,17 +25,23 @@ interface Io {
   err: (text: string) => void;
 }
 
-async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDataDir: string): Promise<number> {
   const { command } = inv;
   if (command.verb === "help") {
     io.out(USAGE);
     return EXIT.ok;
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
-  const backups = { backupDir: env.BACKUP_DIR, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
+  // The same files as the bot's (see store/data-dir), wherever the command is run from.
+  const files = dataFiles(env, systemDataDir);
+  const dataPath = inv.data ?? files.botData;
+  const backups = { backupDir: files.backups, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
   // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
   const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
-  const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun ? new AuditLog(inv.data) : undefined;
+  const audit =
+    ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
+      ? new AuditLog(dataPath, { keepDays: envInt(env, "AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS, 1) })
+      : undefined;
   const service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}) });
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   try {
@@ -92,7 +100,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
       }
       case "undo": {
         const entry = (audit as AuditLog).get(command.id);
-        if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${inv.data}`, [String(command.id)]);
+        if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${dataPath}`, [String(command.id)]);
         if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(entry, { actor: "cli" });
         print(undone, () => renderUndo(undone, now, inv.full));
@@ -117,9 +125,10 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
   }
 }
 
-export async function runCli(argv: string[], io: Io, env = process.env): Promise<number> {
+/** `systemDataDir`: the data folder tried first when DATA_DIR is not set (tests point it elsewhere). */
+export async function runCli(argv: string[], io: Io, env = process.env, systemDataDir = SYSTEM_DATA_DIR): Promise<number> {
   try {
-    return await execute(parseCommandLine(argv, env), io, env);
+    return await execute(parseCommandLine(argv, env), io, env, systemDataDir);
   } catch (error) {
     if (error instanceof XuiError) {
       io.err(`xui-admin: ${error.message}`);
@@ -131,7 +140,7 @@ export async function runCli(argv: string[], io: Io, env = process.env): Promise
 
 const isMain = process.argv[1] !== undefined && /xui-admin(\.m?js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (isMain) {
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  loadEnvFile();
   const io: Io = { out: (t) => process.stdout.write(t + "\n"), err: (t) => process.stderr.write(t + "\n") };
   runCli(process.argv.slice(2), io).then(
     (code) => (process.exitCode = code),
