@@ -22,7 +22,7 @@ const tg = new FakeTelegram();
 const apiRoot = await tg.listen();
 const bot = spawn(process.execPath, [join(repoRoot, "dist/main.js")], {
   cwd: dir,
-  env: { ...process.env, BOT_TOKEN: tg.token, ADMIN_IDS: String(ADMIN_ID), XUI_DB_PATH: dbPath, BOT_DATA_PATH: join(dir, "bot.db"), TELEGRAM_API_ROOT: apiRoot, LOG_LEVEL: "warn" },
+  env: { ...process.env, BOT_TOKEN: tg.token, ADMIN_IDS: String(ADMIN_ID), XUI_DB_PATH: dbPath, DATA_DIR: dir, TELEGRAM_API_ROOT: apiRoot, LOG_LEVEL: "warn" },
   stdio: ["ignore", "inherit", "inherit"],
 });
 

@@ -3,6 +3,8 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
+import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
+import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -22,14 +24,17 @@ const botToken = z
 
 const common = {
   XUI_DB_PATH: z.string().min(1).default("/etc/x-ui/x-ui.db"),
-  BOT_DATA_PATH: z.string().min(1).default("./data/bot.db"),
+  // Paths of our own files: defaults inside DATA_DIR (see dataFiles), not under the working directory.
+  DATA_DIR: z.string().optional(),
+  BOT_DATA_PATH: z.string().optional(),
   TELEGRAM_API_ROOT: z.url({ error: "must be a URL such as https://api.telegram.org" }).optional(),
   BOT_LANGUAGE: z.enum(["en", "ru"], { error: "must be en or ru" }).default("en"),
   LOG_LEVEL: z.enum(LEVELS, { error: `must be one of ${LEVELS.join(", ")}` }).default("info"),
-  BACKUP_DIR: z.string().min(1).default("./data/backups"),
+  BACKUP_DIR: z.string().optional(),
   XUI_BUSY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100, "must be at least 100").default(10_000),
   BACKUP_THRESHOLD: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(20),
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
+  AUDIT_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(AUDIT_KEEP_DAYS),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
   XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
   XUI_APPLY_COMMAND: z.string().optional(),
@@ -70,6 +75,8 @@ export interface Config {
   /** Operations on more clients than this take an online backup first. */
   backupThreshold: number;
   backupKeep: number;
+  /** Audit entries older than this many days are deleted. */
+  auditKeepDays: number;
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
 }
@@ -81,7 +88,8 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined>, mode: keyof typeof schemas = "bot"): Config {
+/** `systemDataDir`: the data folder tried first when DATA_DIR is not set (tests point it elsewhere). */
+export function loadConfig(env: Record<string, string | undefined>, mode: keyof typeof schemas = "bot", systemDataDir = SYSTEM_DATA_DIR): Config {
   // An empty variable in .env means "not set".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const parsed = schemas[mode].safeParse(given);
@@ -93,7 +101,8 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   const applyProblems =
     c.XUI_APPLY === "command" ? missing(["XUI_APPLY_COMMAND"]) : c.XUI_APPLY === "panel" ? missing(["XUI_PANEL_URL", "XUI_PANEL_USERNAME", "XUI_PANEL_PASSWORD"]) : [];
   if (applyProblems.length > 0) throw new ConfigError(applyProblems);
-  if (resolve(c.BOT_DATA_PATH) === resolve(c.XUI_DB_PATH)) {
+  const files = dataFiles(given, systemDataDir);
+  if (resolve(files.botData) === resolve(c.XUI_DB_PATH)) {
     throw new ConfigError(["BOT_DATA_PATH must not be the panel's database (XUI_DB_PATH): the bot keeps its own file"]);
   }
   return {
@@ -102,13 +111,14 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     api: c.API_TOKEN === undefined ? null : { token: c.API_TOKEN, host: c.API_HOST, port: c.API_PORT },
     apply: applySettings(c),
     xuiDbPath: c.XUI_DB_PATH,
-    botDataPath: c.BOT_DATA_PATH,
+    botDataPath: files.botData,
     telegramApiRoot: c.TELEGRAM_API_ROOT,
     language: c.BOT_LANGUAGE,
     logLevel: c.LOG_LEVEL,
-    backupDir: c.BACKUP_DIR,
+    backupDir: files.backups,
     backupThreshold: c.BACKUP_THRESHOLD,
     backupKeep: c.BACKUP_KEEP,
+    auditKeepDays: c.AUDIT_KEEP_DAYS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
   };
 }

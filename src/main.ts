@@ -14,9 +14,9 @@ async function main(): Promise<void> {
   const store = new BotStore(config.botDataPath);
   const bot = createBot({ config, service, store, audit, logger, applier });
   await bot.init();
-  await registerCommands(bot.api, config.adminIds);
+  await registerCommands(bot.api, config.adminIds, logger);
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
-  logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family }, "bot started");
+  logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
     api = await startApi(createApi({ service, token: config.api.token, applier, logger }), config.api.host, config.api.port);

@@ -1,8 +1,8 @@
 // What every long-running entry point opens: configuration (or a clear exit), the logger,
 // the panel's database with the audit log; and how it stops.
-import { existsSync } from "node:fs";
 import { createApplier, type Applier } from "./apply/applier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
 import { XuiService } from "./service/xui-service.js";
 import { AuditLog } from "./store/audit-log.js";
@@ -16,7 +16,7 @@ export interface Runtime {
 }
 
 export function openRuntime(mode: "bot" | "api"): Runtime {
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  loadEnvFile();
   let config: Config;
   try {
     config = loadConfig(process.env, mode);
@@ -27,7 +27,8 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
   const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword]);
-  const audit = new AuditLog(config.botDataPath);
+  const audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
+  audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   const service = XuiService.open(config.xuiDbPath, {
     backupDir: config.backupDir,
     backupThreshold: config.backupThreshold,

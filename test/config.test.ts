@@ -1,7 +1,11 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { tempFolders } from "./support/files.js";
 
 const TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ_abc";
+const temp = tempFolders("xui-config-");
 
 describe("configuration", () => {
   it("lists every problem at once", () => {
@@ -22,13 +26,24 @@ describe("configuration", () => {
   });
 
   it("applies defaults, treats empty values as unset, and parses admin IDs", () => {
-    const c = loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1, 22 333", XUI_DB_PATH: "", BOT_LANGUAGE: "ru" });
-    expect(c).toMatchObject({ xuiDbPath: "/etc/x-ui/x-ui.db", botDataPath: "./data/bot.db", language: "ru", logLevel: "info", telegramApiRoot: undefined });
+    const c = loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1, 22 333", XUI_DB_PATH: "", BOT_LANGUAGE: "ru", DATA_DIR: "/srv/xui" });
+    expect(c).toMatchObject({ xuiDbPath: "/etc/x-ui/x-ui.db", botDataPath: "/srv/xui/bot.db", backupDir: "/srv/xui/backups", auditKeepDays: 180, language: "ru", logLevel: "info", telegramApiRoot: undefined });
     expect([...c.adminIds]).toEqual([1, 22, 333]);
   });
 
   it("refuses to keep the bot's data inside the panel's database", () => {
     expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", XUI_DB_PATH: "/etc/x-ui/x-ui.db", BOT_DATA_PATH: "/etc/x-ui/../x-ui/x-ui.db" })).toThrow(/BOT_DATA_PATH must not be the panel's database/);
+  });
+
+  it("keeps its files in the data folder, never under the working directory", () => {
+    const home = temp();
+    const blocked = join(home, "file");
+    writeFileSync(blocked, ""); // the system folder cannot be made under a file, root or not
+    const c = loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", HOME: home }, "bot", join(blocked, "xui-admin-bot"));
+    expect(c).toMatchObject({ botDataPath: join(home, ".local/state/xui-admin-bot/bot.db"), backupDir: join(home, ".local/state/xui-admin-bot/backups") });
+    const given = loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", DATA_DIR: "/d", BOT_DATA_PATH: "/x/bot.db", AUDIT_KEEP_DAYS: "30" });
+    expect(given).toMatchObject({ botDataPath: "/x/bot.db", backupDir: "/d/backups", auditKeepDays: 30 });
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", AUDIT_KEEP_DAYS: "0" })).toThrow(/AUDIT_KEEP_DAYS must be at least 1/);
   });
 
   it("rejects a malformed token and an empty admin list", () => {

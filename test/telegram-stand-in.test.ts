@@ -196,6 +196,29 @@ describe("Bot API semantics", () => {
     expect(await rejection(api.setMyCommands([{ command: "list", description: "" }]))).toEqual({ code: 400, description: "Bad Request: command description must be non-empty" });
   });
 
+  it("answers 'chat not found' for a chat that never opened the bot, until it does", async () => {
+    const tg = new FakeTelegram({ unknownChats: [USER.id] });
+    opened.push(tg);
+    const api = new Bot(tg.token, { botInfo: tg.botInfo, client: { fetch: tg.fetch } }).api;
+    const notFound = { code: 400, description: "Bad Request: chat not found" };
+    expect(await rejection(api.sendMessage(USER.id, "hi"))).toEqual(notFound);
+    expect(await rejection(api.setMyCommands([{ command: "me", description: "Me" }], { scope: { type: "chat", chat_id: USER.id } }))).toEqual(notFound);
+    expect(await api.setMyCommands([{ command: "me", description: "Me" }])).toBe(true); // other scopes are fine
+    tg.sendText(USER, "/start");
+    expect(await api.setMyCommands([{ command: "me", description: "Me" }], { scope: { type: "chat", chat_id: USER.id } })).toBe(true);
+    expect(await api.sendMessage(USER.id, "hi")).toMatchObject({ chat: { id: USER.id, type: "private" } });
+  });
+
+  it("delivers messages from groups and posts from channels with their chat", () => {
+    const tg = standIn();
+    const group = tg.sendText(USER, "/list", { id: -100, type: "supergroup", title: "team" });
+    expect(group.message).toMatchObject({ chat: { id: -100, type: "supergroup", title: "team" }, from: { id: USER.id }, entities: [{ type: "bot_command" }] });
+    const post = tg.sendText(USER, "news", { id: -200, type: "channel", title: "news" });
+    expect(post.message).toBeUndefined();
+    expect(post.channel_post).toMatchObject({ chat: { id: -200, type: "channel" }, text: "news" });
+    expect(post.channel_post).not.toHaveProperty("from");
+  });
+
   it("refuses a wrong token and unknown methods", async () => {
     const { tg, api } = setup();
     const stranger = new Bot("1:wrong-token-0123456789abcdef", { client: { fetch: tg.fetch } });

@@ -1,6 +1,9 @@
 // The command menus Telegram shows: the admin list in each admin's chat, the user list for
-// everyone else, in both languages.
+// everyone else, in both languages. A menu is a convenience: one Telegram refuses (an admin
+// who never opened the bot is "chat not found") is logged and the bot runs on; failing the
+// start for it would only make a supervisor restart the bot into the same refusal.
 import type { Api } from "grammy";
+import type { Logger } from "../log.js";
 
 const ADMIN = {
   en: [
@@ -46,11 +49,20 @@ const USER = {
 
 const toCommands = (list: readonly (readonly [string, string])[]) => list.map(([command, description]) => ({ command, description }));
 
-export async function registerCommands(api: Api, adminIds: Iterable<number>): Promise<void> {
-  await api.setMyCommands(toCommands(USER.en));
-  await api.setMyCommands(toCommands(USER.ru), { language_code: "ru" });
+export async function registerCommands(api: Api, adminIds: Iterable<number>, logger: Logger): Promise<void> {
+  const set = async (call: Promise<true>, chatId?: number) => {
+    try {
+      await call;
+    } catch (err) {
+      const hint = chatId === undefined ? undefined : "has this admin opened the bot yet? The menu is set at the next start after they do";
+      logger.warn({ err, chatId, hint }, "could not set the command menu");
+    }
+  };
+  await set(api.setMyCommands(toCommands(USER.en)));
+  await set(api.setMyCommands(toCommands(USER.ru), { language_code: "ru" }));
   for (const id of adminIds) {
-    await api.setMyCommands(toCommands(ADMIN.en), { scope: { type: "chat", chat_id: id } });
-    await api.setMyCommands(toCommands(ADMIN.ru), { scope: { type: "chat", chat_id: id }, language_code: "ru" });
+    const scope = { type: "chat", chat_id: id } as const;
+    await set(api.setMyCommands(toCommands(ADMIN.en), { scope }), id);
+    await set(api.setMyCommands(toCommands(ADMIN.ru), { scope, language_code: "ru" }), id);
   }
 }

@@ -8,7 +8,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext } from "./context.js";
 import { createConversation as createClientConversation } from "./conversations/create.js";
 import { operationConversation } from "./conversations/operation.js";
-import { access } from "./features/access.js";
+import { access, privateChatsOnly } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
 import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
@@ -40,6 +40,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     await next();
   };
 
+  bot.use(privateChatsOnly(deps.logger));
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));

@@ -39,7 +39,8 @@ Common options:
   --json        machine-readable output
   --dry-run     (operations) show what would change, write nothing
   --full        (operations) list every changed client, not the first 20 and a count
-  --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else ./data/bot.db)
+  --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
+                data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
 Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
 
 const OPTIONS = {
@@ -84,8 +85,8 @@ export type Command =
 export interface Invocation {
   command: Command;
   db: string;
-  /** The audit log (the bot's own SQLite file). */
-  data: string;
+  /** The audit log (the bot's own SQLite file) named by --data; else the bot's default. */
+  data: string | undefined;
   json: boolean;
   /** Text output lists every client of a big change. */
   full: boolean;
@@ -135,7 +136,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const [verb, ...rest] = parsed.positionals;
   const db = (v.db as string | undefined) ?? env.XUI_DB_PATH ?? "/etc/x-ui/x-ui.db";
   const json = v.json === true;
-  const data = (v.data as string | undefined) ?? env.BOT_DATA_PATH ?? "./data/bot.db";
+  const data = v.data as string | undefined;
   const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 

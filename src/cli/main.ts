@@ -1,11 +1,13 @@
 // xui-admin: the command-line face of the service layer. Loads nothing it does not use
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
+import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../service/errors.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
-import { AuditLog } from "../store/audit-log.js";
+import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
+import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -25,17 +27,23 @@ interface Io {
   err: (text: string) => void;
 }
 
-async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDataDir: string): Promise<number> {
   const { command } = inv;
   if (command.verb === "help") {
     io.out(USAGE);
     return EXIT.ok;
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
-  const backups = { backupDir: env.BACKUP_DIR, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
+  // The same files as the bot's (see store/data-dir), wherever the command is run from.
+  const files = dataFiles(env, systemDataDir);
+  const dataPath = inv.data ?? files.botData;
+  const backups = { backupDir: files.backups, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
   // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
   const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
-  const audit = ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun ? new AuditLog(inv.data) : undefined;
+  const audit =
+    ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
+      ? new AuditLog(dataPath, { keepDays: envInt(env, "AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS, 1) })
+      : undefined;
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
   if (command.verb === "history") {
     // The audit log alone: history works where the panel's database is not (or not yet) there.
@@ -105,7 +113,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
       }
       case "undo": {
         const entry = (audit as AuditLog).get(command.id);
-        if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${inv.data}`, [String(command.id)]);
+        if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${dataPath}`, [String(command.id)]);
         if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(entry, { actor: "cli" });
         print(undone, () => renderUndo(undone, now, inv.full));
@@ -137,9 +145,10 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv): Promise
   }
 }
 
-export async function runCli(argv: string[], io: Io, env = process.env): Promise<number> {
+/** `systemDataDir`: the data folder tried first when DATA_DIR is not set (tests point it elsewhere). */
+export async function runCli(argv: string[], io: Io, env = process.env, systemDataDir = SYSTEM_DATA_DIR): Promise<number> {
   try {
-    return await execute(parseCommandLine(argv, env), io, env);
+    return await execute(parseCommandLine(argv, env), io, env, systemDataDir);
   } catch (error) {
     if (error instanceof XuiError) {
       io.err(`xui-admin: ${error.message}`);
@@ -151,7 +160,7 @@ export async function runCli(argv: string[], io: Io, env = process.env): Promise
 
 const isMain = process.argv[1] !== undefined && /xui-admin(\.m?js)?$|cli[/\\]main\.[jt]s$/.test(process.argv[1]);
 if (isMain) {
-  if (existsSync(".env")) process.loadEnvFile(".env");
+  loadEnvFile();
   // `xui-admin list | head`: a reader that has seen enough closes the pipe. That is no failure
   // of the command: the rest of its output goes nowhere, and the exit code stays the command's
   // own (1 would read as "drift").

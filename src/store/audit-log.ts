@@ -1,10 +1,21 @@
 // The audit log in the bot's own SQLite file: every change from the bot, the CLI or the API.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+// Entries hold every changed client's state, so they are kept for a limited time only.
+import type Database from "better-sqlite3";
 import type { AuditEntry, ChangeRecord } from "../service/audit.js";
 import type { DiffTable } from "../service/diff-table.js";
 import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
+import { openPrivateDatabase } from "./private-database.js";
+
+/** AUDIT_KEEP_DAYS's default. */
+export const AUDIT_KEEP_DAYS = 180;
+const DAY_MS = 86_400_000;
+
+export interface AuditLogOptions {
+  /** Entries older than this many days are deleted at open and by prune() (default 180). */
+  keepDays?: number;
+  /** The clock, injectable for tests. */
+  now?: () => number;
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS audit (
@@ -57,10 +68,14 @@ const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
 
 export class AuditLog {
   private readonly db: Database.Database;
+  private readonly keepMs: number;
+  private readonly now: () => number;
+  private pruning: NodeJS.Timeout | undefined;
 
-  constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+  constructor(path: string, options: AuditLogOptions = {}) {
+    this.keepMs = (options.keepDays ?? AUDIT_KEEP_DAYS) * DAY_MS;
+    this.now = options.now ?? Date.now;
+    this.db = openPrivateDatabase(path);
     this.db.pragma("journal_mode = WAL");
     this.db.pragma("busy_timeout = 5000"); // the bot and a CLI call may share the file
     this.db.exec(SCHEMA);
@@ -69,9 +84,29 @@ export class AuditLog {
     for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
       if (!columns.includes(name)) this.db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
     }
+    this.prune();
   }
 
-  record(r: ChangeRecord, at = Date.now()): number {
+  /** Deletes the entries older than the retention; returns how many went. */
+  prune(): number {
+    return this.db.prepare("DELETE FROM audit WHERE at < ?").run(this.now() - this.keepMs).changes;
+  }
+
+  /** For a long-running process: prune() once a day from now on (until close). A failed run
+   *  (the file busy for long) goes to `onError` and the next day tries again. */
+  pruneDaily(onError: (error: unknown) => void): void {
+    clearInterval(this.pruning);
+    this.pruning = setInterval(() => {
+      try {
+        this.prune();
+      } catch (error) {
+        onError(error);
+      }
+    }, DAY_MS);
+    this.pruning.unref(); // never what keeps the process alive
+  }
+
+  record(r: ChangeRecord, at = this.now()): number {
     const info = this.db
       .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
@@ -124,6 +159,7 @@ export class AuditLog {
   }
 
   close(): void {
+    clearInterval(this.pruning);
     this.db.close();
   }
 }

@@ -1,10 +1,9 @@
 // The bot's own SQLite file (never x-ui.db): conversation state, pending confirmations and
 // list selections, so that a restart loses nothing an admin was in the middle of.
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import type { ClientFilter, Operation } from "../service/types.js";
+import { openPrivateDatabase } from "./private-database.js";
 
 /** An operation waiting for Confirm: exactly the clients the preview showed. */
 export interface PendingOp {
@@ -25,8 +24,15 @@ export interface Selection {
   page: number;
 }
 
-/** Items older than this are gone: their buttons answer "outdated". */
-const TTL_MS = 7 * 86_400_000;
+/**
+ * How long an item lives after its last change, ms: an older one reads as absent, and its
+ * buttons answer "outdated". A preview is confirmed within a day or asked for again (the
+ * clients may have changed since); a list an admin pages through lasts a week.
+ */
+export const TTL_MS: ReadonlyMap<string, number> = new Map([
+  ["pending", 86_400_000],
+  ["selection", 7 * 86_400_000],
+]);
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv (
@@ -39,24 +45,34 @@ CREATE TABLE IF NOT EXISTS kv (
 
 export class BotStore {
   private readonly db: Database.Database;
+  private readonly now: () => number;
 
-  constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
+  /** `now`: the clock, injectable for tests. */
+  constructor(path: string, options: { now?: () => number } = {}) {
+    this.now = options.now ?? Date.now;
+    this.db = openPrivateDatabase(path);
     this.db.pragma("journal_mode = WAL"); // our own file: WAL keeps writes cheap
     this.db.exec(SCHEMA);
-    this.db.prepare("DELETE FROM kv WHERE scope != 'conversation' AND updated_at < ?").run(Date.now() - TTL_MS);
+    // Reads ignore expired items anyway; this keeps the file from growing with them.
+    const sweep = this.db.prepare("DELETE FROM kv WHERE scope = ? AND updated_at < ?");
+    for (const [scope, ttl] of TTL_MS) sweep.run(scope, this.now() - ttl);
   }
 
   private get<T>(scope: string, key: string): T | undefined {
-    const row = this.db.prepare("SELECT value FROM kv WHERE scope = ? AND key = ?").pluck().get(scope, key) as string | undefined;
-    return row === undefined ? undefined : (JSON.parse(row) as T);
+    const row = this.db.prepare("SELECT value, updated_at AS at FROM kv WHERE scope = ? AND key = ?").get(scope, key) as { value: string; at: number } | undefined;
+    if (row === undefined) return undefined;
+    const ttl = TTL_MS.get(scope);
+    if (ttl !== undefined && row.at < this.now() - ttl) {
+      this.remove(scope, key);
+      return undefined;
+    }
+    return JSON.parse(row.value) as T;
   }
 
   private put(scope: string, key: string, value: unknown): void {
     this.db
       .prepare("INSERT INTO kv (scope, key, value, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (scope, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at")
-      .run(scope, key, JSON.stringify(value), Date.now());
+      .run(scope, key, JSON.stringify(value), this.now());
   }
 
   private remove(scope: string, key: string): void {

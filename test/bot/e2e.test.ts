@@ -1,6 +1,7 @@
 // The real bot process (the entry `npm start` runs) against the Bot API stand-in over HTTP,
 // driven as people would; then the database is checked with the service layer.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DAY_MS } from "../../src/service/operations.js";
@@ -12,10 +13,12 @@ import { tempDir } from "../support/temp-dir.js";
 import { buildDemoDb } from "../support/xui-fixture.js";
 
 const ADMIN = { id: 1001, language_code: "en" };
+/** A second admin who has never opened the bot: Telegram refuses their menu. */
+const ABSENT_ADMIN = 4242;
 const NOW = Date.now();
 
 describe("the bot process end to end", () => {
-  const tg = new FakeTelegram();
+  const tg = new FakeTelegram({ unknownChats: [ABSENT_ADMIN] });
   const dir = tempDir("xui-e2e");
   const dbPath = join(dir, "x-ui.db");
   let child: ChildProcess;
@@ -27,7 +30,7 @@ describe("the bot process end to end", () => {
     const apiRoot = await tg.listen();
     child = spawn(process.execPath, [join(repoRoot, "dist/main.js")], {
       cwd: dir,
-      env: { PATH: process.env.PATH, BOT_TOKEN: tg.token, ADMIN_IDS: String(ADMIN.id), XUI_DB_PATH: dbPath, BOT_DATA_PATH: join(dir, "bot.db"), TELEGRAM_API_ROOT: apiRoot, LOG_LEVEL: "info" },
+      env: { PATH: process.env.PATH, BOT_TOKEN: tg.token, ADMIN_IDS: `${ADMIN.id},${ABSENT_ADMIN}`, XUI_DB_PATH: dbPath, DATA_DIR: dir, TELEGRAM_API_ROOT: apiRoot, LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     stdout = "";
@@ -55,9 +58,14 @@ describe("the bot process end to end", () => {
     tg.waitFor((m) => m.chat_id === chatId && m.message_id > after && match.test(m.text ?? ""), 10_000);
   const lastId = () => Math.max(0, ...tg.sent().map((m) => m.message_id));
 
-  it("registers the command menus", () => {
+  it("registers the command menus; one Telegram refuses is a warning, and the bot runs on", () => {
     // "bot started" is logged after registration.
     expect(tg.commands.some((c) => JSON.stringify(c.scope) === JSON.stringify({ type: "chat", chat_id: ADMIN.id }))).toBe(true);
+    const warning = stdout.split("\n").find((l) => l.includes("could not set the command menu"));
+    expect(JSON.parse(warning ?? "{}")).toMatchObject({ level: 40, chatId: ABSENT_ADMIN, err: { message: expect.stringContaining("chat not found") } });
+    expect(child.exitCode).toBeNull();
+    // Its own files went to DATA_DIR, private.
+    expect(statSync(join(dir, "bot.db")).mode & 0o777).toBe(0o600);
   });
 
   it("runs an /extend conversation", async () => {

@@ -9,7 +9,7 @@ import type { Config } from "../../src/config.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
-import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
+import { FakeTelegram, type GroupChat, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
 /** Dependencies a test replaces: the applier, the logger. */
@@ -35,12 +35,13 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupDir: `${dbPath}.backups`,
     backupThreshold: 20,
     backupKeep: 20,
+    auditKeepDays: 180,
     busyTimeoutMs: 10_000,
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });
-  const start = async () => {
-    const store = new BotStore(config.botDataPath);
+  const start = async (now?: () => number) => {
+    const store = new BotStore(config.botDataPath, now ? { now } : {});
     const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }), ...extra }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
     await bot.init();
     return { store, bot };
@@ -57,15 +58,15 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     get store() {
       return running.store;
     },
-    /** A new bot process on the same files, as after a restart. */
-    async restart() {
+    /** A new bot process on the same files, as after a restart; `now` sets its store's clock. */
+    async restart(now?: () => number) {
       running.store.close();
-      running = await start();
+      running = await start(now);
     },
-    /** Sends a text as `from` and returns what the bot sent in reply. */
-    async say(from: Person, text: string): Promise<SentMessage[]> {
+    /** Sends a text as `from` (in their private chat, or in `group`) and returns what the bot sent in reply. */
+    async say(from: Person, text: string, group?: GroupChat): Promise<SentMessage[]> {
       const before = tg.sent().length;
-      tg.sendText(from, text);
+      tg.sendText(from, text, group);
       await handleAll();
       return tg.sent().slice(before);
     },

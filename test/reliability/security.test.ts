@@ -23,7 +23,7 @@ afterEach(() => {
 /** Starts a compiled entry point and resolves once it logged `ready`. */
 async function start(entry: string, env: Record<string, string>, ready: string): Promise<{ child: ChildProcess; output: () => string }> {
   const dir = tempDir("xui-sec");
-  const child = spawn(process.execPath, [join(repoRoot, entry)], { cwd: dir, env: { PATH: process.env.PATH, BOT_DATA_PATH: join(dir, "bot.db"), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(repoRoot, entry)], { cwd: dir, env: { PATH: process.env.PATH, DATA_DIR: dir, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));

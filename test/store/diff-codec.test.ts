@@ -39,9 +39,9 @@ describe("audit diff storage", () => {
     const tuples = [["b@x", 3, [true, true, 5, 7, 0, 1, 2], { enabled: false, active: false }, []]];
     new AuditLog(path).close();
     const raw = new Database(path);
-    const insert = raw.prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (1, 'cli', 'block', NULL, ?)");
-    insert.run(JSON.stringify([created]));
-    insert.run(JSON.stringify(tuples));
+    const insert = raw.prepare("INSERT INTO audit (at, actor, operation, op, diffs) VALUES (?, 'cli', 'block', NULL, ?)");
+    insert.run(Date.now(), JSON.stringify([created]));
+    insert.run(Date.now(), JSON.stringify(tuples));
     raw.close();
     const log = new AuditLog(path);
     expect(log.latest(2).map((e) => e.diffs)).toEqual([[blocked], [created]]);

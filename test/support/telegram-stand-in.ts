@@ -13,6 +13,13 @@ export interface Person {
   language_code?: string;
 }
 
+/** A chat with more than the bot and one person in it. */
+export interface GroupChat {
+  id: number;
+  type: "group" | "supergroup" | "channel";
+  title: string;
+}
+
 export interface SentDocument {
   file_name: string;
   content: Buffer;
@@ -250,6 +257,8 @@ export class FakeTelegram {
   private readonly files = new Map<string, SentDocument>();
   private readonly menus = new Map<string, BotCommand[]>();
   private readonly people = new Map<number, Person>();
+  private readonly groups = new Map<number, GroupChat>();
+  private readonly unknownChats: ReadonlySet<number>;
   private readonly userMessages = new Set<string>();
   private readonly openQueries = new Set<string>();
   private readonly updates: Update[] = [];
@@ -265,7 +274,9 @@ export class FakeTelegram {
   private server: Server | undefined;
   private closed = false;
 
-  constructor(opts: { botId?: number; botUsername?: string; token?: string } = {}) {
+  /** `unknownChats`: people who never opened the bot; Telegram answers "chat not found" to a message or a menu for them. */
+  constructor(opts: { botId?: number; botUsername?: string; token?: string; unknownChats?: number[] } = {}) {
+    this.unknownChats = new Set(opts.unknownChats);
     const id = opts.botId ?? 777;
     this.token = opts.token ?? `${id}:TEST-token-secret-0123456789`;
     this.botInfo = {
@@ -285,23 +296,26 @@ export class FakeTelegram {
 
   // --- driving, as a person would ----------------------------------------------------------
 
-  /** A private message from `from`; a leading /command (with an optional @username) gets its entity. */
-  sendText(from: Person, text: string): Update {
+  /**
+   * A message from `from`, in their private chat with the bot or in `group` (a channel's post
+   * comes as channel_post, without a sender); a leading /command (with an optional @username)
+   * gets its entity.
+   */
+  sendText(from: Person, text: string, group?: GroupChat): Update {
     this.people.set(from.id, from);
+    if (group) this.groups.set(group.id, group);
+    const chatId = group?.id ?? from.id;
     const message_id = this.nextMessageId++;
-    this.userMessages.add(`${from.id}:${message_id}`);
+    this.userMessages.add(`${chatId}:${message_id}`);
     const command = /^\/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?/.exec(text);
-    return this.enqueue({
-      update_id: this.nextUpdateId++,
-      message: {
-        message_id,
-        date: now(),
-        chat: this.chat(from.id),
-        from: this.user(from),
-        text,
-        ...(command ? { entities: [{ type: "bot_command", offset: 0, length: command[0].length }] } : {}),
-      },
-    });
+    const message = {
+      message_id,
+      date: now(),
+      text,
+      ...(command ? { entities: [{ type: "bot_command" as const, offset: 0, length: command[0].length }] } : {}),
+    };
+    if (group?.type === "channel") return this.enqueue({ update_id: this.nextUpdateId++, channel_post: { ...message, chat: { id: group.id, type: "channel", title: group.title } } });
+    return this.enqueue({ update_id: this.nextUpdateId++, message: { ...message, chat: this.chat(chatId), from: this.user(from) } });
   }
 
   /** A press on the button with `callbackData` under `message` (the data is not checked against the keyboard). */
@@ -478,6 +492,8 @@ export class FakeTelegram {
       return true;
     },
     setMyCommands: (p) => {
+      const scope = json(p.scope);
+      if (isRecord(scope) && scope.chat_id !== undefined) this.known(Number(scope.chat_id));
       const commands = json(p.commands);
       if (!Array.isArray(commands)) throw bad("can't parse commands JSON object");
       if (commands.length > 100) throw bad("BOT_COMMANDS_TOO_MUCH");
@@ -503,7 +519,7 @@ export class FakeTelegram {
       return true;
     },
     sendMessage: (p) => {
-      const chat = chatId(p);
+      const chat = this.known(chatId(p));
       const text = this.checkText(p.text, p.parse_mode);
       const markup = inlineKeyboard(p.reply_markup);
       const m = this.store(chat);
@@ -538,7 +554,7 @@ export class FakeTelegram {
       return true;
     },
     sendDocument: async (p, files) => {
-      const chat = chatId(p);
+      const chat = this.known(chatId(p));
       const document = await this.document(p.document, files);
       const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
       if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
@@ -646,7 +662,15 @@ export class FakeTelegram {
     return this.asTelegram(m);
   }
 
+  /** The chat, unless it is one Telegram has never seen. */
+  private known(chat: number): number {
+    if (this.unknownChats.has(chat) && !this.people.has(chat)) throw bad("chat not found");
+    return chat;
+  }
+
   private chat(id: number) {
+    const group = this.groups.get(id);
+    if (group?.type === "group" || group?.type === "supergroup") return { id, type: group.type, title: group.title };
     return { id, type: "private" as const, first_name: this.people.get(id)?.first_name ?? "User" };
   }
 
