@@ -68,7 +68,8 @@ export function planUndo(entry: AuditEntry, current: (email: string) => Client |
       else skipped.push(d.email);
     } else {
       const affected = FIELDS.filter((f) => before[f] !== d.after[f]);
-      if (affected.length === 0 || affected.some((f) => now[f] !== d.after[f])) {
+      if (affected.length === 0) continue; // only usage moved (a reset): nothing to put back
+      if (affected.some((f) => now[f] !== d.after[f])) {
         skipped.push(d.email);
         continue;
       }

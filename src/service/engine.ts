@@ -26,6 +26,8 @@ export interface EngineContext {
   now: () => number;
   /** Takes an online backup before a change to `count` clients, when that many call for one. */
   backupBefore?: (count: number) => Promise<string | null>;
+  /** Touched clients per transaction (default UNIT_CLIENTS). */
+  unitClients?: number;
 }
 
 /** Told of every committed unit, right after its COMMIT: its diffs, as a table of their own. */
@@ -94,7 +96,7 @@ function editedSettings(edit: InboundEdit): JsonObject {
 }
 
 /** Each inbound's targets in one list, then lists packed into units of up to UNIT_CLIENTS. */
-function groupUnits(targets: Target[]): Target[][] {
+function groupUnits(targets: Target[], unitClients: number): Target[][] {
   // Selections by inbound or --all come in runs of one inbound: slice runs, not push clients.
   const byInbound = new Map<number, Target[]>();
   for (let start = 0, end = 1; start < targets.length; start = end++) {
@@ -107,7 +109,7 @@ function groupUnits(targets: Target[]): Target[][] {
   const units: Target[][] = [];
   let current: Target[] = [];
   for (const list of byInbound.values()) {
-    if (current.length > 0 && current.length + list.length > UNIT_CLIENTS) {
+    if (current.length > 0 && current.length + list.length > unitClients) {
       units.push(current);
       current = [];
     }
@@ -178,7 +180,7 @@ export class Engine {
       // and awaited before anything is written.
       const backup = this.ctx.backupBefore?.(targets.length) ?? Promise.resolve(null);
       backup.catch(() => undefined); // handled where it is awaited
-      const units = groupUnits(targets);
+      const units = groupUnits(targets, this.ctx.unitClients ?? UNIT_CLIENTS);
       let token = snapshot.changeToken;
       for (const [k, unit] of units.entries()) {
         const start = diffs.length;
@@ -209,7 +211,9 @@ export class Engine {
     for (const t of targets) {
       const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now);
       const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
-      if (edit && diffs.isChanged(i)) {
+      // The JSON client is rewritten (and stamped) only when one of its own fields changes: a
+      // reset that only zeroes usage touches the row alone, as the panel's reset does.
+      if (edit && diffs.isChanged(i) && (diffs.isDeleted(i) || !sameJsonFields(before, diffs, i))) {
         let inboundEdit = touched.get(t.inbound.id);
         if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
         const stamp = diffs.isDeleted(i) ? null : stampFor(op, t.email, now);
@@ -244,7 +248,7 @@ export class Engine {
       diffs.truncate(start);
       const now = this.ctx.now();
       const touched = this.plan(op, unit, now, diffs, true);
-      if (touched.size === 0) return token;
+      if (diffs.count(true, start) === 0) return token;
       const edited = new Map<number, { settings: JsonObject; text: string }>();
       for (const [id, edit] of touched) {
         const settings = editedSettings(edit);

@@ -26,6 +26,8 @@ export interface ServiceOptions extends XuiDbOptions {
   backupThreshold?: number;
   /** Where every committed change is recorded (the bot's audit log). */
   audit?: AuditSink;
+  /** Touched clients per transaction when several inbounds share one (default 5 000). */
+  unitClients?: number;
 }
 
 export interface AuditSink {
@@ -54,6 +56,7 @@ export class XuiService {
       reader: new SnapshotReader(db),
       now: options.now ?? Date.now,
       backupBefore: async (count) => (count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
+      ...(options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
   }

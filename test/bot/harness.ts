@@ -6,9 +6,10 @@ import { afterEach } from "vitest";
 import type { BotDeps } from "../../src/bot/context.js";
 import { createBot } from "../../src/bot/create-bot.js";
 import type { Config } from "../../src/config.js";
-import { XuiService } from "../../src/service/xui-service.js";
+import { XuiService, type ServiceOptions } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
+import type { Update } from "grammy/types";
 import { FakeTelegram, type GroupChat, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
@@ -16,15 +17,17 @@ import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 type Extra = Partial<Pick<BotDeps, "applier" | "logger">>;
 
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
+/** A second admin, for several admins at once. */
+export const ADMIN2: Person = { id: 1002, first_name: "Second", language_code: "en" };
 export const NOW = Date.now();
 
-export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: Extra = {}) {
+export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: Extra = {}, serviceOptions: ServiceOptions = {}) {
   const dbPath = tempDbPath();
   build(dbPath);
   const tg = new FakeTelegram();
   const config: Config = {
     botToken: tg.token,
-    adminIds: new Set([ADMIN.id]),
+    adminIds: new Set([ADMIN.id, ADMIN2.id]),
     api: null,
     apply: { mode: "none" },
     xuiDbPath: dbPath,
@@ -39,7 +42,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     busyTimeoutMs: 10_000,
   };
   const audit = new AuditLog(config.botDataPath);
-  const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit });
+  const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit, ...serviceOptions });
   const start = async (now?: () => number) => {
     const store = new BotStore(config.botDataPath, now ? { now } : {});
     const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }), ...extra }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
@@ -70,6 +73,23 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
       await handleAll();
       return tg.sent().slice(before);
     },
+    /**
+     * Sends several texts at once and handles them as the runner does: each chat's updates in
+     * order, different chats concurrently. Returns what the bot sent meanwhile.
+     */
+    async sayConcurrently(messages: [Person, string][]): Promise<SentMessage[]> {
+      const before = tg.sent().length;
+      for (const [from, text] of messages) tg.sendText(from, text);
+      const byChat = new Map<number, Update[]>();
+      for (const update of tg.drain()) {
+        const chat = update.message?.chat.id ?? update.callback_query?.message?.chat.id ?? 0;
+        byChat.set(chat, [...(byChat.get(chat) ?? []), update]);
+      }
+      await Promise.all([...byChat.values()].map(async (updates) => {
+        for (const update of updates) await running.bot.handleUpdate(update);
+      }));
+      return tg.sent().slice(before);
+    },
     /** Presses the button labelled `label` (or with that callback data) on `message`. */
     async press(from: Person, message: SentMessage, label: string | RegExp): Promise<SentMessage[]> {
       const button = (message.reply_markup?.inline_keyboard ?? []).flat().find((b) => (typeof label === "string" ? b.text === label || ("callback_data" in b && b.callback_data === label) : label.test(b.text)));
@@ -96,13 +116,13 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
 type Harness = Awaited<ReturnType<typeof harness>>;
 
 /** For a test file: a `start` that builds a harness, each closed after its test; the files go at the end. */
-export function harnesses(): (build?: (path: string) => void, extra?: Extra) => Promise<Harness> {
+export function harnesses(): (build?: (path: string) => void, extra?: Extra, serviceOptions?: ServiceOptions) => Promise<Harness> {
   const open: Harness[] = [];
   afterEach(() => {
     for (const h of open.splice(0)) h.close();
   });
-  return async (build, extra) => {
-    const h = await harness(build, extra);
+  return async (build, extra, serviceOptions) => {
+    const h = await harness(build, extra, serviceOptions);
     open.push(h);
     return h;
   };

@@ -1,7 +1,8 @@
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { DAY_MS, GB } from "../../src/service/operations.js";
 import { XuiService } from "../../src/service/xui-service.js";
+import { RowTable } from "../../src/xui/row-table.js";
 import { fileHash, jsonClient, rawRow, usage } from "../support/db-inspect.js";
 import { buildXuiDb, tempDbPath, type FixtureOptions } from "../support/xui-fixture.js";
 
@@ -120,5 +121,39 @@ describe("sync", () => {
     await service.sync({ prune: true });
     expect(rawRow(path, "ghost")).toBeUndefined();
     expect(service.check().findings.filter((f) => f.kind === "orphan-row")).toEqual([]);
+  });
+});
+
+describe("check's read", () => {
+  it("sees inbounds and rows of one moment: a commit between the two reads cannot show as drift", () => {
+    const { path, service } = setup({ inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "ok", expiryTime: NOW + DAY_MS }] }] });
+    // The panel adds a client, both places in one transaction, right after our inbounds read.
+    const panel = new Database(path, { timeout: 0 });
+    const addClient = () => {
+      const settings = JSON.parse(panel.prepare("SELECT settings FROM inbounds WHERE id = 1").pluck().get() as string) as { clients: object[] };
+      settings.clients.push({ email: "late", id: "00000000-0000-4000-8000-000000000001", enable: true, expiryTime: 0, totalGB: 0 });
+      panel.transaction(() => {
+        panel.prepare("UPDATE inbounds SET settings = ? WHERE id = 1").run(JSON.stringify(settings));
+        panel.prepare("INSERT INTO client_traffics (inbound_id, enable, email, up, down, all_time, expiry_time, total) VALUES (1, 1, 'late', 0, 0, 0, 0, 0)").run();
+      })();
+    };
+    let attempted: unknown;
+    const read = RowTable.read.bind(RowTable);
+    const spy = vi.spyOn(RowTable, "read").mockImplementationOnce((conn, columns) => {
+      try {
+        addClient();
+        attempted = "committed";
+      } catch (error) {
+        attempted = (error as { code?: string }).code; // our read transaction holds it off
+      }
+      return read(conn, columns);
+    });
+    expect(service.check().findings).toEqual([]);
+    expect(attempted).toBe("SQLITE_BUSY");
+    spy.mockRestore();
+    addClient(); // once our read is over, the panel's commit goes through
+    expect(service.check().findings).toEqual([]);
+    expect(service.get("late")?.hasTrafficRow).toBe(true);
+    panel.close();
   });
 });
