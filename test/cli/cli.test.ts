@@ -159,6 +159,22 @@ describe("xui-admin", () => {
     expect(again.code).toBe(2);
     expect(again.err).toMatch(/already undone/);
     expect((await cli("undo", "99999", "--db", path)).err).toMatch(/no change #99999/);
+    // History needs only the audit log: the panel's database may be gone (or elsewhere).
+    const without = await cli("history", "--json", "--db", `${path}.missing`);
+    expect(without.code).toBe(0);
+    expect((JSON.parse(without.out) as { database?: { path: string } }[])[0]?.database?.path).toBe(path);
+  });
+
+  it("undo refuses an entry of another database", async () => {
+    const first = db();
+    await cli("block", "--db", first, "carol");
+    const [entry] = JSON.parse((await cli("history", "--json", "--db", first)).out) as { id: number }[];
+    const other = tempDbPath();
+    buildXuiDb(other, { inbounds: [{ id: 7, protocol: "vless", remark: "elsewhere", clients: [{ email: "carol" }] }] });
+    const r = await cli("undo", String(entry?.id), "--db", other);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(new RegExp(`change #${entry?.id} was made on another database \\(${first}\\)`));
+    expect(rawRow(other, "carol")?.enable).toBe(1);
   });
 
   it("backup writes an online copy to --out FILE, or into a folder", async () => {
