@@ -6,10 +6,10 @@ import type { BlankEnv } from "hono/types";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { createLogger, type Logger } from "../log.js";
-import { XuiError } from "../service/errors.js";
+import { XuiError } from "../shared/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
-import type { OpResult } from "../service/types.js";
+import type { OpResult } from "../shared/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
 import type { ApplyStatus } from "../apply/scheduler.js";
@@ -64,7 +64,7 @@ export function createApi(deps: ApiDeps): Hono {
 
   // First: every answer, errors included, carries the request ID its log lines carry.
   app.use(requestId());
-  app.onError(errorHandler(logger, service.path));
+  app.onError(errorHandler(logger));
   app.notFound((c) => fail(c, 404, "unknown-route", `no route ${c.req.method} ${c.req.path}`, [c.req.path]));
 
   // Monitoring needs no token and learns nothing about clients.

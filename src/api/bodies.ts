@@ -4,9 +4,9 @@
 // wrong unit (seconds for ms, GB for bytes) are refused rather than written. Values go through
 // the same parsers as the bot's and the CLI's, so every front end explains a value alike.
 import { z } from "zod";
-import { badInput, XuiError } from "../service/errors.js";
-import { GB } from "../service/operations.js";
-import type { CreateClientInput, Operation } from "../service/types.js";
+import { badInput, XuiError } from "../shared/errors.js";
+import { GB } from "../shared/units.js";
+import type { CreateClientInput, Operation } from "../shared/types.js";
 import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../service/validate.js";
 
 type Parser<T> = (value: unknown, field: string) => T;

@@ -4,8 +4,7 @@
 import type { Context, Env, ErrorHandler, Input } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../log.js";
-import { PartialError, XuiError, type XuiErrorCode } from "../service/errors.js";
-import { isBusy } from "../xui/database.js";
+import { PartialError, XuiError, type XuiErrorCode } from "../shared/errors.js";
 
 export type ApiErrorCode = XuiErrorCode | "unauthorized" | "unknown-route" | "method-not-allowed" | "body-too-large" | "internal";
 
@@ -39,20 +38,10 @@ export function fail<E extends Env, P extends string, I extends Input>(
   return c.json({ error, code, subjects, request_id: c.get("requestId"), ...extra }, status, headers);
 }
 
-/**
- * A read that met a lock (SQLite's own busy error, after the read's wait) is the same
- * condition as a write whose retry budget ran out: the database is busy, nothing changed.
- */
-function asXuiError(error: Error, dbPath: string): XuiError | null {
-  if (error instanceof XuiError) return error;
-  if (isBusy(error)) return new XuiError("busy", "the database is locked (the panel or another tool is writing); nothing was changed, try again shortly", [dbPath]);
-  return null;
-}
-
-export function errorHandler(logger: Logger, dbPath: string): ErrorHandler {
+export function errorHandler(logger: Logger): ErrorHandler {
   return (error, c) => {
     const requestId = c.get("requestId");
-    const known = asXuiError(error, dbPath);
+    const known = error instanceof XuiError ? error : null;
     if (!known) {
       logger.error({ err: error, requestId, method: c.req.method, path: c.req.path }, "api request failed");
       return fail(c, 500, "internal", `internal error; the server log has the details under request ${requestId}`, []);

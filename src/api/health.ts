@@ -3,27 +3,12 @@
 import { readFileSync } from "node:fs";
 import type { Context } from "hono";
 import type { XuiService } from "../service/xui-service.js";
-import { isBusy } from "../xui/database.js";
 
 /** Read once: src/api/ and dist/api/ both sit two levels below package.json. */
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-export type DatabaseState = "ok" | "busy" | "read-only";
-
-function databaseState(service: XuiService): DatabaseState {
-  try {
-    // data_version needs SQLite's shared lock, which a writer withholds only while it commits
-    // (the read waits that out) or while it holds the file exclusively (then: busy).
-    service.db.read(() => service.db.changeToken());
-  } catch (error) {
-    if (isBusy(error)) return "busy";
-    throw error;
-  }
-  return service.db.writable ? "ok" : "read-only";
-}
-
 export function health(c: Context, service: XuiService): Response {
-  const database = databaseState(service);
+  const database = service.databaseState();
   const ok = database === "ok";
   return c.json(
     { ok, status: ok ? "ok" : "degraded", database, schema: service.schema.family, writable: service.db.writable, version: VERSION },

@@ -1,6 +1,6 @@
 // Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
 import { clientStatus } from "../service/status.js";
-import type { Client, ClientDiff, ClientState } from "../service/types.js";
+import type { Client, ClientDiff, ClientState } from "../shared/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";

@@ -1,6 +1,6 @@
 // xui-admin's command line: verb, options, references. Parsing only; no database here.
 import { parseArgs } from "node:util";
-import { XuiError } from "../service/errors.js";
+import { XuiError } from "../shared/errors.js";
 import {
   parseBytes,
   parseDays,
@@ -9,7 +9,7 @@ import {
   parseGb,
   parseNonNegativeInt,
 } from "../service/validate.js";
-import type { ClientFilter, CreateClientInput, Operation, Selector } from "../service/types.js";
+import type { ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
 

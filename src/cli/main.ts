@@ -2,7 +2,7 @@
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
-import { PartialError, XuiError } from "../service/errors.js";
+import { PartialError, XuiError } from "../shared/errors.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";

@@ -1,11 +1,11 @@
 // Plain-text output of xui-admin (English; the bot has its own localised texts).
-import type { AuditEntry } from "../service/audit.js";
+import type { AuditEntry } from "../shared/types.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
-import type { DiffTable } from "../service/diff-table.js";
-import { NOTE, notesOf } from "../service/operations.js";
+import type { DiffTable } from "../shared/diff-table.js";
+import { NOTE, notesOf } from "../shared/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
-import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../service/types.js";
+import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../shared/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 
 function expiry(ms: number, now: number): string {

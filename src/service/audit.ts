@@ -1,37 +1,7 @@
 // What every change leaves behind (who, when, what, each client's before and after), and how
 // an undo is planned from it. The log itself lives in the bot's own file (src/store), so
 // x-ui.db holds nothing of ours.
-import type { DiffTable } from "./diff-table.js";
-import type { Client, ClientDiff, Operation, OperationKind, RestoredFields } from "./types.js";
-
-/** Which x-ui.db a change was made on: undo goes back to the same one, or refuses. */
-export interface DatabaseIdentity {
-  path: string;
-  /** Stable across moves and copies of the file (see XuiDb.identity). */
-  id: string;
-}
-
-export interface ChangeRecord {
-  /** A Telegram user ID, "cli" or "api". */
-  actor: string;
-  operation: OperationKind | "sync";
-  op: Operation | null;
-  /** Every client it selected; those it left as they were carry the no-change note (stored
-   *  as they are: copying out the changed ones cost more than keeping them). */
-  diffs: DiffTable;
-  /** For a sync: what it repaired (sync works on fields, not on client states). */
-  details?: unknown;
-  database?: DatabaseIdentity;
-}
-
-export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
-  /** The clients it changed. */
-  diffs: ClientDiff[];
-  id: number;
-  at: number;
-  /** The entry that undid this one, if any. */
-  undoneBy: number | null;
-}
+import type { AuditEntry, Client, Operation, RestoredFields } from "../shared/types.js";
 
 export interface UndoPlan {
   op: Operation & { kind: "restore" };

@@ -3,11 +3,11 @@ import type { JsonObject } from "../xui/panel-json.js";
 import { formatSettings } from "../xui/panel-json.js";
 import { str, supportsClients, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
 import type { EngineContext } from "./engine.js";
-import { XuiError } from "./errors.js";
-import { DAY_MS } from "./operations.js";
+import { XuiError } from "../shared/errors.js";
+import { DAY_MS } from "../shared/units.js";
 import { validateCreate } from "./validate.js";
-import { DiffTable, newOpResult } from "./diff-table.js";
-import type { ClientDiff, CreateClientInput, OpResult } from "./types.js";
+import { DiffTable, newOpResult } from "../shared/diff-table.js";
+import type { ClientDiff, CreateClientInput, OpResult } from "../shared/types.js";
 
 // Randomness from the Web Crypto global: loaded on first use, so the CLI's other verbs do not
 // pay for importing node:crypto at start-up.

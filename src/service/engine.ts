@@ -14,11 +14,12 @@ import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
 import { RowTable } from "../xui/row-table.js";
 import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
-import { DiffTable, newOpResult } from "./diff-table.js";
-import { PartialError, XuiError } from "./errors.js";
-import { applyInPlace, blankState, copyState, needsXrayRestart, NOTE } from "./operations.js";
+import { DiffTable, newOpResult } from "../shared/diff-table.js";
+import { PartialError, XuiError } from "../shared/errors.js";
+import { applyInPlace, copyState, needsXrayRestart } from "./operations.js";
+import { blankState, NOTE } from "../shared/types.js";
 import { selectTargets, type Target } from "./select.js";
-import type { ClientState, OpResult, Operation, Selector } from "./types.js";
+import type { ClientState, OpResult, Operation, Selector } from "../shared/types.js";
 
 export interface EngineContext {
   db: XuiDb;

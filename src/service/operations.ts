@@ -1,9 +1,7 @@
 // What each operation does to one client, as a pure function of its state and the clock.
 // The engine applies the result to both stores; nothing here knows where the state lives.
-import { NOTE_CODES, type ClientState, type NoteCode, type Operation } from "./types.js";
-
-export const DAY_MS = 86_400_000;
-export const GB = 2 ** 30;
+import { NOTE, notesOf, type ClientState, type NoteCode, type Operation } from "../shared/types.js";
+import { DAY_MS } from "../shared/units.js";
 
 export const isExpired = (s: Pick<ClientState, "expiryTime">, now: number): boolean =>
   s.expiryTime > 0 && s.expiryTime <= now;
@@ -64,8 +62,6 @@ function setFields(op: Operation, s: ClientState, now: number, email: string): v
   }
 }
 
-/** A state with every field off or zero (scratch space, and the "before" of a creation). */
-export const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
 
 /** Copies every field of `from` into `to` and returns `to`. */
 export function copyState(to: ClientState, from: ClientState): ClientState {
@@ -88,10 +84,6 @@ const sameState = (a: ClientState, b: ClientState): boolean =>
   a.up === b.up &&
   a.down === b.down;
 
-/** Bit of each note in a notes mask. */
-export const NOTE = Object.fromEntries(NOTE_CODES.map((code, i) => [code, 1 << i])) as Record<NoteCode, number>;
-
-export const notesOf = (mask: number): NoteCode[] => NOTE_CODES.filter((code) => (mask & NOTE[code]) !== 0);
 
 /**
  * Applies `op` to `after`, which must hold a copy of `before`, and returns the notes as a

@@ -1,7 +1,8 @@
 // The read side: lists with filters and free-text search over the joined view.
-import { XuiError } from "./errors.js";
-import { DAY_MS, isExhausted, isExpired } from "./operations.js";
-import type { Client, ClientFilter } from "./types.js";
+import { XuiError } from "../shared/errors.js";
+import { DAY_MS } from "../shared/units.js";
+import { isExhausted, isExpired } from "./operations.js";
+import type { Client, ClientFilter } from "../shared/types.js";
 
 export function matchesFilter(c: Client, filter: ClientFilter, now: number): boolean {
   switch (filter.kind) {

@@ -1,9 +1,9 @@
 // Parsers for every value a person types, shared by the bot, the CLI and the API. Each
 // accepts a string or a number and either returns a clean value or throws a bad-input error
 // that names the field and the value.
-import { badInput } from "./errors.js";
-import { GB } from "./operations.js";
-import type { CreateClientInput } from "./types.js";
+import { badInput } from "../shared/errors.js";
+import { GB } from "../shared/units.js";
+import type { CreateClientInput } from "../shared/types.js";
 
 /** A century: anything longer is a typo, and the sums must stay exact integers. */
 const MAX_DAYS = 36_500;

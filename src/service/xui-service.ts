@@ -4,16 +4,16 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
-import { isUndoable, planUndo, type AuditEntry, type ChangeRecord, type DatabaseIdentity, type UndoPlan } from "./audit.js";
+import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { createClient } from "./create.js";
-import { DiffTable } from "./diff-table.js";
+import { DiffTable } from "../shared/diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
-import { PartialError, XuiError } from "./errors.js";
+import { PartialError, XuiError } from "../shared/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { resolveRefs } from "./select.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
-import type { Client, ClientFilter, CreateClientInput, InboundInfo, OpResult, Operation, Selector } from "./types.js";
+import type { AuditEntry, ChangeRecord, Client, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../shared/types.js";
 
 export interface ServiceOptions extends XuiDbOptions {
   /** The clock, injectable for tests. */
@@ -79,6 +79,11 @@ export class XuiService {
 
   close(): void {
     this.db.close();
+  }
+
+  /** Whether the database can be read now and written at all (for health checks). */
+  databaseState(): "ok" | "busy" | "read-only" {
+    return this.db.state();
   }
 
   // --- reads -------------------------------------------------------------------------

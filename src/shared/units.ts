@@ -1,5 +1,7 @@
 // Plain formatting of the panel's units, shared by every front end (texts stay in locales).
-import { DAY_MS, GB } from "../service/operations.js";
+
+export const DAY_MS = 86_400_000;
+export const GB = 2 ** 30;
 
 /** Bytes as GB with up to two decimals: 107374182400 -> "100", 1610612736 -> "1.5". */
 export function gbString(bytes: number): string {

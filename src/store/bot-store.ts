@@ -2,7 +2,7 @@
 // list selections, so that a restart loses nothing an admin was in the middle of.
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { ClientFilter, Operation } from "../service/types.js";
+import type { ClientFilter, Operation } from "../shared/types.js";
 import { openPrivateDatabase } from "./private-database.js";
 
 /** An operation waiting for Confirm: exactly the clients the preview showed. */

@@ -14,7 +14,7 @@ import { closeSync, openSync, readdirSync, readSync, realpathSync, renameSync, r
 import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { XuiError } from "../service/errors.js";
+import { XuiError } from "../shared/errors.js";
 import { createPrivateFile, makePrivateDir } from "../shared/private-files.js";
 
 const STAMP = () => new Date().toISOString().replace(/[:.]/g, "-");

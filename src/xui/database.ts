@@ -6,7 +6,7 @@ import { realpathSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Mutex } from "async-mutex";
 import Database from "better-sqlite3";
-import { XuiError } from "../service/errors.js";
+import { XuiError } from "../shared/errors.js";
 import { detectSchema, type Schema } from "./schema.js";
 
 export interface XuiDbOptions {
@@ -172,9 +172,28 @@ export class XuiDb {
     this.conn.pragma(`busy_timeout = ${Math.min(READ_WAIT_MS, this.options.busyBudgetMs)}`);
     try {
       return fn(this.conn);
+    } catch (error) {
+      // Someone holds the file exclusively (an import, a VACUUM, a stuck tool): say so plainly.
+      if (isBusy(error)) {
+        throw new XuiError("busy", "the database is locked (the panel or another tool is writing); nothing was changed, try again shortly", [this.path]);
+      }
+      throw error;
     } finally {
       this.conn.pragma(`busy_timeout = ${this.options.lockWaitMs}`);
     }
+  }
+
+  /** Whether the file can be read right now and written at all, for health checks. */
+  state(): "ok" | "busy" | "read-only" {
+    try {
+      // data_version needs SQLite's shared lock, which a writer withholds only while it
+      // commits (the read waits that out) or while it holds the file exclusively (then: busy).
+      this.read(() => this.changeToken());
+    } catch (error) {
+      if (error instanceof XuiError && error.code === "busy") return "busy";
+      throw error;
+    }
+    return this.writable ? "ok" : "read-only";
   }
 
   /**

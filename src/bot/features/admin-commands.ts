@@ -1,9 +1,9 @@
 // The admin commands. With their arguments they act at once (one client) or preview (several);
 // without them they start a conversation that asks for what is missing.
 import { Composer } from "grammy";
-import { XuiError } from "../../service/errors.js";
+import { XuiError } from "../../shared/errors.js";
 import { splitRefs } from "../../service/select.js";
-import type { Operation } from "../../service/types.js";
+import type { Operation } from "../../shared/types.js";
 import { parseDays, parseExpiryDate, parseGb } from "../../service/validate.js";
 import type { BotContext, BotDeps } from "../context.js";
 import type { OpKind } from "../conversations/operation.js";

@@ -4,7 +4,7 @@ import { Composer } from "grammy";
 import { dateString } from "../../shared/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
-import type { AuditEntry } from "../../service/audit.js";
+import type { AuditEntry } from "../../shared/types.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 

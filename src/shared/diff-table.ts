@@ -2,8 +2,7 @@
 // clients would otherwise keep ~100 000 small objects alive until it commits (each big number
 // in them boxed on its own by V8), and copying those is most of the garbage collector's work.
 // Typed arrays hold the same in a few allocations; ClientDiff objects are made when asked.
-import { blankState, NOTE, notesOf } from "./operations.js";
-import { NOTE_CODES, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
+import { blankState, NOTE, NOTE_CODES, notesOf, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
 
 export const STATE_FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
 type StateField = (typeof STATE_FIELDS)[number];

@@ -1,4 +1,5 @@
-// The service layer's vocabulary. Front ends speak only these types; none of them knows SQL.
+// The vocabulary every layer shares: the drivers build these, the service plans with them,
+// front ends render them. None of it knows SQL.
 import type { DiffTable } from "./diff-table.js";
 
 /** Protocols whose inbounds keep per-client accounting (a `clients` array + client_traffics). */
@@ -20,6 +21,9 @@ export interface ClientState {
   up: number;
   down: number;
 }
+
+/** A state with every field off or zero (scratch space, and the "before" of a creation). */
+export const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
 
 /** The joined view of one client: its JSON object and its client_traffics row. */
 export interface Client extends ClientState {
@@ -54,6 +58,11 @@ export const NOTE_CODES = [
   "deleted", // the client was removed from both places (an undone creation)
 ] as const;
 export type NoteCode = (typeof NOTE_CODES)[number];
+
+/** Bit of each note in a notes mask. */
+export const NOTE = Object.fromEntries(NOTE_CODES.map((code, i) => [code, 1 << i])) as Record<NoteCode, number>;
+
+export const notesOf = (mask: number): NoteCode[] => NOTE_CODES.filter((code) => (mask & NOTE[code]) !== 0);
 
 export interface ClientDiff {
   email: string;
@@ -153,4 +162,35 @@ export interface InboundInfo {
   supportsClients: boolean;
   /** Why settings could not be read, when they could not. */
   settingsError?: string;
+}
+
+// --- the audit log's records -----------------------------------------------------------
+
+/** Which x-ui.db a change was made on: undo goes back to the same one, or refuses. */
+export interface DatabaseIdentity {
+  path: string;
+  /** Stable across moves and copies of the file (see XuiDb.identity). */
+  id: string;
+}
+
+export interface ChangeRecord {
+  /** A Telegram user ID, "cli" or "api". */
+  actor: string;
+  operation: OperationKind | "sync";
+  op: Operation | null;
+  /** Every client it selected; those it left as they were carry the no-change note (stored
+   *  as they are: copying out the changed ones cost more than keeping them). */
+  diffs: DiffTable;
+  /** For a sync: what it repaired (sync works on fields, not on client states). */
+  details?: unknown;
+  database?: DatabaseIdentity;
+}
+
+export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
+  /** The clients it changed. */
+  diffs: ClientDiff[];
+  id: number;
+  at: number;
+  /** The entry that undid this one, if any. */
+  undoneBy: number | null;
 }
