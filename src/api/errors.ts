@@ -21,6 +21,10 @@ const STATUS: Record<XuiErrorCode, ContentfulStatusCode> = {
   "wrong-database": 409,
   // Some transactions committed, a later one failed: the body says what was applied.
   partial: 500,
+  "panel-unreachable": 502,
+  "panel-auth": 502,
+  "panel-refused": 409,
+  "panel-invalid": 502,
 };
 
 /** A busy database clears within seconds: a client may try again after this many. */

@@ -34,6 +34,7 @@ const NOTES: Record<NoteCode, string> = {
   blocked: "stays blocked",
   "no-change": "unchanged",
   deleted: "deleted",
+  "panel-changed": "the panel stored something else (changed meanwhile?)",
 };
 
 export function renderDiff(d: ClientDiff, now: number): string {

@@ -42,6 +42,11 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   else map.set(key, [value]);
 }
 
+function onePerEmail(targets: Target[]): Target[] {
+  const seen = new Set<string>();
+  return targets.filter((t) => !seen.has(t.email) && (seen.add(t.email), true));
+}
+
 export interface Resolution {
   found: Target[];
   unknown: string[];
@@ -62,7 +67,9 @@ export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
   const unknown: string[] = [];
   const ambiguous = new Map<string, string[]>();
   for (const ref of refs) {
-    const matches = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    const hits = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    // On 3.x one client sits in each inbound it is attached to: its entries are one client.
+    const matches = snapshot.multiInbound && hits ? onePerEmail(hits) : hits;
     if (!matches) unknown.push(ref);
     else if (matches.length > 1) ambiguous.set(ref, matches.map((m) => `${m.email} (inbound ${m.inbound.id})`));
     else {
@@ -103,7 +110,8 @@ function withRows(snapshot: Snapshot, chosen: Target[]): Target[] {
   return chosen;
 }
 
-function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
+/** The targets `given` names; any unknown or ambiguous reference fails the whole selection. */
+export function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
   const refs = given.map((r) => r.trim()).filter((r) => r.length > 0);
   if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
   const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);

@@ -10,8 +10,10 @@ import { createClient } from "./create.js";
 import { DiffTable } from "../shared/diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
 import { PartialError, XuiError } from "../shared/errors.js";
+import type { PanelPort } from "../shared/panel-port.js";
 import { matchesFilter, searchClients } from "./queries.js";
-import { resolveRefs } from "./select.js";
+import { chooseClients, PanelEngine } from "./panel-engine.js";
+import { chooseByRefs, resolveRefs } from "./select.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
 import type { AuditEntry, ChangeRecord, Client, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../shared/types.js";
 
@@ -28,6 +30,11 @@ export interface ServiceOptions extends XuiDbOptions {
   audit?: AuditSink;
   /** Touched clients per transaction when several inbounds share one (default 5 000). */
   unitClients?: number;
+  /**
+   * A 3x-ui 3.1+ panel's API: on such a file every write goes through it (the panel keeps its
+   * three stores in step and applies changes live); without it, such a file is read-only.
+   */
+  panel?: PanelPort;
 }
 
 export interface AuditSink {
@@ -45,6 +52,8 @@ export interface WriteOptions {
 export class XuiService {
   private readonly ctx: EngineContext;
   private readonly engine: Engine;
+  /** Set when a 3.x panel commits our writes (see ServiceOptions.panel). */
+  private readonly panelEngine: PanelEngine | undefined;
   private identity: DatabaseIdentity | undefined;
 
   private constructor(
@@ -59,6 +68,14 @@ export class XuiService {
       ...(options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
+    if (options.panel && db.schema.family === "3x-ui-3") {
+      this.panelEngine = new PanelEngine({ panel: options.panel, clients: () => this.clients(), now: this.ctx.now });
+    }
+  }
+
+  /** Who commits writes: this process into the file, or the panel through its API. */
+  get writer(): "file" | "panel" | "none" {
+    return this.panelEngine ? "panel" : this.db.writable ? "file" : "none";
   }
 
   static open(path: string, options: ServiceOptions = {}): XuiService {
@@ -134,8 +151,19 @@ export class XuiService {
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
-    if (options.dryRun) return this.engine.run(op, selector, { dryRun: true });
+    if (options.dryRun) {
+      return this.panelEngine ? this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true }) : this.engine.run(op, selector, { dryRun: true });
+    }
     return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+  }
+
+  /** The clients a selector names, one per client even where it sits in several inbounds. */
+  private panelTargets(selector: Selector): Client[] {
+    return chooseClients(this.clients(), selector, (refs) => {
+      const snapshot = this.ctx.reader.read();
+      const wanted = new Set(chooseByRefs(snapshot, refs).map((t) => t.email));
+      return snapshot.clients.filter((c) => wanted.has(c.email));
+    });
   }
 
   /**
@@ -150,7 +178,9 @@ export class XuiService {
       else this.options.audit.append(auditId, unit);
     };
     try {
-      const result = await this.engine.run(op, selector, { onCommit });
+      const result = this.panelEngine
+        ? await this.panelEngine.run(op, this.panelTargets(selector), { onCommit })
+        : await this.engine.run(op, selector, { onCommit });
       if (auditId !== undefined) result.auditId = auditId;
       return result;
     } catch (error) {
@@ -160,7 +190,8 @@ export class XuiService {
   }
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
-    return this.db.exclusive(async () => this.recorded(await createClient(this.ctx, input), null, options.actor));
+    const panel = this.panelEngine;
+    return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
   }
 
   /** Which database this is, as audit entries record it. */

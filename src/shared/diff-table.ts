@@ -11,11 +11,12 @@ type StateField = (typeof STATE_FIELDS)[number];
 const NO_STATE = blankState();
 
 /** The first `n` entries of a column as bytes. */
-const bytesOf = (c: Uint8Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);
+const bytesOf = (c: Uint8Array | Uint16Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);
 
 /**
  * First bytes of a stored table: tells it from the text formats of earlier versions. XDT2
- * adds the JSON clients' updated_at before and after (undo puts it back); XDT1 lacks them.
+ * adds the JSON clients' updated_at before and after (undo puts it back) and has two bytes a
+ * notes mask; XDT1 lacks the stamps and has one byte a mask.
  */
 const BYTES_MAGIC = Buffer.from("XDT2");
 const BYTES_MAGIC_V1 = Buffer.from("XDT1");
@@ -73,8 +74,8 @@ export class DiffTable {
   readonly after: StateColumns;
   /** 1 where the client was created (it has no before). */
   private readonly created: Uint8Array;
-  /** Notes as bit masks (see NOTE). */
-  private readonly notes: Uint8Array;
+  /** Notes as bit masks (see NOTE); 8 bits a note in XDT1 tables. */
+  private readonly notes: Uint16Array;
   /** 1 where Xray must restart to see the change. */
   private readonly restart: Uint8Array;
   /** The JSON client's updated_at before and after the write (NO_STAMP: none). */
@@ -86,7 +87,7 @@ export class DiffTable {
     this.before = new StateColumns(capacity);
     this.after = new StateColumns(capacity);
     this.created = new Uint8Array(capacity);
-    this.notes = new Uint8Array(capacity);
+    this.notes = new Uint16Array(capacity);
     this.restart = new Uint8Array(capacity);
     this.stampBefore = new Float64Array(capacity).fill(NO_STAMP);
     this.stampAfter = new Float64Array(capacity).fill(NO_STAMP);
@@ -109,7 +110,7 @@ export class DiffTable {
     table.size = n;
     table.emails.push(...this.emails.slice(from, from + n));
     table.inboundIds.push(...this.inboundIds.slice(from, from + n));
-    const copy = (to: Uint8Array | Float64Array, src: Uint8Array | Float64Array) => to.set(src.subarray(from, from + n));
+    const copy = <T extends Uint8Array | Uint16Array | Float64Array>(to: T, src: T) => to.set(src.subarray(from, from + n));
     for (const f of STATE_FIELDS) {
       copy(table.before[f], this.before[f]);
       copy(table.after[f], this.after[f]);
@@ -218,13 +219,18 @@ export class DiffTable {
       table.inboundIds[i] = header.inboundIds[i] as number;
     });
     let offset = headerEnd;
-    const fill = (c: Uint8Array | Float64Array) => {
+    const fill = (c: Uint8Array | Uint16Array | Float64Array) => {
       const length = header.n * c.BYTES_PER_ELEMENT;
       new Uint8Array(c.buffer, c.byteOffset, length).set(buf.subarray(offset, offset + length));
       offset += length;
     };
     fill(table.created);
-    fill(table.notes);
+    if (v1) {
+      // One byte a note mask then.
+      const narrow = new Uint8Array(header.n);
+      fill(narrow);
+      table.notes.set(narrow);
+    } else fill(table.notes);
     for (const f of STATE_FIELDS) fill(table.before[f]);
     for (const f of STATE_FIELDS) {
       if (header.afterFields.includes(f)) fill(table.after[f]);

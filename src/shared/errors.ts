@@ -13,7 +13,11 @@ export type XuiErrorCode =
   | "no-traffic-row" // a JSON client without its client_traffics row: run sync first
   | "backup-failed" // the backup a big change needs could not be taken
   | "wrong-database" // an undo of a change recorded against another x-ui.db
-  | "partial"; // a change in several transactions failed after some of them committed
+  | "partial" // a change in several transactions failed after some of them committed
+  | "panel-unreachable" // 3.x: the panel did not answer (down, wrong address, timeout)
+  | "panel-auth" // 3.x: the panel refused our token or login
+  | "panel-refused" // 3.x: the panel answered success: false (its message says why)
+  | "panel-invalid"; // 3.x: the panel answered something that is not its API
 
 export class XuiError extends Error {
   constructor(

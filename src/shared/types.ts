@@ -25,10 +25,16 @@ export interface ClientState {
 /** A state with every field off or zero (scratch space, and the "before" of a creation). */
 export const blankState = (): ClientState => ({ enabled: false, active: false, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 });
 
-/** The joined view of one client: its JSON object and its client_traffics row. */
+/**
+ * The joined view of one client: its JSON object and its client_traffics row. On 3x-ui 3.x a
+ * client may be attached to several inbounds: it is still one client, and `inboundId` is the
+ * first of `inboundIds`.
+ */
 export interface Client extends ClientState {
   email: string;
   inboundId: number;
+  /** Every inbound the client is attached to (one on 2.x). */
+  inboundIds: number[];
   inboundRemark: string;
   protocol: string;
   /** `id` (vmess, vless) or `password` (trojan, shadowsocks). */
@@ -38,6 +44,8 @@ export interface Client extends ClientState {
   tgId: number;
   comment: string;
   limitIp: number;
+  /** 3x-ui 3.2+ client group; "" elsewhere. */
+  group: string;
   allTime: number;
   lastOnline: number;
   /** The JSON client's `updated_at` (null: no such key). */
@@ -56,6 +64,7 @@ export const NOTE_CODES = [
   "blocked", // a change on a client the admin has blocked: it stays blocked
   "no-change", // the operation left every field as it was
   "deleted", // the client was removed from both places (an undone creation)
+  "panel-changed", // 3.x: what the panel stored differs from what was asked (it or someone changed the client meanwhile)
 ] as const;
 export type NoteCode = (typeof NOTE_CODES)[number];
 
@@ -131,6 +140,8 @@ export interface OpResult {
 
 export interface CreateClientInput {
   inboundId: number;
+  /** 3x-ui 3.x: further inbounds to attach the new client to. */
+  moreInboundIds?: number[];
   email: string;
   days?: number;
   /** Traffic limit in bytes; 0 = unlimited. */

@@ -34,6 +34,8 @@ export interface Snapshot {
   readonly allRows: TrafficRow[];
   /** XuiDb.changeToken() taken before the first statement of this read. */
   changeToken: string;
+  /** 3x-ui 3.x: one client may sit in several inbounds' JSON, and is one client. */
+  multiInbound: boolean;
   clients: Client[];
 }
 
@@ -99,6 +101,7 @@ export class SnapshotReader {
       inbounds,
       rowTable,
       changeToken,
+      multiInbound: this.db.schema.family === "3x-ui-3",
       get clients() {
         clients ??= joinClients(snapshot);
         return clients;
@@ -139,8 +142,19 @@ export class SnapshotReader {
 
 function joinClients(snapshot: Snapshot): Client[] {
   const out: Client[] = [];
+  const byEmail = new Map<string, Client>();
   for (const inbound of snapshot.inbounds.values()) {
-    for (const json of inbound.clients) out.push(toClient(inbound, json, rowOf(snapshot, str(json.email))));
+    for (const json of inbound.clients) {
+      const email = str(json.email);
+      const seen = snapshot.multiInbound ? byEmail.get(email) : undefined;
+      if (seen) {
+        seen.inboundIds.push(inbound.id);
+        continue;
+      }
+      const client = toClient(inbound, json, rowOf(snapshot, email));
+      out.push(client);
+      if (snapshot.multiInbound) byEmail.set(email, client);
+    }
   }
   return out;
 }
@@ -156,6 +170,7 @@ export function toClient(inbound: InboundSnapshot, json: JsonObject, row: Traffi
   return {
     email: str(json.email),
     inboundId: inbound.id,
+    inboundIds: [inbound.id],
     inboundRemark: inbound.remark,
     protocol: inbound.protocol,
     key: clientKey(inbound.protocol, json),
@@ -163,6 +178,7 @@ export function toClient(inbound: InboundSnapshot, json: JsonObject, row: Traffi
     tgId: num(json.tgId),
     comment: str(json.comment),
     limitIp: num(json.limitIp),
+    group: str(json.group),
     enabled,
     active: row ? row.enable === 1 : enabled,
     expiryTime: row ? row.expiry_time : num(json.expiryTime),

@@ -95,6 +95,7 @@ export const en = {
     blocked: "stays blocked",
     "no-change": "unchanged",
     deleted: "deleted",
+    "panel-changed": "the panel stored something else (changed meanwhile?)",
   } satisfies Record<NoteCode, string>,
   // Lists and cards.
   filterName: {

@@ -98,6 +98,7 @@ export const ru: Texts = {
     blocked: "остаётся заблокированным",
     "no-change": "без изменений",
     deleted: "удалён",
+    "panel-changed": "панель сохранила другое (изменено параллельно?)",
   },
   filterName: {
     all: "Все клиенты",
