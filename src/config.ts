@@ -1,5 +1,6 @@
 // Configuration, parsed once into one typed object. Every problem is reported at once, so an
 // administrator fixes the .env in one go.
+import { panelSettings, type PanelSettings } from "./panel-env.js";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
@@ -79,6 +80,8 @@ export interface Config {
   auditKeepDays: number;
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
+  /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
+  panel: PanelSettings | null;
 }
 
 export class ConfigError extends Error {
@@ -100,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   const missing = (names: string[]) => names.filter((n) => given[n] === undefined).map((n) => `${n} is required when XUI_APPLY=${c.XUI_APPLY}`);
   const applyProblems =
     c.XUI_APPLY === "command" ? missing(["XUI_APPLY_COMMAND"]) : c.XUI_APPLY === "panel" ? missing(["XUI_PANEL_URL", "XUI_PANEL_USERNAME", "XUI_PANEL_PASSWORD"]) : [];
+  const panel = panelSettings(given, applyProblems);
   if (applyProblems.length > 0) throw new ConfigError(applyProblems);
   const files = dataFiles(given, systemDataDir);
   if (resolve(files.botData) === resolve(c.XUI_DB_PATH)) {
@@ -120,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupKeep: c.BACKUP_KEEP,
     auditKeepDays: c.AUDIT_KEEP_DAYS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
+    panel,
   };
 }
 

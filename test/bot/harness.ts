@@ -40,6 +40,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupKeep: 20,
     auditKeepDays: 180,
     busyTimeoutMs: 10_000,
+    panel: null,
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit, ...serviceOptions });

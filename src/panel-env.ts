@@ -1,0 +1,71 @@
+// How to reach a 3x-ui 3.x panel's API, from the environment: read the same way by the bot's
+// configuration and by the CLI (which loads no zod: start-up time is part of every call).
+import { readFileSync } from "node:fs";
+
+export interface PanelSettings {
+  /** The panel's address with its base path, ending in a slash. */
+  url: string;
+  /** An API token (Bearer); preferred over a login. */
+  token?: string;
+  username?: string;
+  password?: string;
+  /** PEM text of a CA or self-signed certificate to trust for this panel only. */
+  ca?: string;
+  timeoutMs: number;
+}
+
+/** Every remote call's time limit unless SERVER_TIMEOUT_MS says otherwise. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/**
+ * The panel to write through, or null when none is configured; `problems` collects what is
+ * wrong (every problem at once, as the rest of the configuration does).
+ */
+export function panelSettings(env: Record<string, string | undefined>, problems: string[]): PanelSettings | null {
+  const get = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+  const url = get("XUI_PANEL_URL");
+  const token = get("XUI_API_TOKEN");
+  const username = get("XUI_PANEL_USERNAME");
+  const password = get("XUI_PANEL_PASSWORD");
+  const caFile = get("XUI_PANEL_CA");
+  const timeout = get("SERVER_TIMEOUT_MS");
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
+  if (timeout !== undefined) {
+    if (!/^\d+$/.test(timeout) || Number(timeout) < 100) problems.push("SERVER_TIMEOUT_MS must be a whole number of milliseconds, at least 100");
+    else timeoutMs = Number(timeout);
+  }
+  if (url === undefined) {
+    if (token !== undefined) problems.push("XUI_API_TOKEN is set but XUI_PANEL_URL is not: the token needs the panel's address");
+    return null;
+  }
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error("not http(s)");
+  } catch {
+    problems.push("XUI_PANEL_URL must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/");
+    return null;
+  }
+  if (token === undefined && (username === undefined || password === undefined)) {
+    // A URL alone is what XUI_APPLY=panel of a 2.x panel needs with its login: not an API.
+    return null;
+  }
+  let ca: string | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = readFileSync(caFile, "utf8");
+    } catch (error) {
+      problems.push(`XUI_PANEL_CA: cannot read ${caFile} (${(error as Error).message})`);
+    }
+  }
+  const base = parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
+  return {
+    url: base,
+    ...(token !== undefined ? { token } : { username, password }),
+    ...(ca !== undefined ? { ca } : {}),
+    timeoutMs,
+  };
+}
