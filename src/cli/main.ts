@@ -48,7 +48,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   if (command.verb === "history") {
     // The audit log alone: history works where the panel's database is not (or not yet) there.
     try {
-      const entries = (audit as AuditLog).latest(command.limit);
+      const entries = (audit as AuditLog).summaries(command.limit);
       print(entries, () => (entries.length === 0 ? "no changes recorded" : entries.map(renderAuditLine).join("\n")));
       return EXIT.ok;
     } finally {

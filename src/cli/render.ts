@@ -1,5 +1,5 @@
 // Plain-text output of xui-admin (English; the bot has its own localised texts).
-import type { AuditEntry } from "../shared/types.js";
+import type { AuditSummary } from "../shared/types.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
 import type { DiffTable } from "../shared/diff-table.js";
@@ -147,9 +147,8 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
   return out.join("\n");
 }
 
-export function renderAuditLine(e: AuditEntry): string {
-  const emails = e.diffs.map((d) => d.email);
-  const shown = emails.length > 5 ? `${emails.slice(0, 5).join(", ")} and ${emails.length - 5} more` : emails.join(", ");
+export function renderAuditLine(e: AuditSummary): string {
+  const shown = e.clients > e.names.length ? `${e.names.join(", ")} and ${e.clients - e.names.length} more` : e.names.join(", ");
   return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
 }
 

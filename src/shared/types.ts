@@ -205,3 +205,17 @@ export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
   /** The entry that undid this one, if any. */
   undoneBy: number | null;
 }
+
+/** What history lists of an entry: who, when, what, how many clients and the first few. */
+export interface AuditSummary {
+  id: number;
+  at: number;
+  actor: string;
+  operation: AuditEntry["operation"];
+  /** How many clients it changed. */
+  clients: number;
+  /** The first few of their emails. */
+  names: string[];
+  undoneBy: number | null;
+  database?: DatabaseIdentity;
+}

@@ -1,7 +1,7 @@
 // The audit log in the bot's own SQLite file: every change from the bot, the CLI or the API.
 // Entries hold every changed client's state, so they are kept for a limited time only.
 import type Database from "better-sqlite3";
-import type { AuditEntry, ChangeRecord } from "../shared/types.js";
+import type { AuditEntry, AuditSummary, ChangeRecord } from "../shared/types.js";
 import type { DiffTable } from "../shared/diff-table.js";
 import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
 import { openPrivateDatabase } from "./private-database.js";
@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS audit_parts (
 );`;
 
 /** Columns added after the first version, with their type: older files get them on open. */
-const ADDED_COLUMNS = { details: "TEXT", db_path: "TEXT", db_id: "TEXT" } as const;
+const ADDED_COLUMNS = { details: "TEXT", db_path: "TEXT", db_id: "TEXT", clients: "INTEGER", names: "TEXT" } as const;
+
+/** Emails an entry's summary names; history lists these, not the whole diff. */
+const SUMMARY_NAMES = 5;
 
 interface Row {
   id: number;
@@ -52,7 +55,12 @@ interface Row {
   undone_by: number | null;
   db_path: string | null;
   db_id: string | null;
+  /** Changed clients, and the first few of their emails (JSON); null in older entries. */
+  clients: number | null;
+  names: string | null;
 }
+
+const SUMMARY_COLUMNS = "id, at, actor, operation, undone_by, db_path, db_id, clients, names";
 
 const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
   id: r.id,
@@ -89,7 +97,9 @@ export class AuditLog {
 
   /** Deletes the entries older than the retention; returns how many went. */
   prune(): number {
-    return this.db.prepare("DELETE FROM audit WHERE at < ?").run(this.now() - this.keepMs).changes;
+    const gone = this.db.prepare("DELETE FROM audit WHERE at < ?").run(this.now() - this.keepMs).changes;
+    if (gone > 0) this.db.exec("DELETE FROM audit_parts WHERE entry_id NOT IN (SELECT id FROM audit)");
+    return gone;
   }
 
   /** For a long-running process: prune() once a day from now on (until close). A failed run
@@ -107,8 +117,10 @@ export class AuditLog {
   }
 
   record(r: ChangeRecord, at = this.now()): number {
+    const changed = r.diffs.indices(true);
+    const names = changed.slice(0, SUMMARY_NAMES).map((i) => r.diffs.emails[i]);
     const info = this.db
-      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id, clients, names) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
         at,
         r.actor,
@@ -118,14 +130,51 @@ export class AuditLog {
         r.details === undefined ? null : JSON.stringify(r.details),
         r.database?.path ?? null,
         r.database?.id ?? null,
+        changed.length,
+        JSON.stringify(names),
       );
     return Number(info.lastInsertRowid);
   }
 
   append(id: number, diffs: DiffTable): void {
-    this.db
-      .prepare("INSERT INTO audit_parts (entry_id, seq, diffs) SELECT ?, coalesce(max(seq), 0) + 1, ? FROM audit_parts WHERE entry_id = ?")
-      .run(id, encodeDiffs(diffs), id);
+    const changed = diffs.indices(true);
+    const row = this.db.prepare("SELECT names FROM audit WHERE id = ?").get(id) as { names: string | null } | undefined;
+    const names = [...(JSON.parse(row?.names ?? "[]") as string[]), ...changed.map((i) => diffs.emails[i] as string)].slice(0, SUMMARY_NAMES);
+    this.db.transaction(() => {
+      this.db
+        .prepare("INSERT INTO audit_parts (entry_id, seq, diffs) SELECT ?, coalesce(max(seq), 0) + 1, ? FROM audit_parts WHERE entry_id = ?")
+        .run(id, encodeDiffs(diffs), id);
+      this.db.prepare("UPDATE audit SET clients = coalesce(clients, 0) + ?, names = ? WHERE id = ?").run(changed.length, JSON.stringify(names), id);
+    })();
+  }
+
+  /**
+   * The latest entries as history lists them, newest first (only `actor`'s when given): no
+   * diff is read, except for entries of earlier versions, which have no summary yet.
+   */
+  summaries(limit: number, actor?: string): AuditSummary[] {
+    const rows = (actor === undefined
+      ? this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?`).all(limit)
+      : this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?`).all(actor, limit)) as Omit<Row, "op" | "diffs" | "details">[];
+    return rows.map((r) => {
+      let clients = r.clients;
+      let names = r.names === null ? null : (JSON.parse(r.names) as string[]);
+      if (clients === null || names === null) {
+        const emails = this.get(r.id)?.diffs.map((d) => d.email) ?? [];
+        clients = emails.length;
+        names = emails.slice(0, SUMMARY_NAMES);
+      }
+      return {
+        id: r.id,
+        at: r.at,
+        actor: r.actor,
+        operation: r.operation as AuditSummary["operation"],
+        clients,
+        names,
+        undoneBy: r.undone_by,
+        ...(r.db_id === null ? {} : { database: { path: r.db_path ?? "", id: r.db_id } }),
+      };
+    });
   }
 
   private entries(rows: Row[]): AuditEntry[] {

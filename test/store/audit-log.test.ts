@@ -98,3 +98,47 @@ describe("audit retention", () => {
     expect(vi.getTimerCount()).toBe(0); // close() stops the daily run
   });
 });
+
+describe("history's summaries", () => {
+  const state = { enabled: true, active: true, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 };
+  const diffs = (emails: string[]) => DiffTable.of(emails.map((email) => ({ email, inboundId: 1, before: state, after: { ...state, totalBytes: 1 }, notes: [] })));
+
+  it("count and name the changed clients without reading any diff, across the parts of an entry", () => {
+    const path = join(temp(), "bot.db");
+    const log = new AuditLog(path);
+    const id = log.record({ actor: "cli", operation: "limit", op: { kind: "limit", totalBytes: 1 }, diffs: diffs(["a", "b", "c"]) });
+    log.append(id, diffs(["d", "e", "f", "g"]));
+    // A diff that could not be decoded any more: summaries do not touch it.
+    const raw = new Database(path);
+    raw.prepare("UPDATE audit SET diffs = x'00' WHERE id = ?").run(id);
+    raw.close();
+    expect(log.summaries(5)).toMatchObject([{ id, operation: "limit", clients: 7, names: ["a", "b", "c", "d", "e"] }]);
+    expect(() => log.get(id)).toThrow();
+    log.close();
+  });
+
+  it("of entries written before summaries existed come from their diffs", () => {
+    const path = join(temp(), "bot.db");
+    const log = new AuditLog(path);
+    const id = log.record({ actor: "cli", operation: "limit", op: null, diffs: diffs(["x", "y"]) });
+    const raw = new Database(path);
+    raw.prepare("UPDATE audit SET clients = NULL, names = NULL WHERE id = ?").run(id);
+    raw.close();
+    expect(log.summaries(5)).toMatchObject([{ id, clients: 2, names: ["x", "y"] }]);
+    log.close();
+  });
+
+  it("pruning takes an entry's later parts with it", () => {
+    const path = join(temp(), "bot.db");
+    let now = T0;
+    const log = new AuditLog(path, { keepDays: 1, now: () => now });
+    const id = log.record({ actor: "cli", operation: "limit", op: null, diffs: diffs(["x"]) });
+    log.append(id, diffs(["y"]));
+    now += 2 * DAY;
+    expect(log.prune()).toBe(1);
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare("SELECT count(*) FROM audit_parts").pluck().get()).toBe(0);
+    raw.close();
+    log.close();
+  });
+});

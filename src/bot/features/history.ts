@@ -28,9 +28,9 @@ export function history(deps: BotDeps): Composer<BotContext> {
   admin.command("history", async (ctx) => {
     const t = ctx.t;
     const n = Math.min(MAX_LINES, Math.max(1, Number.parseInt(ctx.match, 10) || DEFAULT_LINES));
-    const entries = deps.audit.latest(n);
+    const entries = deps.audit.summaries(n);
     if (entries.length === 0) return void (await ctx.reply(t.historyEmpty));
-    const lines = entries.map((e) => t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.diffs.length, esc(e.actor), e.undoneBy !== null));
+    const lines = entries.map((e) => t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
     await sendReplies(ctx, textReplies(lines.join("\n")));
   });
 

@@ -130,8 +130,8 @@ export const en = {
   backupCaption: "x-ui.db as it is now (an online backup).",
   backupTooBig: (mb: number) => `x-ui.db is ${mb} MB: over Telegram's 50 MB limit for bots. Use xui-admin backup on the server.`,
   historyEmpty: "No changes recorded yet.",
-  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
-    `#${id} ${when} · ${op} · ${clients} client(s) · ${actor}${undone ? " · undone" : ""}`,
+  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean, names: string) =>
+    `#${id} ${when} · ${op} · ${clients} client(s): ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · undone" : ""}`,
   undoNothing: "You have no change left to undo.",
   undoOf: (id: number) => `Undo of change #${id}.`,
   partial: (why: string, auditId: number | undefined) =>

@@ -132,8 +132,8 @@ export const ru: Texts = {
   backupCaption: "x-ui.db в текущем состоянии (онлайн-копия).",
   backupTooBig: (mb: number) => `x-ui.db занимает ${mb} МБ — больше лимита Telegram для ботов (50 МБ). Используйте xui-admin backup на сервере.`,
   historyEmpty: "Изменений пока нет.",
-  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean) =>
-    `#${id} ${when} · ${op} · клиентов: ${clients} · ${actor}${undone ? " · отменено" : ""}`,
+  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean, names: string) =>
+    `#${id} ${when} · ${op} · клиентов: ${clients}: ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · отменено" : ""}`,
   undoOf: (id: number) => `Отмена изменения #${id}.`,
   partial: (why: string, auditId: number | undefined) =>
     `⚠️ Применено частично: следующий шаг не удался (${why}).${auditId === undefined ? "" : ` /undo отменит применённое (изменение #${auditId}).`}`,
