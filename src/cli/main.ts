@@ -89,7 +89,8 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       case "sync": {
         const report = await service.sync({ ...command.options, actor: "cli" });
         print(report, () => renderSync(report));
-        return EXIT.ok;
+        // Report-only (3x-ui 3.x): exits as check does.
+        return report.reportOnly && report.unresolved.length > 0 ? EXIT.drift : EXIT.ok;
       }
       case "op": {
         const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });
