@@ -8,10 +8,12 @@ import {
   parseExpiryDate,
   parseGb,
   parseNonNegativeInt,
+  parseTokenName,
 } from "../service/validate.js";
 import type { ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
+import { DEFAULT_TOKEN_NAME } from "../service/panel-token.js";
 
 export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffics and inbounds.settings kept in sync)
 
@@ -32,6 +34,7 @@ Usage:
   xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
   xui-admin undo    ID
+  xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
 
 REF is a client's email (any case) or key (UUID / password).
 Common options:
@@ -65,6 +68,7 @@ const OPTIONS = {
   out: { type: "string" },
   limit: { type: "string" },
   data: { type: "string" },
+  name: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -80,7 +84,8 @@ export type Command =
   | { verb: "inbounds" }
   | { verb: "backup"; out?: string }
   | { verb: "history"; limit: number }
-  | { verb: "undo"; id: number };
+  | { verb: "undo"; id: number }
+  | { verb: "panel-token"; name: string };
 
 export interface Invocation {
   command: Command;
@@ -179,6 +184,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     case "undo":
       if (rest.length !== 1) throw usage("undo takes exactly one ID (see xui-admin history)");
       return done({ verb: "undo", id: parseNonNegativeInt(rest[0], "ID") });
+    case "panel-token":
+      return done({ verb: "panel-token", name: v.name === undefined ? DEFAULT_TOKEN_NAME : parseTokenName(v.name, "--name") });
     default:
       throw usage(`unknown command ${JSON.stringify(verb)}`);
   }

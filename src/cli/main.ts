@@ -3,6 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../shared/errors.js";
+import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
@@ -31,6 +32,17 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   const { command } = inv;
   if (command.verb === "help") {
     io.out(USAGE);
+    return EXIT.ok;
+  }
+  if (command.verb === "panel-token") {
+    // Only the panel's file: no audit log, no backup (one row added to api_tokens).
+    const created = await createPanelToken(inv.db, command.name);
+    // The plaintext alone on stdout (TOKEN=$(xui-admin panel-token)), once: the file may keep only its hash.
+    io.out(inv.json ? JSON.stringify({ name: created.name, token: created.token }, null, 2) : created.token);
+    io.err(
+      `xui-admin: API token ${JSON.stringify(created.name)} added to ${inv.db}${created.hashed ? " (stored as its SHA-256: it cannot be shown again)" : ""}; ` +
+        "set XUI_API_TOKEN to it and XUI_PANEL_URL to the panel's address with its base path",
+    );
     return EXIT.ok;
   }
   const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
@@ -77,7 +89,8 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       case "sync": {
         const report = await service.sync({ ...command.options, actor: "cli" });
         print(report, () => renderSync(report));
-        return EXIT.ok;
+        // Report-only (3x-ui 3.x): exits as check does.
+        return report.reportOnly && report.unresolved.length > 0 ? EXIT.drift : EXIT.ok;
       }
       case "op": {
         const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });

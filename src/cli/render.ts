@@ -133,6 +133,10 @@ export function renderCheck(r: CheckReport): string {
 }
 
 export function renderSync(r: SyncReport & { backup?: string }): string {
+  if (r.reportOnly) {
+    const found = r.unresolved.map((f) => `  [${f.kind}] ${f.message}`);
+    return [`sync: ${r.reportOnly}`, r.unresolved.length === 0 ? "no drift" : `${r.unresolved.length} finding(s):`, ...found].join("\n");
+  }
   const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${r.actions.length} change(s)`];
   if (r.backup) out.push(`backup: ${r.backup}`);
   for (const a of r.actions) {

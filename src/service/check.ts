@@ -1,5 +1,5 @@
 // The consistency check: everything on which client_traffics and inbounds.settings disagree,
-// and every value the panel would choke on. Pure: reads a snapshot, never writes, never throws
+// and every value the panel would choke on (3x-ui 3.x files: check-v3.ts). Pure: reads a snapshot, never writes, never throws
 // on a malformed file (a broken inbound is one finding, not a crash).
 import type { JsonValue } from "../xui/panel-json.js";
 import { num, rowOf, str, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
@@ -14,7 +14,14 @@ export type FindingKind =
   | "mismatch" // expiry / total / enable / reset differ between the two places
   | "duplicate-email" // emails equal but for case
   | "bad-type" // a value typed in a way the panel's Go code does not expect
-  | "flag-note"; // row at 0 under JSON true while the client is valid: a note, not drift
+  | "flag-note" // row at 0 under JSON true while the client is valid: a note, not drift
+  // 3x-ui 3.x only (check-v3.ts): the `clients` tables as the third place
+  | "missing-client" // a JSON client without a `clients` row
+  | "missing-link" // a JSON client whose `clients` row has no client_inbounds link to that inbound
+  | "stale-link" // a client_inbounds link without the client in that inbound's JSON
+  | "orphan-client" // a `clients` row in no inbound at all
+  | "client-mismatch" // a JSON client and its `clients` row (or link) differ in a field
+  | "traffic-mismatch"; // a `clients` row and its client_traffics row differ in a field
 
 export interface Finding {
   kind: FindingKind;
@@ -23,7 +30,10 @@ export interface Finding {
   inboundId?: number;
   field?: string;
   json?: JsonValue;
-  row?: number;
+  /** The client_traffics value (3.x: client_inbounds.flow_override for `flow`). */
+  row?: number | string;
+  /** 3.x: the `clients` row's value. */
+  record?: number | string;
 }
 
 export interface CheckReport {

@@ -11,6 +11,7 @@ import { num, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow }
 import type { EngineContext } from "./engine.js";
 import { XuiError } from "../shared/errors.js";
 import { check, PAIRED_FIELDS, type CheckReport, type Finding } from "./check.js";
+import { checkV3File } from "./check-v3.js";
 
 export interface SyncOptions {
   from?: "traffic" | "json";
@@ -34,6 +35,8 @@ export interface SyncReport {
   before: CheckReport;
   transactions: number;
   longestLockMs: number;
+  /** Why sync only reported (3x-ui 3.x): every finding is then in `unresolved`. */
+  reportOnly?: string;
 }
 
 interface InboundPlan {
@@ -45,6 +48,16 @@ interface InboundPlan {
 }
 
 const MAX_ATTEMPTS = 5;
+
+/**
+ * A 3.x file is never repaired here: the panel derives its tables from the JSON on every write
+ * it makes, and a partial repair by another hand is what it would then undo or drop
+ * (xui3-reference §3.3, §3.4). Its own migration heals all inbounds at once.
+ */
+const V3_REPAIRS =
+  "repairs on 3x-ui 3.x are the panel's job: `/usr/local/x-ui/x-ui migrate` on its server re-derives the `clients` " +
+  "tables from the inbounds' settings, adds missing client_traffics rows and deletes orphan ones (then restart the " +
+  "panel); clients in no inbound go with the panel's Clients → \"Delete unattached clients\". Nothing was changed";
 
 /** Coerces a JSON client's typed fields to what the panel writes; returns the changes. */
 function coerceTypes(client: JsonObject): Record<string, [unknown, unknown]> {
@@ -191,6 +204,10 @@ export async function sync(
   options: SyncOptions,
   backup: () => Promise<unknown>,
 ): Promise<SyncReport> {
+  if (ctx.db.schema.family === "3x-ui-3") {
+    const before = checkV3File(ctx.db, ctx.now());
+    return { dryRun: options.dryRun ?? false, actions: [], unresolved: before.findings, before, transactions: 0, longestLockMs: 0, reportOnly: V3_REPAIRS };
+  }
   const columns = ctx.db.schema.trafficColumns;
   let snapshot = ctx.reader.read();
   const before = check(snapshot, ctx.db.schema, ctx.now());

@@ -4,6 +4,7 @@
 import { badInput } from "../shared/errors.js";
 import { GB } from "../shared/units.js";
 import type { CreateClientInput } from "../shared/types.js";
+import { MAX_TOKEN_NAME_BYTES } from "../xui/v3/api-token.js";
 
 /** A century: anything longer is a typo, and the sums must stay exact integers. */
 const MAX_DAYS = 36_500;
@@ -84,6 +85,15 @@ export function parseEmail(value: unknown, field = "email"): string {
   if (text === undefined || text.length === 0) throw badInput(field, value, "must not be empty");
   if (/[\s,;]/u.test(text)) throw badInput(field, value, "must not contain spaces, commas or semicolons");
   if (text.length > 200) throw badInput(field, value, "is longer than 200 characters");
+  return text;
+}
+
+/** A panel API token's name, as the panel takes it (trimmed, 1–64 bytes); no control characters. */
+export function parseTokenName(value: unknown, field = "name"): string {
+  const text = asText(value);
+  if (text === undefined || text.length === 0) throw badInput(field, value, "must not be empty");
+  if (/\p{Cc}/u.test(text)) throw badInput(field, value, "must not contain control characters");
+  if (Buffer.byteLength(text) > MAX_TOKEN_NAME_BYTES) throw badInput(field, value, `is longer than ${MAX_TOKEN_NAME_BYTES} bytes`);
   return text;
 }
 

@@ -6,6 +6,7 @@ import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
 import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
+import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "../shared/diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
@@ -256,6 +257,7 @@ export class XuiService {
   }
 
   check(): CheckReport {
+    if (this.db.schema.family === "3x-ui-3") return checkV3File(this.db, this.now());
     return check(this.ctx.reader.read(), this.db.schema, this.now());
   }
 

@@ -2,7 +2,8 @@
 // better-sqlite3 is synchronous: a lock wait inside SQLite freezes the event loop, so each
 // attempt waits only a few milliseconds in SQLite and the retries happen asynchronously.
 import { createHash } from "node:crypto";
-import { realpathSync, statSync } from "node:fs";
+import { accessSync, constants, realpathSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Mutex } from "async-mutex";
 import Database from "better-sqlite3";
@@ -12,6 +13,11 @@ import { detectSchema, type Schema } from "./schema.js";
 export interface XuiDbOptions {
   /** Open without write access whatever the layout. */
   readonly?: boolean;
+  /**
+   * Keep write access to a file whose clients this tool must not edit (3x-ui 3.x), for the one
+   * write allowed there: writeApiToken. write() still refuses it.
+   */
+  apiTokenWrite?: boolean;
   /** How long a write keeps retrying a locked database before giving up, ms. */
   busyBudgetMs?: number;
   /** How long one attempt lets SQLite wait for a lock (blocks the event loop), ms. */
@@ -52,6 +58,25 @@ export function isBusy(error: unknown): boolean {
   return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code === "SQLITE_BUSY_SNAPSHOT";
 }
 
+/**
+ * Why this user cannot write the file, or null. SQLite opens a file it may not write without a
+ * word, read-only, and fails only at the first write: ask the OS. Its journal goes beside it,
+ * so the folder counts too (in WAL mode, unless the -wal and -shm files are there to write).
+ */
+function unwritable(path: string, journalMode: string): string | null {
+  const canWrite = (p: string) => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!canWrite(path)) return `${path} is not writable for this user`;
+  if (journalMode === "wal" && canWrite(`${path}-wal`) && canWrite(`${path}-shm`)) return null;
+  return canWrite(dirname(path)) ? null : `${path} is not writable for this user: SQLite keeps its journal in ${dirname(path)}, which is not`;
+}
+
 export class XuiDb {
   private conn!: Database.Database;
   private inode = 0;
@@ -62,6 +87,8 @@ export class XuiDb {
   generation = 0;
   /** Our own commits: SQLite's data_version does not count commits made on this connection. */
   private commits = 0;
+  /** Why this user cannot write the file at all, whatever its layout; null when it can. */
+  private permissionReason: string | null = null;
   private readonly lock: Mutex;
 
   private constructor(
@@ -74,6 +101,7 @@ export class XuiDb {
   static open(path: string, options: XuiDbOptions = {}): XuiDb {
     const db = new XuiDb(path, {
       readonly: options.readonly ?? false,
+      apiTokenWrite: options.apiTokenWrite ?? false,
       busyBudgetMs: options.busyBudgetMs ?? 10_000,
       lockWaitMs: options.lockWaitMs ?? 20,
     });
@@ -112,12 +140,14 @@ export class XuiDb {
     // rows whose inbound was deleted.
     conn.pragma("foreign_keys = OFF");
     const schema = detectSchema(conn);
-    if (!this.options.readonly && !conn.readonly && schema.readOnlyReason) {
-      // Never hold a writable handle on a file we refuse to edit.
+    if (!this.options.readonly && !conn.readonly && schema.readOnlyReason && !this.options.apiTokenWrite) {
+      // Never hold a writable handle on a file we refuse to edit (but for its one API token).
       conn.close();
       conn = open(true);
     }
     this.conn = conn;
+    if (permissionReason === null && !this.options.readonly) permissionReason = unwritable(this.path, schema.journalMode);
+    this.permissionReason = permissionReason;
     this.schema = { ...schema, readOnlyReason: schema.readOnlyReason ?? permissionReason };
     this.generation++;
   }
@@ -205,6 +235,29 @@ export class XuiDb {
     if (!this.writable) {
       throw new XuiError("read-only", `refusing to write ${this.path}: ${this.refusal}`, [this.path]);
     }
+    return this.transaction(fn);
+  }
+
+  /**
+   * The one write this project makes into a file whose clients it must not edit (3x-ui 3.x):
+   * a new api_tokens row (xui/v3/api-token.ts), so that the panel's own HTTP API can be used.
+   * Only on a handle opened with `apiTokenWrite`; `fn` runs like write()'s, and is rolled back
+   * unless its one change was a new api_tokens row.
+   */
+  async writeApiToken<T>(fn: (conn: Database.Database) => T): Promise<{ value: T } & WriteStats> {
+    const refusal = !this.options.apiTokenWrite || this.options.readonly ? "not opened for an API token" : this.permissionReason;
+    if (refusal !== null) throw new XuiError("read-only", `refusing to write ${this.path}: ${refusal}`, [this.path]);
+    return this.transaction((conn) => {
+      const count = () => conn.prepare("SELECT total_changes(), (SELECT count(*) FROM api_tokens)").raw().get() as [number, number];
+      const [changes, tokens] = count();
+      const value = fn(conn);
+      const [changesAfter, tokensAfter] = count();
+      if (changesAfter !== changes + 1 || tokensAfter !== tokens + 1) throw new Error("an API token write may only add one api_tokens row; rolled back");
+      return value;
+    });
+  }
+
+  private async transaction<T>(fn: (conn: Database.Database) => T): Promise<{ value: T } & WriteStats> {
     this.reopenIfReplaced();
     const deadline = Date.now() + this.options.busyBudgetMs;
     let delay = 5;

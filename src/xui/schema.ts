@@ -18,6 +18,16 @@ export interface Schema {
   journalMode: string;
 }
 
+/**
+ * Why a 3.x file is only read: its clients live in three places the panel keeps in step, and
+ * this tool changes them only through the panel's HTTP API. Says exactly how to connect.
+ */
+const V3_READ_ONLY =
+  "3x-ui 3.x keeps each client in the inbound's JSON, the `clients` tables and client_traffics, and this tool " +
+  "changes them only through the panel's HTTP API, which is not configured: run `xui-admin panel-token` on this " +
+  "server (or create one in the panel: Settings → API tokens), then set XUI_PANEL_URL (the panel's address with " +
+  "its base path) and XUI_API_TOKEN";
+
 /** Columns without which a file cannot be edited at all. */
 const REQUIRED_TRAFFIC = ["id", "inbound_id", "enable", "email", "up", "down", "expiry_time", "total"];
 const REQUIRED_INBOUND = ["id", "protocol", "settings"];
@@ -45,9 +55,7 @@ export function detectSchema(db: Database.Database): Schema {
     return {
       ...base,
       family: "3x-ui-3",
-      readOnlyReason:
-        "3x-ui 3.x keeps clients in the `clients` table; editing client_traffics and inbounds.settings " +
-        "would change data that panel no longer reads. This tool supports 3x-ui 2.x and older.",
+      readOnlyReason: V3_READ_ONLY,
     };
   }
   if (!tables.has("client_traffics")) {

@@ -134,11 +134,11 @@ describe("xui-admin", () => {
     expect((await cli("check", "--db", path)).code).toBe(0);
   });
 
-  it("refuses to write a 3x-ui 3.x file and says why", async () => {
+  it("refuses to write a 3x-ui 3.x file and says how to connect to its panel", async () => {
     const path = copyRealFixture("ivansalou288-tech_vpn_bot.db");
     const r = await cli("block", "--all", "--db", path);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/3x-ui 3\.x keeps clients in the `clients` table/);
+    expect(r.err).toMatch(/only through the panel's HTTP API, which is not configured: run `xui-admin panel-token` on this server .* XUI_PANEL_URL .* XUI_API_TOKEN$/);
     const unknown = await cli("check", "--db", copyRealFixture("wejudging_x-ui.db"));
     expect(unknown.code).toBe(2);
     expect(unknown.err).toMatch(/no `client_traffics` table/);
