@@ -21,7 +21,9 @@ const STATUS: Record<XuiErrorCode, ContentfulStatusCode> = {
   "wrong-database": 409,
   // Some transactions committed, a later one failed: the body says what was applied.
   partial: 500,
-  "panel-unreachable": 502,
+  // The panel behind this tool failed us: a gateway's statuses. Refused is the panel's own
+  // "no" to a change (its state conflicts), not a fault of either side.
+  "panel-unreachable": 503,
   "panel-auth": 502,
   "panel-refused": 409,
   "panel-invalid": 502,

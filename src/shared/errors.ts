@@ -14,10 +14,10 @@ export type XuiErrorCode =
   | "backup-failed" // the backup a big change needs could not be taken
   | "wrong-database" // an undo of a change recorded against another x-ui.db
   | "partial" // a change in several transactions failed after some of them committed
-  | "panel-unreachable" // 3.x: the panel did not answer (down, wrong address, timeout)
-  | "panel-auth" // 3.x: the panel refused our token or login
-  | "panel-refused" // 3.x: the panel answered success: false (its message says why)
-  | "panel-invalid"; // 3.x: the panel answered something that is not its API
+  | "panel-unreachable" // the panel's HTTP API did not answer (down, timeout, TLS not trusted)
+  | "panel-auth" // the panel refused the API token or the login
+  | "panel-refused" // the panel answered success:false; the message carries its msg
+  | "panel-invalid"; // the panel's answer is not what 3x-ui 3.x sends (wrong URL, version, body)
 
 export class XuiError extends Error {
   constructor(
