@@ -4,6 +4,7 @@ import { createApplier, type Applier } from "./apply/applier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
+import { PanelApi } from "./panel/panel-api.js";
 import { XuiService } from "./service/xui-service.js";
 import { AuditLog } from "./store/audit-log.js";
 
@@ -26,17 +27,22 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
     process.exit(1);
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
-  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword]);
+  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password]);
   const audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
+  // On a 3.x file every change goes through the panel's API (the panel writes its own data).
+  const panel = config.panel ? new PanelApi(config.panel) : undefined;
   const service = XuiService.open(config.xuiDbPath, {
+    ...(panel ? { panel } : {}),
     backupDir: config.backupDir,
     backupThreshold: config.backupThreshold,
     backupKeep: config.backupKeep,
     busyBudgetMs: config.busyTimeoutMs,
     audit,
   });
-  if (!service.db.writable) logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
+  if (service.writer === "none") logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
+  // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
+  if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
 }
 

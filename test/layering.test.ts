@@ -12,7 +12,7 @@ const ALLOWED: Record<string, string[]> = {
   store: ["shared"],
   apply: ["shared"],
   panel: ["shared"],
-  service: ["shared", "xui"],
+  service: ["shared", "xui", "panel"],
   // The faces speak to panels only through the service: never to a driver.
   bot: ["shared", "service", "store", "apply"],
   cli: ["shared", "service", "store"],

@@ -8,7 +8,8 @@
 // audit log, so a failure part-way leaves exactly the applied part on record.
 import { DiffTable, newOpResult } from "../shared/diff-table.js";
 import { PartialError, XuiError } from "../shared/errors.js";
-import type { PanelClientEntry, PanelClientRecord, PanelPort } from "../shared/panel-port.js";
+import type { PanelApi } from "../panel/panel-api.js";
+import type { PanelClient, PanelClientEntry } from "../panel/types.js";
 import { blankState, NOTE, type Client, type ClientState, type CreateClientInput, type OpResult, type Operation, type Selector } from "../shared/types.js";
 import { DAY_MS } from "../shared/units.js";
 import { applyInPlace, copyState } from "./operations.js";
@@ -17,6 +18,9 @@ import { validateCreate } from "./validate.js";
 
 /** Clients per audit unit: a crash part-way loses at most this many from the record. */
 export const PANEL_BATCH = 25;
+
+/** What the engine asks of a panel (PanelApi; tests may hand in the same shape). */
+export type PanelPort = Pick<PanelApi, "getClient" | "addClient" | "updateClient" | "deleteClient" | "resetTraffic">;
 
 export interface PanelEngineContext {
   panel: PanelPort;
@@ -108,12 +112,19 @@ export class PanelEngine {
       diffs.push(target.email, target.inboundId, before, planned, notes, false);
       return;
     }
-    if (planned.up !== before.up || planned.down !== before.down) await panel.setTraffic(target.email, planned.up, planned.down);
+    let current = fresh;
+    if (planned.up !== before.up || planned.down !== before.down) {
+      // The panel's reset zeroes usage and switches the client on, a blocked one too: the
+      // record is then set back to what we planned (a blocked client stays blocked).
+      await panel.resetTraffic(target.email);
+      current = (await panel.getClient(target.email)) ?? fresh;
+    }
+    const now1 = stateOf(current);
     // The record changes when one of its fields does, or when the panel's switch must come back
     // on: an update sets the usage row's switch from the record's.
-    if (!sameAsked(before, planned) || (planned.active && !before.active)) {
-      const record: PanelClientRecord = {
-        ...fresh.client,
+    if (!sameAsked(now1, planned) || (planned.active && !now1.active)) {
+      const record: PanelClient = {
+        ...current.client,
         enable: planned.enabled,
         expiryTime: planned.expiryTime,
         totalGB: planned.totalBytes,
@@ -136,7 +147,7 @@ export class PanelEngine {
       throw new XuiError("duplicate-email", `email already in use: ${input.email}`, [input.email]);
     }
     const now = this.ctx.now();
-    const record: Partial<PanelClientRecord> & { email: string } = {
+    const record: Partial<PanelClient> & { email: string } = {
       email: input.email,
       enable: true,
       expiryTime: input.days ? now + input.days * DAY_MS : 0,
