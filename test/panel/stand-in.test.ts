@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { runPanel3, type RunningPanel3 } from "../support/panel3/harness.js";
 import { disagreements, jsonClients } from "../support/xui3-agreement.js";
-import { addApiToken, buildXui3Db, demoXui3, xui3Schema } from "../support/panel3/fixture.js";
+import { addApiToken, buildXui3Db, demoXui3, xui3Schema } from "../support/xui3-fixture.js";
 import { tempDbPath } from "../support/xui-fixture.js";
 
 const GIB = 2 ** 30;

@@ -1,7 +1,7 @@
 // One call for a test: a v3.6.0 x-ui.db in a temp folder, an API token for it, and the
 // stand-in serving it; all of it goes when the test finishes.
 import { onTestFinished } from "vitest";
-import { addApiToken, buildXui3Db, demoXui3, type Xui3Options } from "./fixture.js";
+import { addApiToken, buildXui3Db, demoXui3, type Xui3Options } from "../xui3-fixture.js";
 import { tempDbPath } from "../xui-fixture.js";
 import { startPanel3, type Panel3, type Panel3Options } from "./server.js";
 
