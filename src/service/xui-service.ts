@@ -128,6 +128,8 @@ export class XuiService {
     const { found, ambiguous } = resolveRefs(snapshot, [ref]);
     const match = found[0];
     if (ambiguous.size > 0 || !match) return undefined;
+    // On 3.x the client may sit in several inbounds: the joined view has them all.
+    if (snapshot.multiInbound) return snapshot.clients.find((c) => c.email === match.email);
     return toClient(match.inbound, match.json, rowOf(snapshot, match.email));
   }
 
