@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
 import { XuiService } from "./service/xui-service.js";
+import { XuiError } from "./shared/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 
 export interface Runtime {
@@ -27,7 +28,15 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
   const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword]);
-  const audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
+  let audit: AuditLog;
+  try {
+    audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
+  } catch (error) {
+    // The bot's file from a newer version (a rolled-back upgrade): the message says what to do.
+    if (!(error instanceof XuiError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   const service = XuiService.open(config.xuiDbPath, {
     backupDir: config.backupDir,

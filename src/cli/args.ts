@@ -32,6 +32,8 @@ Usage:
   xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
   xui-admin undo    ID
+  xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
+  xui-admin --version
 
 REF is a client's email (any case) or key (UUID / password).
 Common options:
@@ -41,7 +43,7 @@ Common options:
   --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
-Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
+Exit codes: 0 success, 1 check found drift (health: a check failed), 2 bad input or refused (nothing written).`;
 
 const OPTIONS = {
   db: { type: "string" },
@@ -66,10 +68,13 @@ const OPTIONS = {
   limit: { type: "string" },
   data: { type: "string" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
 } as const;
 
 export type Command =
   | { verb: "help" }
+  | { verb: "version" }
+  | { verb: "health" }
   | { verb: "check" }
   | { verb: "sync"; options: SyncOptions }
   | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
@@ -138,6 +143,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const json = v.json === true;
   const data = v.data as string | undefined;
   const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true });
+  if (v.version === true) return done({ verb: "version" });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);
@@ -172,6 +178,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       return done({ verb: "list", filter: parseClientFilter(typeof v.filter === "string" ? v.filter : "all") });
     case "inbounds":
       return done({ verb: "inbounds" });
+    case "health":
+      return done({ verb: "health" });
     case "backup":
       return done(typeof v.out === "string" ? { verb: "backup", out: v.out } : { verb: "backup" });
     case "history":
