@@ -43,7 +43,7 @@ Common options:
   --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
-Exit codes: 0 success, 1 check found drift (health: a check failed), 2 bad input or refused (nothing written).`;
+Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
 
 const OPTIONS = {
   db: { type: "string" },
