@@ -7,4 +7,7 @@ export function loadEnvFile(path = ".env", env: NodeJS.ProcessEnv = process.env)
   const { error } = dotenv.config({ path, processEnv: env, quiet: true, override: false });
   // No .env is normal; one we cannot read is a mistake to report, not to skip.
   if (error && error.code !== "ENOENT") throw error;
+  // An empty TZ (`TZ=` in .env or in systemd's EnvironmentFile) means "the machine's zone", as
+  // .env.example says; but ICU reads an empty TZ as an unknown zone and shows every date in UTC.
+  if (env.TZ?.trim() === "") delete env.TZ;
 }

@@ -6,6 +6,7 @@ import { createApi } from "./api/app.js";
 import { startApi, type RunningApi } from "./api/server.js";
 import { registerCommands } from "./bot/commands.js";
 import { createBot } from "./bot/create-bot.js";
+import { beatOnPolls } from "./bot/heartbeat.js";
 import { openRuntime, onStop } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
 
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const bot = createBot({ config, service, store, audit, logger, applier });
   await bot.init();
   await registerCommands(bot.api, config.adminIds, logger);
+  beatOnPolls(bot.api, store, (err) => logger.warn({ err }, "could not write the heartbeat"));
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
@@ -24,6 +26,7 @@ async function main(): Promise<void> {
   }
   onStop(logger, async () => {
     await runner.stop();
+    store.markStopped();
     await api?.close();
     await applier.flush(); // a restart that was waiting out its debounce still runs
     store.close();

@@ -6,6 +6,7 @@ import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
 import { PanelApi } from "./panel/panel-api.js";
 import { XuiService } from "./service/xui-service.js";
+import { XuiError } from "./shared/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 
 export interface Runtime {
@@ -28,7 +29,15 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
   const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password]);
-  const audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
+  let audit: AuditLog;
+  try {
+    audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
+  } catch (error) {
+    // The bot's file from a newer version (a rolled-back upgrade): the message says what to do.
+    if (!(error instanceof XuiError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   // On a 3.x file every change goes through the panel's API (the panel writes its own data).
   const panel = config.panel ? new PanelApi(config.panel) : undefined;

@@ -25,6 +25,22 @@ describe(".env", () => {
     expect(env).toEqual({ XUI_DB_PATH: "/given", BACKUP_KEEP: "3", XUI_PANEL_PASSWORD: "p#ss word" });
   });
 
+  it("drops an empty TZ, which ICU would read as an unknown zone (UTC) instead of the machine's", () => {
+    const dir = temp();
+    writeFileSync(join(dir, ".env"), "TZ=\nBACKUP_KEEP=3\n");
+    const env: NodeJS.ProcessEnv = {};
+    loadEnvFile(join(dir, ".env"), env);
+    expect(env).toEqual({ BACKUP_KEEP: "3" });
+    // As systemd's EnvironmentFile passes it: set, and empty, before the process starts.
+    const zone = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", `import { loadEnvFile } from ${JSON.stringify(join(repoRoot, "dist/env-file.js"))}; loadEnvFile(${JSON.stringify(join(dir, "none"))}); console.log(Intl.DateTimeFormat().resolvedOptions().timeZone)`],
+      { env: { PATH: process.env.PATH, TZ: "" }, encoding: "utf8" },
+    );
+    expect(zone.stdout.trim()).not.toBe("");
+    expect(zone.stdout.trim()).not.toBe("Etc/Unknown");
+  });
+
   it("may be absent", () => {
     const env: NodeJS.ProcessEnv = {};
     loadEnvFile(join(temp(), ".env"), env);

@@ -35,6 +35,8 @@ Usage:
   xui-admin history [--limit N]
   xui-admin undo    ID
   xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
+  xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
+  xui-admin --version
 
 REF is a client's email (any case) or key (UUID / password).
 Common options:
@@ -70,10 +72,13 @@ const OPTIONS = {
   data: { type: "string" },
   name: { type: "string" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
 } as const;
 
 export type Command =
   | { verb: "help" }
+  | { verb: "version" }
+  | { verb: "health" }
   | { verb: "check" }
   | { verb: "sync"; options: SyncOptions }
   | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
@@ -143,6 +148,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const json = v.json === true;
   const data = v.data as string | undefined;
   const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true });
+  if (v.version === true) return done({ verb: "version" });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);
@@ -177,6 +183,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       return done({ verb: "list", filter: parseClientFilter(typeof v.filter === "string" ? v.filter : "all") });
     case "inbounds":
       return done({ verb: "inbounds" });
+    case "health":
+      return done({ verb: "health" });
     case "backup":
       return done(typeof v.out === "string" ? { verb: "backup", out: v.out } : { verb: "backup" });
     case "history":

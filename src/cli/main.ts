@@ -9,12 +9,14 @@ import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
+import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./health.js";
+import { version } from "../shared/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
-export const EXIT = { ok: 0, drift: 1, refused: 2, partial: 3 } as const;
+export const EXIT = { ok: 0, drift: 1, unhealthy: 1, refused: 2, partial: 3 } as const;
 
 /** A whole number from the environment, read as the bot's configuration reads it (no zod here: start-up time). */
 function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -72,6 +74,16 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       ? new AuditLog(dataPath, { keepDays: envInt(env, "AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS, 1) })
       : undefined;
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
+  if (command.verb === "version") {
+    print({ version: version() }, () => `xui-admin-bot ${version()}`);
+    return EXIT.ok;
+  }
+  if (command.verb === "health") {
+    const maxAgeMs = envInt(env, "HEALTH_MAX_AGE_MS", HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS);
+    const report = await health({ db: inv.db, botData: dataPath, env, maxAgeMs, now: Date.now() });
+    print(report, () => renderHealth(report));
+    return report.ok ? EXIT.ok : EXIT.unhealthy;
+  }
   if (command.verb === "history") {
     // The audit log alone: history works where the panel's database is not (or not yet) there.
     try {

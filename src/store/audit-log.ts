@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
 import type { AuditEntry, AuditSummary, ChangeRecord } from "../shared/types.js";
 import type { DiffTable } from "../shared/diff-table.js";
 import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
-import { openPrivateDatabase } from "./private-database.js";
+import { openBotFile } from "./bot-file.js";
 
 /** AUDIT_KEEP_DAYS's default. */
 export const AUDIT_KEEP_DAYS = 180;
@@ -16,29 +16,6 @@ export interface AuditLogOptions {
   /** The clock, injectable for tests. */
   now?: () => number;
 }
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS audit (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at INTEGER NOT NULL,
-  actor TEXT NOT NULL,
-  operation TEXT NOT NULL,
-  op TEXT,
-  diffs BLOB NOT NULL,
-  details TEXT,
-  undone_by INTEGER
-);
-CREATE INDEX IF NOT EXISTS audit_actor ON audit (actor, id);
--- The later transactions of a change committed in several: each unit's diffs as it commits.
-CREATE TABLE IF NOT EXISTS audit_parts (
-  entry_id INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  diffs BLOB NOT NULL,
-  PRIMARY KEY (entry_id, seq)
-);`;
-
-/** Columns added after the first version, with their type: older files get them on open. */
-const ADDED_COLUMNS = { details: "TEXT", db_path: "TEXT", db_id: "TEXT", clients: "INTEGER", names: "TEXT" } as const;
 
 /** Emails an entry's summary names; history lists these, not the whole diff. */
 const SUMMARY_NAMES = 5;
@@ -83,15 +60,7 @@ export class AuditLog {
   constructor(path: string, options: AuditLogOptions = {}) {
     this.keepMs = (options.keepDays ?? AUDIT_KEEP_DAYS) * DAY_MS;
     this.now = options.now ?? Date.now;
-    this.db = openPrivateDatabase(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000"); // the bot and a CLI call may share the file
-    this.db.exec(SCHEMA);
-    // Files written by earlier versions get the newer columns (GORM-style: only ever add).
-    const columns = this.db.prepare("SELECT name FROM pragma_table_info('audit')").pluck().all();
-    for (const [name, type] of Object.entries(ADDED_COLUMNS)) {
-      if (!columns.includes(name)) this.db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
-    }
+    this.db = openBotFile(path); // its tables are made by the file's migrations
     this.prune();
   }
 

@@ -1,9 +1,11 @@
 // The bot's own SQLite file (never x-ui.db): conversation state, pending confirmations and
-// list selections, so that a restart loses nothing an admin was in the middle of.
+// list selections, so that a restart loses nothing an admin was in the middle of; and the
+// polling loop's heartbeat, which `xui-admin health` reads.
 import { randomBytes } from "node:crypto";
-import type Database from "better-sqlite3";
+import { existsSync } from "node:fs";
+import Database from "better-sqlite3";
 import type { ClientFilter, Operation } from "../shared/types.js";
-import { openPrivateDatabase } from "./private-database.js";
+import { BOT_FILE_VERSION, openBotFile, refuseNewer } from "./bot-file.js";
 
 /** An operation waiting for Confirm: exactly the clients the preview showed. */
 export interface PendingOp {
@@ -34,25 +36,32 @@ export const TTL_MS: ReadonlyMap<string, number> = new Map([
   ["selection", 7 * 86_400_000],
 ]);
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS kv (
-  scope TEXT NOT NULL,
-  key TEXT NOT NULL,
-  value TEXT NOT NULL,
-  updated_at INTEGER NOT NULL,
-  PRIMARY KEY (scope, key)
-);`;
+/**
+ * The heartbeat is written at most this often, ms: the polling loop gets an answer every few
+ * milliseconds under load, and at least every 30 s (Telegram's long poll) when idle.
+ */
+export const HEARTBEAT_EVERY_MS = 15_000;
+
+/** The polling loop's last sign of life. */
+export interface Heartbeat {
+  /** When the loop last got an answer from Telegram, or when the bot stopped, ms. */
+  at: number;
+  /** The bot stopped (SIGINT/SIGTERM) at `at`. */
+  stopped: boolean;
+}
+
+/** Where the heartbeat lives in kv: a scope with no TTL, so the start-up sweep keeps it. */
+const HEARTBEAT = ["health", "polling"] as const;
 
 export class BotStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
+  private lastBeat = -Infinity;
 
   /** `now`: the clock, injectable for tests. */
   constructor(path: string, options: { now?: () => number } = {}) {
     this.now = options.now ?? Date.now;
-    this.db = openPrivateDatabase(path);
-    this.db.pragma("journal_mode = WAL"); // our own file: WAL keeps writes cheap
-    this.db.exec(SCHEMA);
+    this.db = openBotFile(path); // its tables are made by the file's migrations
     // Reads ignore expired items anyway; this keeps the file from growing with them.
     const sweep = this.db.prepare("DELETE FROM kv WHERE scope = ? AND updated_at < ?");
     for (const [scope, ttl] of TTL_MS) sweep.run(scope, this.now() - ttl);
@@ -120,7 +129,37 @@ export class BotStore {
     };
   }
 
+  /** The polling loop got an answer from Telegram (written at most every HEARTBEAT_EVERY_MS). */
+  beat(): void {
+    if (this.now() - this.lastBeat < HEARTBEAT_EVERY_MS) return;
+    this.lastBeat = this.now();
+    this.put(...HEARTBEAT, { stopped: false });
+  }
+
+  /** The bot stops: health says so at once rather than when the heartbeat has aged. */
+  markStopped(): void {
+    this.put(...HEARTBEAT, { stopped: true });
+  }
+
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * The heartbeat in the bot's file at `path`, read without writing anything (health runs
+ * beside the bot); undefined when the bot never polled with this file.
+ */
+export function readHeartbeat(path: string): Heartbeat | undefined {
+  if (!existsSync(path)) return undefined;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    refuseNewer(db, path, BOT_FILE_VERSION);
+    // A file only ever opened by xui-admin before the file had a version has no kv table.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'kv'").get() === undefined) return undefined;
+    const row = db.prepare("SELECT value, updated_at AS at FROM kv WHERE scope = ? AND key = ?").get(...HEARTBEAT) as { value: string; at: number } | undefined;
+    return row && { at: row.at, stopped: (JSON.parse(row.value) as { stopped: boolean }).stopped };
+  } finally {
+    db.close();
   }
 }

@@ -132,6 +132,8 @@ export class XuiDb {
       conn.prepare("SELECT count(*) FROM sqlite_master").get();
     } catch (error) {
       conn.close();
+      // Held exclusively right now (an import, a VACUUM): a readable file, just not this moment.
+      if (isBusy(error)) throw new XuiError("busy", `${this.path} is locked by another program (the panel importing a database, a stuck tool); try again shortly`, [this.path]);
       throw new XuiError("read-only", `${this.path} is not a readable SQLite database: ${(error as Error).message}`, [
         this.path,
       ]);

@@ -21,6 +21,8 @@ export interface Answer {
 
 export interface TestApi {
   path: string;
+  /** The loopback port it listens on. */
+  port: number;
   service: XuiService;
   audit: AuditLog;
   /** Every log line the API wrote, parsed. */
@@ -40,6 +42,7 @@ export async function startTestApi(fixture: FixtureOptions, options: { service?:
   const api = await startApi(createApi({ service, token: TOKEN, logger, ...(options.applier ? { applier: options.applier } : {}) }), "127.0.0.1", 0);
   return {
     path,
+    port: api.port,
     service,
     audit,
     logs,

@@ -111,7 +111,7 @@ describe("SQL text", () => {
   // bound parameters only; a new interpolating statement fails here until it is reviewed.
   const REVIEWED: Record<string, number> = {
     "service/create.ts": 1, // INSERT: the client_traffics columns this file has
-    "store/audit-log.ts": 1, // ALTER TABLE: a column name and type from the constant ADDED_COLUMNS
+    "store/bot-file.ts": 2, // ALTER TABLE: a column name and type from the constant LATE_AUDIT_COLUMNS; PRAGMA user_version: the migrations' count
     "service/sync.ts": 2, // UPDATE / INSERT: the same column names
     "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration
     "xui/row-table.ts": 1, // SELECT: trafficSelect() (the columns this file has) plus a constant WHERE

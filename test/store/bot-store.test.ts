@@ -4,7 +4,8 @@ import { chmodSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { BotStore, TTL_MS, type PendingOp, type Selection } from "../../src/store/bot-store.js";
+import { BotStore, HEARTBEAT_EVERY_MS, readHeartbeat, TTL_MS, type PendingOp, type Selection } from "../../src/store/bot-store.js";
+import { fileHash } from "../support/db-inspect.js";
 import { modeOf, tempFolders, UMASKS, withUmask } from "../support/files.js";
 
 const temp = tempFolders("xui-store-");
@@ -85,5 +86,44 @@ describe("expiry by age, on every read", () => {
     advance(365 * 24 * HOUR);
     expect(storage.read("42")).toEqual({ step: 2 });
     store.close();
+  });
+});
+
+describe("the polling loop's heartbeat", () => {
+  it("is written at most every HEARTBEAT_EVERY_MS, and read by another connection without a write", () => {
+    const path = join(temp(), "bot.db");
+    const { store, advance } = clocked(path);
+    expect(readHeartbeat(path)).toBeUndefined(); // never polled
+    store.beat();
+    const first = Date.UTC(2026, 0, 1);
+    expect(readHeartbeat(path)).toEqual({ at: first, stopped: false });
+    advance(HEARTBEAT_EVERY_MS - 1);
+    store.beat(); // too soon: not written
+    expect(readHeartbeat(path)).toEqual({ at: first, stopped: false });
+    advance(1);
+    store.beat();
+    expect(readHeartbeat(path)).toEqual({ at: first + HEARTBEAT_EVERY_MS, stopped: false });
+    const hash = fileHash(path);
+    readHeartbeat(path);
+    expect(fileHash(path)).toBe(hash);
+    store.close();
+  });
+
+  it("says when the bot stopped, and survives the start-up sweep of the next bot", () => {
+    const path = join(temp(), "bot.db");
+    const { store, advance } = clocked(path);
+    store.beat();
+    advance(5_000);
+    store.markStopped();
+    store.close();
+    expect(readHeartbeat(path)).toEqual({ at: Date.UTC(2026, 0, 1) + 5_000, stopped: true });
+    new BotStore(path, { now: () => Date.UTC(2027, 0, 1) }).close();
+    expect(readHeartbeat(path)?.stopped).toBe(true);
+  });
+
+  it("is absent from a missing file, which is not created", () => {
+    const path = join(temp(), "none", "bot.db");
+    expect(readHeartbeat(path)).toBeUndefined();
+    expect(existsSync(path)).toBe(false);
   });
 });

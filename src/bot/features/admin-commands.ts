@@ -5,6 +5,7 @@ import { XuiError } from "../../shared/errors.js";
 import { splitRefs } from "../../service/select.js";
 import type { Operation } from "../../shared/types.js";
 import { parseDays, parseExpiryDate, parseGb } from "../../service/validate.js";
+import { version } from "../../shared/version.js";
 import type { BotContext, BotDeps } from "../context.js";
 import type { OpKind } from "../conversations/operation.js";
 import { esc } from "../html.js";
@@ -61,7 +62,8 @@ const KINDS: OpKind[] = ["extend", "expiry", "limit", "reset", "block", "unblock
 export function adminCommands(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
   const admin = composer.filter((ctx) => ctx.isAdmin);
-  admin.command(["start", "help"], (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));
+  // The version closes an admin's help: what to name when reporting a problem.
+  admin.command(["start", "help"], (ctx) => ctx.reply(`${ctx.t.help}\n\n<i>xui-admin-bot ${version()}</i>`, { parse_mode: "HTML" }));
   admin.command("create", (ctx) => ctx.conversation.enter("create"));
   for (const kind of KINDS) {
     admin.command(kind, async (ctx) => {
