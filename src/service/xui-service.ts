@@ -100,7 +100,9 @@ export class XuiService {
 
   /** Whether the database can be read now and written at all (for health checks). */
   databaseState(): "ok" | "busy" | "read-only" {
-    return this.db.state();
+    const state = this.db.state();
+    // A 3.x file is never ours to write: with its panel's API, changes are possible all the same.
+    return state === "read-only" && this.panelEngine ? "ok" : state;
   }
 
   // --- reads -------------------------------------------------------------------------

@@ -21,9 +21,10 @@ export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en
 export const ADMIN2: Person = { id: 1002, first_name: "Second", language_code: "en" };
 export const NOW = Date.now();
 
-export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: Extra = {}, serviceOptions: ServiceOptions = {}) {
-  const dbPath = tempDbPath();
-  build(dbPath);
+/** `build` makes the panel's file at the path it is given; `existing` names one made elsewhere (a stand-in panel's). */
+export async function harness(build: (path: string) => void = (p) => buildDemoDb(p, { now: NOW }), extra: Extra = {}, serviceOptions: ServiceOptions = {}, existing?: string) {
+  const dbPath = existing ?? tempDbPath();
+  if (!existing) build(dbPath);
   const tg = new FakeTelegram();
   const config: Config = {
     botToken: tg.token,
@@ -117,13 +118,13 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
 type Harness = Awaited<ReturnType<typeof harness>>;
 
 /** For a test file: a `start` that builds a harness, each closed after its test; the files go at the end. */
-export function harnesses(): (build?: (path: string) => void, extra?: Extra, serviceOptions?: ServiceOptions) => Promise<Harness> {
+export function harnesses(): (build?: (path: string) => void, extra?: Extra, serviceOptions?: ServiceOptions, existing?: string) => Promise<Harness> {
   const open: Harness[] = [];
   afterEach(() => {
     for (const h of open.splice(0)) h.close();
   });
-  return async (build, extra, serviceOptions) => {
-    const h = await harness(build, extra, serviceOptions);
+  return async (build, extra, serviceOptions, existing) => {
+    const h = await harness(build, extra, serviceOptions, existing);
     open.push(h);
     return h;
   };

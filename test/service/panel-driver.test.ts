@@ -46,6 +46,7 @@ describe("a 3.x file with its panel's API", () => {
     expect(alice?.inboundIds).toEqual([1, 2, 3]);
     expect(service.clients().filter((c) => c.email === "alice")).toHaveLength(1);
     expect(service.writer).toBe("panel");
+    expect(service.databaseState()).toBe("ok");
   });
 
   it("extends, blocks, limits and unblocks through the panel; all three places agree after each", async () => {
@@ -145,6 +146,7 @@ describe("a 3.x file with its panel's API", () => {
     const alone = XuiService.open(dbPath);
     open.push(alone);
     expect(alone.get("alice")?.inboundIds).toEqual([1, 2, 3]);
+    expect([alone.writer, alone.databaseState()]).toEqual(["none", "read-only"]);
     await expect(alone.apply({ kind: "block" }, { refs: ["alice"] })).rejects.toThrow(/xui-admin panel-token.*XUI_PANEL_URL.*XUI_API_TOKEN/s);
   });
 
