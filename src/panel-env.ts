@@ -1,6 +1,11 @@
 // How to reach a 3x-ui 3.x panel's API, from the environment: read the same way by the bot's
 // configuration and by the CLI (which loads no zod: start-up time is part of every call).
 import { readFileSync } from "node:fs";
+import { XuiError } from "./shared/errors.js";
+import type { PanelApi } from "./panel/panel-api.js";
+
+/** The client a front end hands to the service, and closes when done. */
+export type PanelClient = PanelApi;
 
 export interface PanelSettings {
   /** The panel's address with its base path, ending in a slash. */
@@ -68,4 +73,17 @@ export function panelSettings(env: Record<string, string | undefined>, problems:
     ...(ca !== undefined ? { ca } : {}),
     timeoutMs,
   };
+}
+
+/**
+ * The 3.x panel's API client when XUI_PANEL_URL and a token or login are set: loaded only then
+ * (its modules and zod cost start-up time that every other call would pay).
+ */
+export async function panelFromEnv(env: NodeJS.ProcessEnv): Promise<PanelApi | undefined> {
+  const problems: string[] = [];
+  const settings = panelSettings(env, problems);
+  if (problems.length > 0) throw new XuiError("bad-input", problems.join("; "), ["XUI_PANEL_URL"]);
+  if (!settings) return undefined;
+  const { PanelApi: Api } = await import("./panel/panel-api.js");
+  return new Api(settings);
 }

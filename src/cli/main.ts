@@ -3,8 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../shared/errors.js";
-import type { PanelApi } from "../panel/panel-api.js";
-import { panelSettings } from "../panel-env.js";
+import { panelFromEnv, type PanelClient } from "../panel-env.js";
 import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
@@ -25,19 +24,6 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
   if (!/^\d+$/.test(value.trim())) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} is not a whole number`, [name]);
   if (Number(value) < min) throw new XuiError("bad-input", `${name}: ${JSON.stringify(value)} must be at least ${min}`, [name]);
   return Number(value);
-}
-
-/**
- * The 3.x panel's API client when XUI_PANEL_URL and a token or login are set: loaded only then
- * (its modules and zod cost start-up time that every other call would pay).
- */
-async function panelFromEnv(env: NodeJS.ProcessEnv): Promise<PanelApi | undefined> {
-  const problems: string[] = [];
-  const settings = panelSettings(env, problems);
-  if (problems.length > 0) throw new XuiError("bad-input", problems.join("; "), ["XUI_PANEL_URL"]);
-  if (!settings) return undefined;
-  const { PanelApi: Api } = await import("../panel/panel-api.js");
-  return new Api(settings);
 }
 
 interface Io {
@@ -95,7 +81,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     }
   }
   let service: XuiService;
-  let panel: PanelApi | undefined;
+  let panel: PanelClient | undefined;
   try {
     panel = readOnly ? undefined : await panelFromEnv(env);
     service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}), ...(panel ? { panel } : {}) });

@@ -37,7 +37,6 @@ interface Row {
   names: string | null;
 }
 
-const SUMMARY_COLUMNS = "id, at, actor, operation, undone_by, db_path, db_id, clients, names";
 
 const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
   id: r.id,
@@ -123,8 +122,8 @@ export class AuditLog {
    */
   summaries(limit: number, actor?: string): AuditSummary[] {
     const rows = (actor === undefined
-      ? this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM audit ORDER BY id DESC LIMIT ?`).all(limit)
-      : this.db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?`).all(actor, limit)) as Omit<Row, "op" | "diffs" | "details">[];
+      ? this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names FROM audit ORDER BY id DESC LIMIT ?").all(limit)
+      : this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?").all(actor, limit)) as Omit<Row, "op" | "diffs" | "details">[];
     return rows.map((r) => {
       let clients = r.clients;
       let names = r.names === null ? null : (JSON.parse(r.names) as string[]);
