@@ -145,6 +145,11 @@ const createSchema = z.strictObject({
   tg_id: optional("tg_id", parseNonNegativeInt),
   limit_ip: optional("limit_ip", (v, f) => parseNonNegativeInt(v, f, 10_000)),
   comment: optional("comment", parseText),
+  // 3x-ui 3.x: further inbounds to attach the client to.
+  more_inbound_ids: optional("more_inbound_ids", (v, f) => {
+    if (!Array.isArray(v)) throw new XuiError("bad-input", `${f}: must be an array of inbound IDs`, [f]);
+    return v.map((id, i) => parseNonNegativeInt(id, `${f}[${i}]`));
+  }),
 });
 
 /** POST /api/users. */
@@ -156,5 +161,6 @@ export function createInput(body: unknown): CreateClientInput {
   if (b.tg_id !== undefined) input.tgId = b.tg_id;
   if (b.limit_ip !== undefined) input.limitIp = b.limit_ip;
   if (b.comment !== undefined) input.comment = b.comment;
+  if (b.more_inbound_ids !== undefined && b.more_inbound_ids.length > 0) input.moreInboundIds = b.more_inbound_ids;
   return input;
 }

@@ -42,7 +42,7 @@ export function cardText(t: Texts, c: Client, now: number, forAdmin = true): str
     `<b>${esc(c.email)}</b> — ${statusText(t, c, now)}`,
     `${t.field.used}: ${t.usedOf(t.gb(gbString(c.up + c.down)), limitText(t, c.totalBytes))}`,
     `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,
-    `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})`,
+    `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})${c.inboundIds.length > 1 ? ` + ${c.inboundIds.slice(1).join(", ")}` : ""}`,
     ...(c.tgId ? [`${t.telegram}: <code>${c.tgId}</code>`] : []),
     ...(forAdmin && c.comment ? [`💬 ${esc(c.comment)}`] : []),
   ].join("\n");

@@ -26,7 +26,7 @@ Usage:
   xui-admin reset   [--limit-gb X]  REF... | --inbound ID | --all
   xui-admin block   REF... | --inbound ID | --all
   xui-admin unblock REF... | --inbound ID | --all
-  xui-admin create  --inbound ID --email E [--days N] [--gb X] [--tg-id N] [--limit-ip N] [--comment C]
+  xui-admin create  --inbound ID[,ID...] --email E [--days N] [--gb X] [--tg-id N] [--limit-ip N] [--comment C]
   xui-admin show    REF
   xui-admin find    QUERY
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
@@ -165,7 +165,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     }
     case "create": {
       if (v.inbound === undefined || v.email === undefined) throw usage("create needs --inbound ID and --email E");
-      const input: CreateClientInput = { inboundId: parseNonNegativeInt(v.inbound, "--inbound"), email: parseEmail(v.email, "--email") };
+      // 3x-ui 3.x attaches one client to several inbounds: --inbound 1,2.
+      const [first, ...more] = (v.inbound as string).split(",").map((id) => parseNonNegativeInt(id.trim(), "--inbound"));
+      const input: CreateClientInput = { inboundId: first as number, email: parseEmail(v.email, "--email") };
+      if (more.length > 0) input.moreInboundIds = more;
       if (v.days !== undefined) input.days = parseDays(v.days, "--days");
       if (v.gb !== undefined) input.totalBytes = parseBytes(parseGb(v.gb, "--gb"), "--gb");
       if (v["tg-id"] !== undefined) input.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");

@@ -100,7 +100,7 @@ const STATUS: Record<ClientStatus, string> = {
 export function renderClient(c: Client, now: number): string {
   return [
     `${c.email}`,
-    `  inbound:  ${c.inboundId} ${c.inboundRemark} (${c.protocol})`,
+    `  inbound:  ${c.inboundId} ${c.inboundRemark} (${c.protocol})${c.inboundIds.length > 1 ? `; also ${c.inboundIds.slice(1).join(", ")}` : ""}`,
     `  status:   ${STATUS[clientStatus(c, now)]}`,
     `  used:     ${gbString(c.up + c.down)} GB of ${limit(c.totalBytes)} (up ${gbString(c.up)}, down ${gbString(c.down)})`,
     `  expiry:   ${expiry(c.expiryTime, now)}`,
@@ -114,7 +114,7 @@ export function renderClient(c: Client, now: number): string {
 }
 
 export function renderClientLine(c: Client, now: number): string {
-  return `${c.email}\t#${c.inboundId}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
+  return `${c.email}\t#${c.inboundIds.join(",#")}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
 }
 
 export function renderInbound(i: InboundInfo): string {

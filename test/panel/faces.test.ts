@@ -50,6 +50,11 @@ describe("xui-admin on a 3.x panel", () => {
     expect(disagreements(dbPath)).toEqual([]);
     const shown = JSON.parse((await cli({}, "show", "alice", "--db", dbPath, "--json")).out) as { inboundIds: number[] };
     expect(shown.inboundIds).toEqual([1, 2, 3]);
+    expect((await cli({}, "show", "alice", "--db", dbPath)).out).toMatch(/inbound: {2}1 .*; also 2, 3/);
+    // A new client on two inbounds at once.
+    expect((await cli(env, "create", "--inbound", "2,3", "--email", "nina", "--days", "7", "--db", dbPath)).code).toBe(0);
+    const nina = JSON.parse((await cli({}, "show", "nina", "--db", dbPath, "--json")).out) as { inboundIds: number[] };
+    expect(nina.inboundIds).toEqual([2, 3]);
   });
 
   it("without a panel refuses the change and says how to connect; a wrong token is refused by the panel", async () => {
@@ -76,9 +81,9 @@ describe("the HTTP API on a 3.x panel", () => {
     const res = await call("/api/users/extend-expiry", { user_ids: ["bob"], days: 2 });
     expect(res.status).toBe(200);
     expect(expiry(dbPath, "bob")).toBe(before + 2 * DAY_MS);
-    const created = await call("/api/users", { inbound_id: 2, email: "yuri", days: 1 });
+    const created = await call("/api/users", { inbound_id: 2, more_inbound_ids: [4], email: "yuri", days: 1 });
     expect(created.status).toBe(201);
-    expect(((await created.json()) as { client: { email: string } }).client.email).toBe("yuri");
+    expect(((await created.json()) as { client: { email: string; inboundIds: number[] } }).client).toMatchObject({ email: "yuri", inboundIds: [2, 4] });
     expect(disagreements(dbPath)).toEqual([]);
     service.close();
     api.close();
