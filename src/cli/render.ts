@@ -35,6 +35,9 @@ const NOTES: Record<NoteCode, string> = {
   "no-change": "unchanged",
   deleted: "deleted",
   "panel-changed": "the panel stored something else (changed meanwhile?)",
+  "now-expired": "now expired",
+  "already-blocked": "already blocked",
+  "not-blocked": "not blocked",
 };
 
 export function renderDiff(d: ClientDiff, now: number): string {

@@ -36,7 +36,7 @@ function splitLast(text: string): { words: string[]; head: string[]; last: strin
 
 /** The value comes last: `/extend alice bob 30`, `/limit alice 50`, `/expiry alice never`. */
 export function parseOneShot(kind: OpKind, text: string): Parsed {
-  if (kind === "block" || kind === "unblock") {
+  if (kind === "block" || kind === "unblock" || kind === "delete") {
     const refs = splitRefs(text);
     return { refs, op: refs.length > 0 ? { kind } : null };
   }

@@ -51,6 +51,8 @@ export const en = {
     reset: "Reset traffic",
     block: "Block",
     unblock: "Unblock",
+    delete: "Delete",
+    edit: "Edit",
     restore: "Undo",
     sync: "Sync",
     create: "Create",
@@ -96,6 +98,9 @@ export const en = {
     "no-change": "unchanged",
     deleted: "deleted",
     "panel-changed": "the panel stored something else (changed meanwhile?)",
+    "now-expired": "now expired",
+    "already-blocked": "already blocked",
+    "not-blocked": "not blocked",
   } satisfies Record<NoteCode, string>,
   // Lists and cards.
   filterName: {

@@ -55,6 +55,8 @@ export const ru: Texts = {
     reset: "Сброс трафика",
     block: "Блокировка",
     unblock: "Разблокировка",
+    delete: "Удаление",
+    edit: "Изменение",
     restore: "Отмена операции",
     sync: "Синхронизация",
     create: "Создание",
@@ -99,6 +101,9 @@ export const ru: Texts = {
     "no-change": "без изменений",
     deleted: "удалён",
     "panel-changed": "панель сохранила другое (изменено параллельно?)",
+    "now-expired": "теперь срок истёк",
+    "already-blocked": "уже заблокирован",
+    "not-blocked": "не заблокирован",
   },
   filterName: {
     all: "Все клиенты",
