@@ -3,13 +3,18 @@ import { parseArgs } from "node:util";
 import { XuiError } from "../shared/errors.js";
 import {
   parseBytes,
+  parseComment,
+  parseDayDelta,
   parseDays,
   parseEmail,
   parseExpiryDate,
+  parseFlow,
   parseGb,
+  parseLimitIp,
   parseNonNegativeInt,
+  parseResetDays,
 } from "../service/validate.js";
-import type { ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
+import type { ClientEdit, ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
 
@@ -24,7 +29,11 @@ Usage:
   xui-admin reset   [--limit-gb X]  REF... | --inbound ID | --all
   xui-admin block   REF... | --inbound ID | --all
   xui-admin unblock REF... | --inbound ID | --all
-  xui-admin create  --inbound ID --email E [--days N] [--gb X] [--tg-id N] [--limit-ip N] [--comment C]
+  xui-admin delete  REF... [--keep-traffic]
+  xui-admin edit    REF [--tg-id N | --no-tg-id] [--limit-ip N] [--comment C] [--flow F] [--email NEW]
+                        [--reset-days N] [--start-on-first-use DAYS]
+  xui-admin create  --inbound ID --email E [--days N | --start-on-first-use DAYS] [--gb X] [--tg-id N]
+                        [--limit-ip N] [--comment C] [--flow F]
   xui-admin show    REF
   xui-admin find    QUERY
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
@@ -33,11 +42,12 @@ Usage:
   xui-admin history [--limit N]
   xui-admin undo    ID
 
-REF is a client's email (any case) or key (UUID / password).
+REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
+F is xtls-rprx-vision, xtls-rprx-vision-udp443 or none (VLESS over TCP with TLS or REALITY only).
 Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
-  --dry-run     (operations) show what would change, write nothing
+  --dry-run     (operations, edit) show what would change, write nothing
   --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
@@ -57,6 +67,11 @@ const OPTIONS = {
   all: { type: "boolean" },
   email: { type: "string" },
   "tg-id": { type: "string" },
+  "no-tg-id": { type: "boolean" },
+  flow: { type: "string" },
+  "reset-days": { type: "string" },
+  "start-on-first-use": { type: "string" },
+  "keep-traffic": { type: "boolean" },
   "limit-ip": { type: "string" },
   comment: { type: "string" },
   from: { type: "string" },
@@ -74,6 +89,7 @@ export type Command =
   | { verb: "sync"; options: SyncOptions }
   | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
   | { verb: "create"; input: CreateClientInput }
+  | { verb: "edit"; ref: string; changes: ClientEdit; dryRun: boolean }
   | { verb: "show"; ref: string }
   | { verb: "find"; query: string }
   | { verb: "list"; filter: ClientFilter }
@@ -106,8 +122,8 @@ function selector(values: Record<string, unknown>, refs: string[]): Selector {
 function operation(verb: string, v: Record<string, unknown>): Operation | undefined {
   switch (verb) {
     case "extend":
-      if (v.days === undefined) throw usage("extend needs --days N");
-      return { kind: "extend", days: parseDays(v.days, "--days") };
+      if (v.days === undefined) throw usage("extend needs --days N (-N takes days away)");
+      return { kind: "extend", days: parseDayDelta(v.days, "--days") };
     case "expiry":
       if ((v.date === undefined) === (v.never !== true)) throw usage("expiry needs exactly one of --date YYYY-MM-DD and --never");
       return { kind: "expiry", expiryTime: v.never === true ? 0 : parseExpiryDate(v.date, "--date") };
@@ -125,10 +141,45 @@ function operation(verb: string, v: Record<string, unknown>): Operation | undefi
   }
 }
 
+/** The fields both create and edit take, as given. */
+function clientFields(v: Record<string, unknown>): Pick<ClientEdit, "tgId" | "limitIp" | "comment" | "flow" | "delayedStartDays"> {
+  const out: Pick<ClientEdit, "tgId" | "limitIp" | "comment" | "flow" | "delayedStartDays"> = {};
+  if (v["tg-id"] !== undefined) out.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
+  if (v["limit-ip"] !== undefined) out.limitIp = parseLimitIp(v["limit-ip"], "--limit-ip");
+  if (v.comment !== undefined) out.comment = parseComment(v.comment, "--comment");
+  if (v.flow !== undefined) out.flow = parseFlow(v.flow, "--flow");
+  if (v["start-on-first-use"] !== undefined) out.delayedStartDays = parseDays(v["start-on-first-use"], "--start-on-first-use");
+  return out;
+}
+
+function editCommand(v: Record<string, unknown>, rest: string[]): Command {
+  if (rest.length !== 1) throw usage("edit takes exactly one REF");
+  if (v["tg-id"] !== undefined && v["no-tg-id"] === true) throw usage("choose one of --tg-id N and --no-tg-id");
+  const changes: ClientEdit = clientFields(v);
+  if (v["no-tg-id"] === true) changes.tgId = 0;
+  if (v.email !== undefined) changes.email = parseEmail(v.email, "--email");
+  if (v["reset-days"] !== undefined) changes.reset = parseResetDays(v["reset-days"], "--reset-days");
+  if (Object.keys(changes).length === 0) throw usage("edit needs at least one of --tg-id, --no-tg-id, --limit-ip, --comment, --flow, --email, --reset-days, --start-on-first-use");
+  return { verb: "edit", ref: rest[0] as string, changes, dryRun: v["dry-run"] === true };
+}
+
+/** "--days -3" as "--days=-3": parseArgs would take a negative number for an option of its own. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]?.startsWith("--") ? argv[i]?.slice(2) : undefined;
+    const next = argv[i + 1];
+    const isString = name !== undefined && (OPTIONS as Record<string, { type: string }>)[name]?.type === "string";
+    if (isString && next !== undefined && /^-\d/.test(next)) out.push(`${argv[i++] as string}=${next}`);
+    else out.push(argv[i] as string);
+  }
+  return out;
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invocation {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw usage((error as Error).message);
   }
@@ -142,6 +193,11 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
 
   const op = operation(verb, v);
   if (op) return done({ verb: "op", op, selector: selector(v, rest), dryRun: v["dry-run"] === true });
+  if (verb === "delete") {
+    // By name only: no --inbound or --all for a delete.
+    if (rest.length === 0 || v.inbound !== undefined || v.all === true) throw usage("delete takes the clients by name: REF...");
+    return done({ verb: "op", op: { kind: "delete", ...(v["keep-traffic"] === true ? { keepTraffic: true } : {}) }, selector: { refs: rest }, dryRun: v["dry-run"] === true });
+  }
   switch (verb) {
     case "check":
       return done({ verb: "check" });
@@ -154,14 +210,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     }
     case "create": {
       if (v.inbound === undefined || v.email === undefined) throw usage("create needs --inbound ID and --email E");
-      const input: CreateClientInput = { inboundId: parseNonNegativeInt(v.inbound, "--inbound"), email: parseEmail(v.email, "--email") };
+      if (v.days !== undefined && v["start-on-first-use"] !== undefined) throw usage("choose one of --days N and --start-on-first-use DAYS");
+      const input: CreateClientInput = { inboundId: parseNonNegativeInt(v.inbound, "--inbound"), email: parseEmail(v.email, "--email"), ...clientFields(v) };
       if (v.days !== undefined) input.days = parseDays(v.days, "--days");
       if (v.gb !== undefined) input.totalBytes = parseBytes(parseGb(v.gb, "--gb"), "--gb");
-      if (v["tg-id"] !== undefined) input.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
-      if (v["limit-ip"] !== undefined) input.limitIp = parseNonNegativeInt(v["limit-ip"], "--limit-ip", 10_000);
-      if (typeof v.comment === "string") input.comment = v.comment;
       return done({ verb: "create", input });
     }
+    case "edit":
+      return done(editCommand(v, rest));
     case "show":
       if (rest.length !== 1) throw usage("show takes exactly one REF");
       return done({ verb: "show", ref: rest[0] as string });

@@ -39,9 +39,9 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   const dataPath = inv.data ?? files.botData;
   const backups = { backupDir: files.backups, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
   // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
-  const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
+  const dryRun = command.verb === "op" || command.verb === "edit" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
   const audit =
-    ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
+    ["op", "edit", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
       ? new AuditLog(dataPath, { keepDays: envInt(env, "AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS, 1) })
       : undefined;
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
@@ -81,6 +81,11 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       }
       case "op": {
         const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });
+        print(result, () => renderOp(result, now, inv.full));
+        return EXIT.ok;
+      }
+      case "edit": {
+        const result = await service.edit({ refs: [command.ref] }, command.changes, { dryRun: command.dryRun, actor: "cli" });
         print(result, () => renderOp(result, now, inv.full));
         return EXIT.ok;
       }
