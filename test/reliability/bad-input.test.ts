@@ -159,7 +159,7 @@ describe("entry points", () => {
     const logger = pino({ level: "error" }, { write: (line: string) => void errors.push(line) });
     const h = await harness(undefined, { logger });
     const hash = fileHash(h.dbPath);
-    const commands = ["/extend", "/block", "/unblock", "/reset", "/limit", "/expiry", "/find", "/user", "/list", "/history", "/create", "/cancel", ""];
+    const commands = ["/extend", "/block", "/unblock", "/reset", "/limit", "/expiry", "/delete", "/edit", "/find", "/user", "/list", "/history", "/create", "/cancel", ""];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...commands), fc.string({ unit: "binary", maxLength: 60 }), fc.constantFrom(ADMIN, { id: 5 }), async (command, rest, who) => {
         // References are prefixed so that a random valid command cannot hit a real client.

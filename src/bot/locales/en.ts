@@ -2,6 +2,7 @@
 // Values that come from users or the database arrive already HTML-escaped.
 import type { ClientStatus } from "../../service/status.js";
 import type { NoteCode, OperationKind } from "../../shared/types.js";
+import type { EditKey } from "../edit-fields.js";
 
 export const en = {
   languageName: "English",
@@ -12,13 +13,15 @@ export const en = {
   help: [
     "<b>Clients</b>: a client is named by its email or its key (UUID / password); several can be separated by spaces, commas or new lines.",
     "",
-    "/extend alice bob 30 — add days",
+    "/extend alice bob 30 — add days (<code>-3</code> takes three away)",
     "/expiry alice 2027-01-31 — set the expiry date (or <code>never</code>)",
     "/limit alice 50 — traffic limit in GB (0 = unlimited)",
     "/reset alice [100] — reset used traffic, optionally with a new limit in GB",
     "/block alice bob — block; /unblock alice — unblock",
+    "/delete alice — delete, after a preview (/undo brings the client back)",
+    "/edit alice comment paid — change a field: tg, ip, comment, flow, email, renew, start",
     "/create — add a client (asks inbound, email, days, GB)",
-    "/find ali — search; /user alice — client card",
+    "/find ali — search; /user alice — client card (or just send the email)",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
     "/backup — the current x-ui.db as a file",
@@ -36,6 +39,24 @@ export const en = {
   askEmail: "Email (name) of the new client?",
   askCreateDays: "Valid for how many days? (0 = never expires)",
   askCreateGb: "Traffic limit in GB? (0 = unlimited)",
+  askQuery: "Which client? Send an email, a key, or part of one.",
+  askEdit: {
+    tg: (email: string, now: string) => `Telegram ID to link to <b>${email}</b>? Now: ${now}. Send <code>-</code> to unlink.`,
+    ip: (email: string, now: string) => `How many IPs at once for <b>${email}</b>? Now: ${now}. (0 = unlimited)`,
+    comment: (email: string, now: string) => `Comment for <b>${email}</b>? Now: ${now}. Send <code>-</code> to clear it.`,
+    flow: (email: string, now: string) =>
+      `Flow for <b>${email}</b>? Now: ${now}. Send <code>xtls-rprx-vision</code>, <code>xtls-rprx-vision-udp443</code> or <code>-</code> for none.`,
+    email: (email: string, _now: string) => `New email (name) for <b>${email}</b>?`,
+    renew: (email: string, now: string) => `Renew <b>${email}</b> automatically every how many days? Now: ${now}. (0 = off)`,
+    start: (email: string, now: string) => `Valid for how many days from first use, for <b>${email}</b>? Now: ${now}.`,
+  } satisfies Record<EditKey, (email: string, now: string) => string>,
+  editUsage: [
+    "<code>/edit alice FIELD VALUE</code>, FIELD one of:",
+    "<code>tg</code> Telegram ID (<code>-</code> unlinks), <code>ip</code> IP limit (0 = unlimited), <code>comment</code> (<code>-</code> clears),",
+    "<code>flow</code> xtls-rprx-vision / xtls-rprx-vision-udp443 / <code>-</code>, <code>email</code> a new email,",
+    "<code>renew</code> auto-renew days (0 = off), <code>start</code> days from first use.",
+    "Without VALUE, the bot asks for it.",
+  ].join("\n"),
   tryAgain: (reason: string) => `${reason}\nTry again, or /cancel.`,
   unknownClients: (refs: string) => `Unknown: ${refs}`,
   cancelled: "Cancelled, nothing changed.",
@@ -59,7 +80,12 @@ export const en = {
   } satisfies Record<OperationKind | "sync", string>,
   preview: (op: string, changing: number, total: number) =>
     `<b>${op}</b>: ${changing} of ${total} selected client(s) will change. Confirm?`,
-  previewUnchanged: (n: number) => `${n} will stay as they are.`,
+  previewDelete: (n: number) =>
+    `<b>Delete</b>: ${n} client(s) will be removed from the panel, with their usage (a backup is taken first; /undo brings them back). Confirm?`,
+  previewUnchanged: (n: number, names: string) => `${n} will stay as they are: ${names}.`,
+  previewDone: (op: string, changed: number, unchanged: number) => `✅ Confirmed. <b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
+  previewCancelled: "✖️ Cancelled: nothing changed.",
+  previewFailed: "⚠️ Confirmed, but not applied: see the reason below.",
   confirm: "✅ Confirm",
   cancel: "✖️ Cancel",
   done: (op: string, changed: number, unchanged: number) => `<b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
@@ -70,7 +96,22 @@ export const en = {
   applyFailed: (why: string) => `⚠️ Xray was not restarted: ${why}. The change is saved; it takes effect at the next restart.`,
   created: "created",
   // Fields of a diff or a card.
-  field: { enabled: "admin switch", active: "active", expiry: "expiry", limit: "limit", used: "used" },
+  field: {
+    enabled: "admin switch",
+    active: "active",
+    expiry: "expiry",
+    limit: "limit",
+    reset: "auto-renew",
+    used: "used",
+    email: "email",
+    tgId: "Telegram ID",
+    limitIp: "IP limit",
+    comment: "comment",
+    flow: "flow",
+  },
+  none: "none",
+  renew: (days: number) => (days === 0 ? "off" : `every ${days} days`),
+  createdKey: (key: string) => `🔑 Key: <code>${key}</code>`,
   yes: "on",
   no: "off",
   never: "never",
@@ -129,6 +170,13 @@ export const en = {
   cardExtend: (days: number) => `+${days} days`,
   cardReset: "♻️ Reset traffic",
   cardLimit: "📦 Set limit",
+  cardEditTg: "✏️ Telegram ID",
+  cardEditIp: "✏️ IP limit",
+  cardEditComment: "✏️ Comment",
+  cardEditFlow: "✏️ Flow",
+  cardEditEmail: "✏️ Email",
+  cardEditRenew: "✏️ Auto-renew",
+  cardDelete: "🗑 Delete",
   cardBlock: "⛔ Block",
   cardUnblock: "🟢 Unblock",
   unknownClient: (ref: string) => `Unknown client: ${ref}`,
