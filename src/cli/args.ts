@@ -23,13 +23,13 @@ export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffic
 Usage:
   xui-admin check   [--json]
   xui-admin sync    [--dry-run] [--from json] [--prune] [--json]
-  xui-admin extend  --days N  REF... | --inbound ID | --all
-  xui-admin expiry  --date YYYY-MM-DD | --never  REF... | --inbound ID | --all
-  xui-admin limit   --gb X  REF... | --inbound ID | --all
-  xui-admin reset   [--limit-gb X]  REF... | --inbound ID | --all
-  xui-admin block   REF... | --inbound ID | --all
-  xui-admin unblock REF... | --inbound ID | --all
-  xui-admin delete  REF... [--keep-traffic]
+  xui-admin extend  --days N  CLIENTS
+  xui-admin expiry  --date YYYY-MM-DD | --never  CLIENTS
+  xui-admin limit   --gb X  CLIENTS
+  xui-admin reset   [--limit-gb X]  CLIENTS
+  xui-admin block   CLIENTS
+  xui-admin unblock CLIENTS
+  xui-admin delete  REF... | --filter F [--yes]  [--keep-traffic]
   xui-admin edit    REF [--tg-id N | --no-tg-id] [--limit-ip N] [--comment C] [--flow F] [--email NEW]
                         [--reset-days N] [--start-on-first-use DAYS]
   xui-admin create  --inbound ID --email E [--days N | --start-on-first-use DAYS] [--gb X] [--tg-id N]
@@ -43,6 +43,9 @@ Usage:
   xui-admin undo    ID
 
 REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
+CLIENTS is REF..., --inbound ID, --all, or --filter F (expiring[:DAYS], expired, depleted,
+disabled, inbound:ID): a filter shows what will change and asks first; --yes skips the
+question (without a terminal to ask, a filter needs --yes).
 F is xtls-rprx-vision, xtls-rprx-vision-udp443 or none (VLESS over TCP with TLS or REALITY only).
 Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
@@ -72,6 +75,7 @@ const OPTIONS = {
   "reset-days": { type: "string" },
   "start-on-first-use": { type: "string" },
   "keep-traffic": { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
   "limit-ip": { type: "string" },
   comment: { type: "string" },
   from: { type: "string" },
@@ -87,7 +91,8 @@ export type Command =
   | { verb: "help" }
   | { verb: "check" }
   | { verb: "sync"; options: SyncOptions }
-  | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
+  /** `yes`: a --filter selection applies without asking. */
+  | { verb: "op"; op: Operation; selector: Selector | { filter: ClientFilter }; dryRun: boolean; yes: boolean }
   | { verb: "create"; input: CreateClientInput }
   | { verb: "edit"; ref: string; changes: ClientEdit; dryRun: boolean }
   | { verb: "show"; ref: string }
@@ -108,12 +113,23 @@ export interface Invocation {
   full: boolean;
 }
 
+/** --filter as the CLI writes it; a bad one is explained in the CLI's syntax, not the bot's. */
+function parseFilter(value: unknown): ClientFilter {
+  try {
+    return parseClientFilter(String(value));
+  } catch (error) {
+    if (!(error instanceof XuiError)) throw error;
+    throw usage(`--filter: unknown filter ${JSON.stringify(value)}: use all, expiring[:DAYS], expired, depleted, disabled or inbound:ID`);
+  }
+}
+
 const usage = (message: string) => new XuiError("bad-input", `${message}\nRun \`xui-admin --help\` for usage.`);
 
-function selector(values: Record<string, unknown>, refs: string[]): Selector {
-  const modes = [refs.length > 0, values.inbound !== undefined, values.all === true].filter(Boolean).length;
-  if (modes === 0) throw usage("name the clients: REF..., --inbound ID or --all");
-  if (modes > 1) throw usage("choose one of REF..., --inbound ID and --all");
+function selector(values: Record<string, unknown>, refs: string[]): Selector | { filter: ClientFilter } {
+  const modes = [refs.length > 0, values.inbound !== undefined, values.all === true, values.filter !== undefined].filter(Boolean).length;
+  if (modes === 0) throw usage("name the clients: REF..., --inbound ID, --all or --filter F");
+  if (modes > 1) throw usage("choose one of REF..., --inbound ID, --all and --filter F");
+  if (values.filter !== undefined) return { filter: parseFilter(values.filter) };
   if (values.all === true) return { all: true };
   if (values.inbound !== undefined) return { inboundId: parseNonNegativeInt(values.inbound, "--inbound") };
   return { refs };
@@ -192,11 +208,13 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);
-  if (op) return done({ verb: "op", op, selector: selector(v, rest), dryRun: v["dry-run"] === true });
+  const opOf = (op: Operation, chosen: Selector | { filter: ClientFilter }) => done({ verb: "op", op, selector: chosen, dryRun: v["dry-run"] === true, yes: v.yes === true });
+  if (op) return opOf(op, selector(v, rest));
   if (verb === "delete") {
-    // By name only: no --inbound or --all for a delete.
-    if (rest.length === 0 || v.inbound !== undefined || v.all === true) throw usage("delete takes the clients by name: REF...");
-    return done({ verb: "op", op: { kind: "delete", ...(v["keep-traffic"] === true ? { keepTraffic: true } : {}) }, selector: { refs: rest }, dryRun: v["dry-run"] === true });
+    // By name or by a filter (which asks first): never a whole inbound or everyone at once.
+    if (v.inbound !== undefined || v.all === true) throw usage("delete takes the clients by name (REF...) or by --filter F");
+    const chosen = selector(v, rest);
+    return opOf({ kind: "delete", ...(v["keep-traffic"] === true ? { keepTraffic: true } : {}) }, chosen);
   }
   switch (verb) {
     case "check":
@@ -225,7 +243,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       if (rest.length === 0) throw usage("find needs a QUERY");
       return done({ verb: "find", query: rest.join(" ") });
     case "list":
-      return done({ verb: "list", filter: parseClientFilter(typeof v.filter === "string" ? v.filter : "all") });
+      return done({ verb: "list", filter: v.filter === undefined ? { kind: "all" } : parseFilter(v.filter) });
     case "inbounds":
       return done({ verb: "inbounds" });
     case "backup":

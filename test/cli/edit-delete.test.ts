@@ -123,3 +123,65 @@ describe("xui-admin create and extend", () => {
     expect(gone.out).toMatch(/note: now expired/);
   });
 });
+
+describe("xui-admin operations with --filter", () => {
+  function filtered() {
+    const path = tempDbPath();
+    buildXuiDb(path, {
+      inbounds: [
+        {
+          id: 1,
+          protocol: "vless",
+          clients: [
+            { email: "old1", expiryTime: Date.now() - 3 * DAY, active: false },
+            { email: "old2", expiryTime: Date.now() - DAY, active: false },
+            { email: "fine", expiryTime: Date.now() + 30 * DAY },
+          ],
+        },
+      ],
+    });
+    return path;
+  }
+
+  /** xui-admin with a terminal that answers `answer` and records the question. */
+  async function asked(answer: boolean, ...args: string[]) {
+    const out: string[] = [];
+    const questions: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: () => undefined, confirm: (q: string) => (questions.push(q), Promise.resolve(answer)) };
+    const code = await runCli(args, io, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
+    return { code, out: out.join("\n"), questions };
+  }
+
+  it("shows what will change and asks first; only a yes applies it", async () => {
+    const path = filtered();
+    const hash = fileHash(path);
+    const no = await asked(false, "block", "--filter", "expired", "--db", path);
+    expect(no.code).toBe(2);
+    expect(no.out).toMatch(/^block: would change 2 client\(s\), 0 unchanged\nold1 \(inbound 1\)/);
+    expect(no.questions).toEqual(["Apply block to these 2 client(s)? [y/N] "]);
+    expect(fileHash(path)).toBe(hash);
+    const yes = await asked(true, "block", "--filter", "expired", "--db", path);
+    expect(yes.code).toBe(0);
+    expect([rawRow(path, "old1")?.enable, jsonClient(path, "old2")?.client.enable, jsonClient(path, "fine")?.client.enable]).toEqual([0, false, true]);
+  });
+
+  it("without a terminal needs --yes; --dry-run never asks", async () => {
+    const path = filtered();
+    const hash = fileHash(path);
+    const refused = await cli("delete", "--filter", "expired", "--db", path);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--filter: no terminal to ask for confirmation: look with --dry-run, then run it again with --yes/);
+    expect((await cli("extend", "--days", "5", "--filter", "expired", "--dry-run", "--db", path)).out).toMatch(/would change 2/);
+    expect(fileHash(path)).toBe(hash);
+    const done = await cli("delete", "--filter", "expired", "--yes", "--db", path);
+    expect(done.code).toBe(0);
+    expect([jsonClient(path, "old1"), jsonClient(path, "old2")]).toEqual([undefined, undefined]);
+    expect(jsonClient(path, "fine")).toBeDefined();
+  });
+
+  it("explains a bad filter in the command line's own syntax", async () => {
+    const path = filtered();
+    expect((await cli("block", "--filter", "soon", "--db", path)).err).toMatch(/--filter: unknown filter "soon": use all, expiring\[:DAYS\], expired, depleted, disabled or inbound:ID/);
+    expect((await cli("block", "--filter", "expired", "alice", "--db", path)).err).toMatch(/choose one of REF\.\.\., --inbound ID, --all and --filter F/);
+  });
+});
