@@ -48,6 +48,19 @@ describe("/delete", () => {
     expect(clientTables(h.dbPath)).toEqual(before);
   });
 
+  it("the undo of a delete of several clients previews them, then puts them all back", async () => {
+    const h = await start(reality);
+    const before = clientTables(h.dbPath);
+    const [preview] = await h.say(ADMIN, "/delete alice, bob");
+    await h.press(ADMIN, preview!, "✅ Confirm");
+    const [undoPreview] = await h.say(ADMIN, "/undo");
+    expect(undoPreview?.text).toMatch(/^<b>Undo<\/b>: 2 of 2 selected client\(s\) will change\. Confirm\?\nUndo of change #1\./);
+    expect(jsonClient(h.dbPath, "alice")).toBeUndefined();
+    await h.press(ADMIN, undoPreview!, "✅ Confirm");
+    expect(undoPreview?.text).toBe("✅ Confirmed. <b>Undo</b>: 2 changed, 0 unchanged.");
+    expect(clientTables(h.dbPath)).toEqual(before);
+  });
+
   it("without clients asks which; Cancel says so on the preview", async () => {
     const h = await start(reality);
     const hash = fileHash(h.dbPath);
