@@ -113,7 +113,7 @@ export const parseLimitIp = (value: unknown, field = "limit-ip"): number => pars
 export const parseResetDays = (value: unknown, field = "reset-days"): number => parseNonNegativeInt(value, field, MAX_DAYS);
 
 export function parseComment(value: unknown, field = "comment"): string {
-  if (typeof value !== "string") throw badInput(field, value, "must be text");
+  if (typeof value !== "string") throw badInput(field, value, "must be a string");
   if (value.length > 500) throw badInput(field, value.slice(0, 20) + "…", "is longer than 500 characters");
   return value;
 }
