@@ -54,21 +54,35 @@ export function writableInbound(snapshot: Snapshot, inboundId: number): Writable
   return inbound as WritableInbound;
 }
 
+const duplicate = (email: string) => new XuiError("duplicate-email", `email already in use: ${email}`, [email]);
+
 /**
  * Refuses an email any JSON client has, in any case: the panel keys clients by email. `own`:
  * the email of the client being renamed, which may change its own case.
  */
 export function assertEmailFree(snapshot: Snapshot, email: string, own?: string): void {
   const lower = email.toLowerCase();
-  if (snapshot.clients.some((c) => c.email.toLowerCase() === lower && c.email !== own)) {
-    throw new XuiError("duplicate-email", `email already in use: ${email}`, [email]);
+  if (snapshot.clients.some((c) => c.email.toLowerCase() === lower && c.email !== own)) throw duplicate(email);
+}
+
+/** Refuses emails any JSON client has, in any case, or that come twice: one pass for many. */
+export function assertEmailsFree(snapshot: Snapshot, emails: string[]): void {
+  const taken = new Set(snapshot.clients.map((c) => c.email.toLowerCase()));
+  for (const email of emails) {
+    const lower = email.toLowerCase();
+    if (taken.has(lower)) throw duplicate(email);
+    taken.add(lower);
   }
 }
 
 /** Each touched inbound's settings with its insertions, in index order so each lands where asked. */
 function settingsWith(insertions: Insertion[]): Map<number, { settings: JsonObject; text: string; inbound: WritableInbound }> {
   const byInbound = new Map<number, Insertion[]>();
-  for (const item of insertions) byInbound.set(item.inbound.id, [...(byInbound.get(item.inbound.id) ?? []), item]);
+  for (const item of insertions) {
+    const list = byInbound.get(item.inbound.id);
+    if (list) list.push(item);
+    else byInbound.set(item.inbound.id, [item]);
+  }
   const out = new Map<number, { settings: JsonObject; text: string; inbound: WritableInbound }>();
   for (const [id, items] of byInbound) {
     const inbound = items[0]?.inbound as WritableInbound;

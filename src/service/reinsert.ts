@@ -6,7 +6,7 @@ import { blankState, type ClientState, type OpResult, type Operation, type Reins
 import type { JsonObject } from "../xui/panel-json.js";
 import { num, str } from "../xui/values.js";
 import type { EngineContext, OnCommit } from "./engine.js";
-import { assertEmailFree, insertClients, retryConflicts, writableInbound, type Insertion } from "./insert.js";
+import { assertEmailsFree, insertClients, retryConflicts, writableInbound, type Insertion } from "./insert.js";
 import { isServed } from "./operations.js";
 
 type Restore = Operation & { kind: "restore" };
@@ -34,10 +34,10 @@ function plan(ctx: EngineContext, op: Restore): { insertions: Insertion[]; diffs
   const entries = Object.values(op.clients).filter((c): c is Reinsert => typeof c === "object" && "reinsert" in c);
   const insertions: Insertion[] = [];
   const diffs = new DiffTable(entries.length);
+  assertEmailsFree(snapshot, entries.map((e) => str(e.reinsert.json.email)));
   for (const { reinsert, inboundId } of entries) {
     const json = reinsert.json as JsonObject;
     const email = str(json.email);
-    assertEmailFree(snapshot, email);
     // A delete with --keep-traffic left the row: it stays, as it is now.
     const rowIndex = snapshot.rowTable.indexOf(email);
     const kept = reinsert.row !== null && rowIndex >= 0 && snapshot.rowTable.columns.id[rowIndex] === reinsert.row.id;
