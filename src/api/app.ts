@@ -13,7 +13,7 @@ import type { OpResult } from "../shared/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
 import type { ApplyStatus } from "../apply/scheduler.js";
-import { changes, createInput, type Change } from "./bodies.js";
+import { changes, createInput, editChanges, type Change } from "./bodies.js";
 import { errorHandler, fail } from "./errors.js";
 import { health } from "./health.js";
 
@@ -50,9 +50,15 @@ async function jsonBody(c: Context): Promise<unknown> {
  * order, so that a wider pattern added later (GET /api/users/:ref) cannot claim a POST-only
  * path such as /api/users/extend-expiry.
  */
-function route<P extends string>(app: Hono, path: P, handlers: { GET?: Handler<BlankEnv, P>; POST?: Handler<BlankEnv, P> }): void {
+function route<P extends string>(
+  app: Hono,
+  path: P,
+  handlers: { GET?: Handler<BlankEnv, P>; POST?: Handler<BlankEnv, P>; PATCH?: Handler<BlankEnv, P>; DELETE?: Handler<BlankEnv, P> },
+): void {
   if (handlers.GET) app.get(path, handlers.GET);
   if (handlers.POST) app.post(path, handlers.POST);
+  if (handlers.PATCH) app.patch(path, handlers.PATCH);
+  if (handlers.DELETE) app.delete(path, handlers.DELETE);
   const allow = Object.keys(handlers).flatMap((m) => (m === "GET" ? ["GET", "HEAD"] : [m])).join(", ");
   app.all(path, (c) => fail(c, 405, "method-not-allowed", `${c.req.method} ${c.req.path}: method not allowed (use ${allow})`, [c.req.method], { Allow: allow }));
 }
@@ -114,6 +120,18 @@ export function createApi(deps: ApiDeps): Hono {
       const client = service.get(ref);
       if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
       return c.json(clientView(client, service.now()));
+    },
+    PATCH: async (c) => {
+      const changes = editChanges(await jsonBody(c));
+      const result = await service.edit({ refs: [c.req.param("ref")] }, changes, { actor: "api" });
+      const email = changes.email ?? c.req.param("ref");
+      const client = service.get(email);
+      return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) });
+    },
+    // ?keep_traffic=true leaves the client_traffics row, as xui-admin delete --keep-traffic.
+    DELETE: async (c) => {
+      const result = await service.delete({ refs: [c.req.param("ref")] }, { keepTraffic: c.req.query("keep_traffic") === "true", actor: "api" });
+      return c.json({ ...result, apply: await applyStatusOf(c, result) });
     },
   });
   route(app, "/api/check", { GET: (c) => c.json(service.check()) });

@@ -6,8 +6,20 @@
 import { z } from "zod";
 import { badInput, XuiError } from "../shared/errors.js";
 import { GB } from "../shared/units.js";
-import type { CreateClientInput, Operation } from "../shared/types.js";
-import { parseBytes, parseDays, parseEmail, parseExpiryDate, parseGb, parseNonNegativeInt } from "../service/validate.js";
+import type { ClientEdit, CreateClientInput, Operation } from "../shared/types.js";
+import {
+  parseBytes,
+  parseComment,
+  parseDayDelta,
+  parseDays,
+  parseEmail,
+  parseExpiryDate,
+  parseFlow,
+  parseGb,
+  parseLimitIp,
+  parseNonNegativeInt,
+  parseResetDays,
+} from "../service/validate.js";
 
 type Parser<T> = (value: unknown, field: string) => T;
 
@@ -47,11 +59,6 @@ const parseUserIds: Parser<string[]> = (ids, f) => {
 
 const parseEnable: Parser<boolean> = (value, f) => {
   if (typeof value !== "boolean") throw badInput(f, value, "must be true or false");
-  return value;
-};
-
-const parseText: Parser<string> = (value, f) => {
-  if (typeof value !== "string") throw badInput(f, value, "must be a string");
   return value;
 };
 
@@ -120,7 +127,8 @@ const change =
 
 /** The change routes, /api/users/<name>: each body to an operation on the named clients. */
 export const changes = {
-  "extend-expiry": change(z.strictObject({ user_ids: userIds, days: required("days", parseDays) }), (b) => ({ kind: "extend", days: b.days })),
+  // Negative days take days away.
+  "extend-expiry": change(z.strictObject({ user_ids: userIds, days: required("days", parseDayDelta) }), (b) => ({ kind: "extend", days: b.days })),
   "reset-traffic": change(z.strictObject({ user_ids: userIds, new_limit: optional("new_limit", parseLimitBytes) }), (b) =>
     b.new_limit === undefined ? { kind: "reset" } : { kind: "reset", totalBytes: b.new_limit },
   ),
@@ -143,8 +151,10 @@ const createSchema = z.strictObject({
   total_bytes: optional("total_bytes", parseLimitBytes),
   total_gb: optional("total_gb", parseLimitGb),
   tg_id: optional("tg_id", parseNonNegativeInt),
-  limit_ip: optional("limit_ip", (v, f) => parseNonNegativeInt(v, f, 10_000)),
-  comment: optional("comment", parseText),
+  limit_ip: optional("limit_ip", parseLimitIp),
+  comment: optional("comment", parseComment),
+  flow: optional("flow", parseFlow),
+  start_on_first_use: optional("start_on_first_use", parseDays),
   // 3x-ui 3.x: further inbounds to attach the client to.
   more_inbound_ids: optional("more_inbound_ids", (v, f) => {
     if (!Array.isArray(v)) throw new XuiError("bad-input", `${f}: must be an array of inbound IDs`, [f]);
@@ -161,6 +171,35 @@ export function createInput(body: unknown): CreateClientInput {
   if (b.tg_id !== undefined) input.tgId = b.tg_id;
   if (b.limit_ip !== undefined) input.limitIp = b.limit_ip;
   if (b.comment !== undefined) input.comment = b.comment;
+  if (b.flow !== undefined) input.flow = b.flow;
+  if (b.start_on_first_use !== undefined) {
+    if (b.days) throw new XuiError("bad-input", "days and start_on_first_use: give one of them, not both", ["days", "start_on_first_use"]);
+    input.delayedStartDays = b.start_on_first_use;
+  }
   if (b.more_inbound_ids !== undefined && b.more_inbound_ids.length > 0) input.moreInboundIds = b.more_inbound_ids;
   return input;
+}
+
+const editSchema = z.strictObject({
+  // 0 unlinks the Telegram user.
+  tg_id: optional("tg_id", parseNonNegativeInt),
+  limit_ip: optional("limit_ip", parseLimitIp),
+  comment: optional("comment", parseComment),
+  flow: optional("flow", parseFlow),
+  email: optional("email", parseEmail),
+  reset_days: optional("reset_days", parseResetDays),
+});
+
+/** PATCH /api/users/:ref: the fields to change; at least one. */
+export function editChanges(body: unknown): ClientEdit {
+  const b = check(editSchema, body);
+  const out: ClientEdit = {};
+  if (b.tg_id !== undefined) out.tgId = b.tg_id;
+  if (b.limit_ip !== undefined) out.limitIp = b.limit_ip;
+  if (b.comment !== undefined) out.comment = b.comment;
+  if (b.flow !== undefined) out.flow = b.flow;
+  if (b.email !== undefined) out.email = b.email;
+  if (b.reset_days !== undefined) out.reset = b.reset_days;
+  if (Object.keys(out).length === 0) throw new XuiError("bad-input", `body: nothing to change (this route takes ${Object.keys(editSchema.shape).join(", ")})`, ["body"]);
+  return out;
 }

@@ -1,7 +1,8 @@
 // Callback data: at most 64 bytes, so buttons carry short server-side IDs and indexes, never
 // emails (they can be long and Unicode). Anything that does not decode is "outdated".
+import { EDIT_KEYS, type EditKey } from "./edit-fields.js";
 export type ListAction = "extend" | "block" | "unblock" | "reset" | "limit";
-export type CardAction = "extend7" | "extend30" | "block" | "unblock" | "reset" | "limit";
+export type CardAction = "extend7" | "extend30" | "block" | "unblock" | "reset" | "limit" | "delete" | `edit-${EditKey}`;
 
 export type Callback =
   | { kind: "confirm"; pendingId: string; yes: boolean }
@@ -13,7 +14,16 @@ export type Callback =
   | { kind: "card"; selId: string; action: CardAction };
 
 const LIST_ACTIONS: Record<string, ListAction> = { e: "extend", b: "block", u: "unblock", r: "reset", l: "limit" };
-const CARD_ACTIONS: Record<string, CardAction> = { e7: "extend7", e30: "extend30", b: "block", u: "unblock", r: "reset", l: "limit" };
+const CARD_ACTIONS: Record<string, CardAction> = {
+  e7: "extend7",
+  e30: "extend30",
+  b: "block",
+  u: "unblock",
+  r: "reset",
+  l: "limit",
+  d: "delete",
+  ...Object.fromEntries(EDIT_KEYS.map((k) => [`x${k.slice(0, 2)}`, `edit-${k}` as const])),
+};
 const code = (table: Record<string, string>, value: string) => Object.keys(table).find((k) => table[k] === value) as string;
 
 export function encode(c: Callback): string {

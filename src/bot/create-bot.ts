@@ -7,6 +7,7 @@ import { Bot, type ApiClientOptions, type MiddlewareFn } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext } from "./context.js";
 import { createConversation as createClientConversation } from "./conversations/create.js";
+import { editConversation } from "./conversations/edit.js";
 import { operationConversation } from "./conversations/operation.js";
 import { access, privateChatsOnly } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
@@ -14,7 +15,7 @@ import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
-import { lists } from "./features/lists.js";
+import { findConversation, lists } from "./features/lists.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -52,10 +53,12 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     }),
   );
   // /cancel, and any other command, leave a conversation before anything else sees them.
+  // It also drops the admin's open previews: their Confirm then answers "outdated".
   bot.command("cancel", async (ctx) => {
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
-    await ctx.reply(active ? ctx.t.cancelled : ctx.t.nothingToCancel);
+    const previews = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : 0;
+    await ctx.reply(active || previews > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
   });
   bot.use(async (ctx, next) => {
     if (isCommand(ctx) && Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
@@ -63,6 +66,8 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   });
   bot.use(createConversation(operationConversation(deps), "operation"));
   bot.use(createConversation(createClientConversation(deps), "create"));
+  bot.use(createConversation(editConversation(deps), "edit"));
+  bot.use(createConversation(findConversation(deps), "find"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(history(deps));

@@ -102,7 +102,8 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
   if (clients.length === 0) return [{ text: t.unknownClients(esc(problems.join(", "))) }];
   const emails = clients.map((c) => c.email);
   try {
-    if (clients.length === 1 && problems.length === 0) {
+    // A delete waits for Confirm even for one client: it removes the client and its usage.
+    if (clients.length === 1 && problems.length === 0 && op.kind !== "delete") {
       return resultReplies(t, deps, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), adminId);
     }
     return await previewReplies(t, deps, { adminId, op, emails }, problems.length > 0 ? [t.unknownClients(esc(problems.join(", ")))] : []);
@@ -117,10 +118,19 @@ export async function previewReplies(t: Texts, deps: BotDeps, pending: PendingOp
   const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
   const pendingId = deps.store.addPending(pending);
   const now = deps.service.now();
-  const lines = [t.preview(t.opName[op.kind], preview.changed.length, emails.length), ...notes];
+  const heading = op.kind === "delete" ? t.previewDelete(preview.changed.length) : t.preview(t.opName[op.kind], preview.changed.length, emails.length);
+  const lines = [heading, ...notes];
   lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
   if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
-  if (preview.unchanged.length > 0) lines.push("", t.previewUnchanged(preview.unchanged.length));
+  if (preview.unchanged.length > 0) {
+    // Who stays as they are, and why (already blocked, never expires, ...).
+    const named = preview.unchanged.slice(0, PREVIEW_NAMES).map((d) => {
+      const why = d.notes.filter((n) => n !== "no-change").map((n) => t.note[n]);
+      return why.length > 0 ? `${esc(d.email)} (${why.join("; ")})` : esc(d.email);
+    });
+    const more = preview.unchanged.length > PREVIEW_NAMES ? ` … +${preview.unchanged.length - PREVIEW_NAMES}` : "";
+    lines.push("", t.previewUnchanged(preview.unchanged.length, named.join(", ") + more));
+  }
   const keyboard = new InlineKeyboard()
     .text(t.confirm, encode({ kind: "confirm", pendingId, yes: true }))
     .text(t.cancel, encode({ kind: "confirm", pendingId, yes: false }));

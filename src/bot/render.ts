@@ -1,6 +1,6 @@
 // Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
 import { clientStatus } from "../service/status.js";
-import type { Client, ClientDiff, ClientState } from "../shared/types.js";
+import { EDIT_FIELDS, type Client, type ClientDiff, type ClientState, type EditField, type FieldChange } from "../shared/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
 import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";
@@ -20,16 +20,28 @@ const FIELDS: [string, (s: ClientState) => unknown, (t: Texts, s: ClientState, n
   ["active", (s) => s.active, (t, s) => (s.active ? t.yes : t.no)],
   ["expiry", (s) => s.expiryTime, (t, s, now) => expiryText(t, s.expiryTime, now)],
   ["limit", (s) => s.totalBytes, (t, s) => limitText(t, s.totalBytes)],
+  ["reset", (s) => s.reset, (t, s) => t.renew(s.reset)],
   ["used", (s) => s.up + s.down, (t, s) => t.gb(gbString(s.up + s.down))],
 ];
+
+/** A client's own field as stored; "", 0 and a missing key read as none (an IP limit of 0: unlimited). */
+function ownValue(t: Texts, f: EditField, change: FieldChange, side: "before" | "after"): string {
+  const v = change[side];
+  if (side in change && v !== "" && v !== null && v !== 0) return esc(typeof v === "string" ? v : JSON.stringify(v));
+  return f === "limitIp" ? t.unlimited : t.none;
+}
 
 /** One client's change: changed fields only, then the notes. */
 export function diffText(t: Texts, d: ClientDiff, now: number): string {
   const lines = [`<b>${esc(d.email)}</b> (${t.inbound} ${d.inboundId})${d.before ? "" : `: ${t.created}`}`];
   for (const [key, pick, show] of FIELDS) {
-    if (d.before && pick(d.before) === pick(d.after)) continue;
+    if (d.before ? pick(d.before) === pick(d.after) : key === "reset" && d.after.reset === 0) continue;
     const label = t.field[key as keyof Texts["field"]];
     lines.push(`  ${label}: ${d.before ? `${show(t, d.before, now)} → ` : ""}${show(t, d.after, now)}`);
+  }
+  for (const f of EDIT_FIELDS) {
+    const change = d.fields?.[f];
+    if (change) lines.push(`  ${t.field[f]}: ${ownValue(t, f, change, "before")} → ${ownValue(t, f, change, "after")}`);
   }
   const notes = d.notes.filter((n) => n !== "no-change").map((n) => t.note[n]);
   if (notes.length > 0) lines.push(`  ⓘ ${notes.join("; ")}`);
@@ -44,6 +56,9 @@ export function cardText(t: Texts, c: Client, now: number, forAdmin = true): str
     `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,
     `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})${c.inboundIds.length > 1 ? ` + ${c.inboundIds.slice(1).join(", ")}` : ""}`,
     ...(c.tgId ? [`${t.telegram}: <code>${c.tgId}</code>`] : []),
+    ...(forAdmin && c.limitIp ? [`${t.field.limitIp}: ${c.limitIp}`] : []),
+    ...(forAdmin && c.flow ? [`${t.field.flow}: ${esc(c.flow)}`] : []),
+    ...(forAdmin && c.reset ? [`${t.field.reset}: ${t.renew(c.reset)}`] : []),
     ...(forAdmin && c.comment ? [`💬 ${esc(c.comment)}`] : []),
   ].join("\n");
 }

@@ -3,14 +3,19 @@ import { parseArgs } from "node:util";
 import { XuiError } from "../shared/errors.js";
 import {
   parseBytes,
+  parseComment,
+  parseDayDelta,
   parseDays,
   parseEmail,
   parseExpiryDate,
+  parseFlow,
   parseGb,
+  parseLimitIp,
   parseNonNegativeInt,
+  parseResetDays,
   parseTokenName,
 } from "../service/validate.js";
-import type { ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
+import type { ClientEdit, ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
 import { DEFAULT_TOKEN_NAME } from "../service/panel-token.js";
@@ -20,13 +25,17 @@ export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffic
 Usage:
   xui-admin check   [--json]
   xui-admin sync    [--dry-run] [--from json] [--prune] [--json]
-  xui-admin extend  --days N  REF... | --inbound ID | --all
-  xui-admin expiry  --date YYYY-MM-DD | --never  REF... | --inbound ID | --all
-  xui-admin limit   --gb X  REF... | --inbound ID | --all
-  xui-admin reset   [--limit-gb X]  REF... | --inbound ID | --all
-  xui-admin block   REF... | --inbound ID | --all
-  xui-admin unblock REF... | --inbound ID | --all
-  xui-admin create  --inbound ID[,ID...] --email E [--days N] [--gb X] [--tg-id N] [--limit-ip N] [--comment C]
+  xui-admin extend  --days N  CLIENTS
+  xui-admin expiry  --date YYYY-MM-DD | --never  CLIENTS
+  xui-admin limit   --gb X  CLIENTS
+  xui-admin reset   [--limit-gb X]  CLIENTS
+  xui-admin block   CLIENTS
+  xui-admin unblock CLIENTS
+  xui-admin delete  REF... | --filter F [--yes]  [--keep-traffic]
+  xui-admin edit    REF [--tg-id N | --no-tg-id] [--limit-ip N] [--comment C] [--flow F] [--email NEW]
+                        [--reset-days N] [--start-on-first-use DAYS]
+  xui-admin create  --inbound ID[,ID...] --email E [--days N | --start-on-first-use DAYS] [--gb X] [--tg-id N]
+                        [--limit-ip N] [--comment C] [--flow F]
   xui-admin show    REF
   xui-admin find    QUERY
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
@@ -38,11 +47,15 @@ Usage:
   xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
   xui-admin --version
 
-REF is a client's email (any case) or key (UUID / password).
+REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
+CLIENTS is REF..., --inbound ID, --all, or --filter F (expiring[:DAYS], expired, depleted,
+disabled, inbound:ID): a filter shows what will change and asks first; --yes skips the
+question (without a terminal to ask, a filter needs --yes).
+F is xtls-rprx-vision, xtls-rprx-vision-udp443 or none (VLESS over TCP with TLS or REALITY only).
 Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
-  --dry-run     (operations) show what would change, write nothing
+  --dry-run     (operations, edit) show what would change, write nothing
   --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
@@ -62,6 +75,12 @@ const OPTIONS = {
   all: { type: "boolean" },
   email: { type: "string" },
   "tg-id": { type: "string" },
+  "no-tg-id": { type: "boolean" },
+  flow: { type: "string" },
+  "reset-days": { type: "string" },
+  "start-on-first-use": { type: "string" },
+  "keep-traffic": { type: "boolean" },
+  yes: { type: "boolean", short: "y" },
   "limit-ip": { type: "string" },
   comment: { type: "string" },
   from: { type: "string" },
@@ -81,8 +100,10 @@ export type Command =
   | { verb: "health" }
   | { verb: "check" }
   | { verb: "sync"; options: SyncOptions }
-  | { verb: "op"; op: Operation; selector: Selector; dryRun: boolean }
+  /** `yes`: a --filter selection applies without asking. */
+  | { verb: "op"; op: Operation; selector: Selector | { filter: ClientFilter }; dryRun: boolean; yes: boolean }
   | { verb: "create"; input: CreateClientInput }
+  | { verb: "edit"; ref: string; changes: ClientEdit; dryRun: boolean }
   | { verb: "show"; ref: string }
   | { verb: "find"; query: string }
   | { verb: "list"; filter: ClientFilter }
@@ -102,12 +123,23 @@ export interface Invocation {
   full: boolean;
 }
 
+/** --filter as the CLI writes it; a bad one is explained in the CLI's syntax, not the bot's. */
+function parseFilter(value: unknown): ClientFilter {
+  try {
+    return parseClientFilter(String(value));
+  } catch (error) {
+    if (!(error instanceof XuiError)) throw error;
+    throw usage(`--filter: unknown filter ${JSON.stringify(value)}: use all, expiring[:DAYS], expired, depleted, disabled or inbound:ID`);
+  }
+}
+
 const usage = (message: string) => new XuiError("bad-input", `${message}\nRun \`xui-admin --help\` for usage.`);
 
-function selector(values: Record<string, unknown>, refs: string[]): Selector {
-  const modes = [refs.length > 0, values.inbound !== undefined, values.all === true].filter(Boolean).length;
-  if (modes === 0) throw usage("name the clients: REF..., --inbound ID or --all");
-  if (modes > 1) throw usage("choose one of REF..., --inbound ID and --all");
+function selector(values: Record<string, unknown>, refs: string[]): Selector | { filter: ClientFilter } {
+  const modes = [refs.length > 0, values.inbound !== undefined, values.all === true, values.filter !== undefined].filter(Boolean).length;
+  if (modes === 0) throw usage("name the clients: REF..., --inbound ID, --all or --filter F");
+  if (modes > 1) throw usage("choose one of REF..., --inbound ID, --all and --filter F");
+  if (values.filter !== undefined) return { filter: parseFilter(values.filter) };
   if (values.all === true) return { all: true };
   if (values.inbound !== undefined) return { inboundId: parseNonNegativeInt(values.inbound, "--inbound") };
   return { refs };
@@ -116,8 +148,8 @@ function selector(values: Record<string, unknown>, refs: string[]): Selector {
 function operation(verb: string, v: Record<string, unknown>): Operation | undefined {
   switch (verb) {
     case "extend":
-      if (v.days === undefined) throw usage("extend needs --days N");
-      return { kind: "extend", days: parseDays(v.days, "--days") };
+      if (v.days === undefined) throw usage("extend needs --days N (-N takes days away)");
+      return { kind: "extend", days: parseDayDelta(v.days, "--days") };
     case "expiry":
       if ((v.date === undefined) === (v.never !== true)) throw usage("expiry needs exactly one of --date YYYY-MM-DD and --never");
       return { kind: "expiry", expiryTime: v.never === true ? 0 : parseExpiryDate(v.date, "--date") };
@@ -135,10 +167,45 @@ function operation(verb: string, v: Record<string, unknown>): Operation | undefi
   }
 }
 
+/** The fields both create and edit take, as given. */
+function clientFields(v: Record<string, unknown>): Pick<ClientEdit, "tgId" | "limitIp" | "comment" | "flow" | "delayedStartDays"> {
+  const out: Pick<ClientEdit, "tgId" | "limitIp" | "comment" | "flow" | "delayedStartDays"> = {};
+  if (v["tg-id"] !== undefined) out.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
+  if (v["limit-ip"] !== undefined) out.limitIp = parseLimitIp(v["limit-ip"], "--limit-ip");
+  if (v.comment !== undefined) out.comment = parseComment(v.comment, "--comment");
+  if (v.flow !== undefined) out.flow = parseFlow(v.flow, "--flow");
+  if (v["start-on-first-use"] !== undefined) out.delayedStartDays = parseDays(v["start-on-first-use"], "--start-on-first-use");
+  return out;
+}
+
+function editCommand(v: Record<string, unknown>, rest: string[]): Command {
+  if (rest.length !== 1) throw usage("edit takes exactly one REF");
+  if (v["tg-id"] !== undefined && v["no-tg-id"] === true) throw usage("choose one of --tg-id N and --no-tg-id");
+  const changes: ClientEdit = clientFields(v);
+  if (v["no-tg-id"] === true) changes.tgId = 0;
+  if (v.email !== undefined) changes.email = parseEmail(v.email, "--email");
+  if (v["reset-days"] !== undefined) changes.reset = parseResetDays(v["reset-days"], "--reset-days");
+  if (Object.keys(changes).length === 0) throw usage("edit needs at least one of --tg-id, --no-tg-id, --limit-ip, --comment, --flow, --email, --reset-days, --start-on-first-use");
+  return { verb: "edit", ref: rest[0] as string, changes, dryRun: v["dry-run"] === true };
+}
+
+/** "--days -3" as "--days=-3": parseArgs would take a negative number for an option of its own. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]?.startsWith("--") ? argv[i]?.slice(2) : undefined;
+    const next = argv[i + 1];
+    const isString = name !== undefined && (OPTIONS as Record<string, { type: string }>)[name]?.type === "string";
+    if (isString && next !== undefined && /^-\d/.test(next)) out.push(`${argv[i++] as string}=${next}`);
+    else out.push(argv[i] as string);
+  }
+  return out;
+}
+
 export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invocation {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
     throw usage((error as Error).message);
   }
@@ -152,7 +219,14 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
   const op = operation(verb, v);
-  if (op) return done({ verb: "op", op, selector: selector(v, rest), dryRun: v["dry-run"] === true });
+  const opOf = (op: Operation, chosen: Selector | { filter: ClientFilter }) => done({ verb: "op", op, selector: chosen, dryRun: v["dry-run"] === true, yes: v.yes === true });
+  if (op) return opOf(op, selector(v, rest));
+  if (verb === "delete") {
+    // By name or by a filter (which asks first): never a whole inbound or everyone at once.
+    if (v.inbound !== undefined || v.all === true) throw usage("delete takes the clients by name (REF...) or by --filter F");
+    const chosen = selector(v, rest);
+    return opOf({ kind: "delete", ...(v["keep-traffic"] === true ? { keepTraffic: true } : {}) }, chosen);
+  }
   switch (verb) {
     case "check":
       return done({ verb: "check" });
@@ -165,17 +239,17 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     }
     case "create": {
       if (v.inbound === undefined || v.email === undefined) throw usage("create needs --inbound ID and --email E");
+      if (v.days !== undefined && v["start-on-first-use"] !== undefined) throw usage("choose one of --days N and --start-on-first-use DAYS");
       // 3x-ui 3.x attaches one client to several inbounds: --inbound 1,2.
       const [first, ...more] = (v.inbound as string).split(",").map((id) => parseNonNegativeInt(id.trim(), "--inbound"));
-      const input: CreateClientInput = { inboundId: first as number, email: parseEmail(v.email, "--email") };
+      const input: CreateClientInput = { inboundId: first as number, email: parseEmail(v.email, "--email"), ...clientFields(v) };
       if (more.length > 0) input.moreInboundIds = more;
       if (v.days !== undefined) input.days = parseDays(v.days, "--days");
       if (v.gb !== undefined) input.totalBytes = parseBytes(parseGb(v.gb, "--gb"), "--gb");
-      if (v["tg-id"] !== undefined) input.tgId = parseNonNegativeInt(v["tg-id"], "--tg-id");
-      if (v["limit-ip"] !== undefined) input.limitIp = parseNonNegativeInt(v["limit-ip"], "--limit-ip", 10_000);
-      if (typeof v.comment === "string") input.comment = v.comment;
       return done({ verb: "create", input });
     }
+    case "edit":
+      return done(editCommand(v, rest));
     case "show":
       if (rest.length !== 1) throw usage("show takes exactly one REF");
       return done({ verb: "show", ref: rest[0] as string });
@@ -183,7 +257,7 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       if (rest.length === 0) throw usage("find needs a QUERY");
       return done({ verb: "find", query: rest.join(" ") });
     case "list":
-      return done({ verb: "list", filter: parseClientFilter(typeof v.filter === "string" ? v.filter : "all") });
+      return done({ verb: "list", filter: v.filter === undefined ? { kind: "all" } : parseFilter(v.filter) });
     case "inbounds":
       return done({ verb: "inbounds" });
     case "health":

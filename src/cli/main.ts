@@ -29,6 +29,8 @@ function envInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0)
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
+  /** Asks a yes/no question on the terminal; absent when there is none to ask (a script, a pipe). */
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDataDir: string): Promise<number> {
@@ -54,9 +56,9 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   const dataPath = inv.data ?? files.botData;
   const backups = { backupDir: files.backups, backupThreshold: envInt(env, "BACKUP_THRESHOLD", 20), backupKeep: envInt(env, "BACKUP_KEEP", 20, 1) };
   // The audit log is opened only by the verbs that write or read it (a dry run writes nothing).
-  const dryRun = command.verb === "op" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
+  const dryRun = command.verb === "op" || command.verb === "edit" ? command.dryRun : command.verb === "sync" && command.options.dryRun === true;
   const audit =
-    ["op", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
+    ["op", "edit", "create", "undo", "history", "sync"].includes(command.verb) && !dryRun
       ? new AuditLog(dataPath, { keepDays: envInt(env, "AUDIT_KEEP_DAYS", AUDIT_KEEP_DAYS, 1) })
       : undefined;
   const print = (json: unknown, text: () => string) => io.out(inv.json ? JSON.stringify(json, null, 2) : text());
@@ -109,7 +111,30 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         return report.reportOnly && report.unresolved.length > 0 ? EXIT.drift : EXIT.ok;
       }
       case "op": {
-        const result = await service.apply(command.op, command.selector, { dryRun: command.dryRun, actor: "cli" });
+        let selector = command.selector;
+        if ("filter" in selector) {
+          // The clients the filter matches now, by name: the preview shows exactly these.
+          selector = { refs: service.list(selector.filter).map((c) => c.email) };
+          if (selector.refs.length === 0) {
+            print({ operation: command.op.kind, changed: [], unchanged: [] }, () => "no client matches the filter: nothing to do");
+            return EXIT.ok;
+          }
+          if (!command.dryRun && !command.yes) {
+            if (!io.confirm) throw new XuiError("bad-input", "--filter: no terminal to ask for confirmation: look with --dry-run, then run it again with --yes", ["--yes"]);
+            const preview = await service.apply(command.op, selector, { dryRun: true });
+            io.out(renderOp(preview, now, inv.full));
+            if (!(await io.confirm(`Apply ${command.op.kind} to these ${selector.refs.length} client(s)? [y/N] `))) {
+              io.err("xui-admin: not confirmed: nothing was changed");
+              return EXIT.refused;
+            }
+          }
+        }
+        const result = await service.apply(command.op, selector, { dryRun: command.dryRun, actor: "cli" });
+        print(result, () => renderOp(result, now, inv.full));
+        return EXIT.ok;
+      }
+      case "edit": {
+        const result = await service.edit({ refs: [command.ref] }, command.changes, { dryRun: command.dryRun, actor: "cli" });
         print(result, () => renderOp(result, now, inv.full));
         return EXIT.ok;
       }
@@ -175,6 +200,17 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   }
 }
 
+/** A yes/no question on the terminal (stderr, so that stdout stays the result); yes only for y or yes. */
+async function askOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 /** `systemDataDir`: the data folder tried first when DATA_DIR is not set (tests point it elsewhere). */
 export async function runCli(argv: string[], io: Io, env = process.env, systemDataDir = SYSTEM_DATA_DIR): Promise<number> {
   try {
@@ -202,6 +238,7 @@ if (isMain) {
       if (process.stdout.writable) process.stdout.write(t + "\n");
     },
     err: (t) => process.stderr.write(t + "\n"),
+    ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: askOnTerminal } : {}),
   };
   runCli(process.argv.slice(2), io).then(
     (code) => (process.exitCode = code),

@@ -3,7 +3,7 @@ import type { AuditSummary } from "../shared/types.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
 import type { DiffTable } from "../shared/diff-table.js";
-import { NOTE, notesOf } from "../shared/types.js";
+import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../shared/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../shared/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
@@ -22,8 +22,18 @@ const FIELDS: [keyof ClientState, string, (s: ClientState, now: number) => strin
   ["active", "active", (s) => (s.active ? "yes" : "no")],
   ["expiryTime", "expiry", (s, now) => expiry(s.expiryTime, now)],
   ["totalBytes", "limit", (s) => limit(s.totalBytes)],
+  ["reset", "auto-renew", (s) => renew(s.reset)],
   ["up", "used", (s) => `${gbString(s.up + s.down)} GB`],
 ];
+
+const renew = (days: number) => (days === 0 ? "off" : `every ${days} days`);
+
+/** A JSON field's value as stored: text quoted (an empty comment shows), a missing key as "-". */
+const stored = (change: FieldChange, side: "before" | "after"): string => {
+  if (!(side in change)) return "-";
+  const v = change[side];
+  return typeof v === "string" ? JSON.stringify(v) : String(v);
+};
 
 const NOTES: Record<NoteCode, string> = {
   "never-expires": "never expires: nothing to extend",
@@ -35,6 +45,9 @@ const NOTES: Record<NoteCode, string> = {
   "no-change": "unchanged",
   deleted: "deleted",
   "panel-changed": "the panel stored something else (changed meanwhile?)",
+  "now-expired": "now expired",
+  "already-blocked": "already blocked",
+  "not-blocked": "not blocked",
 };
 
 export function renderDiff(d: ClientDiff, now: number): string {
@@ -42,7 +55,12 @@ export function renderDiff(d: ClientDiff, now: number): string {
   for (const [key, label, show] of FIELDS) {
     const before = d.before;
     if (before && before[key] === d.after[key] && !(key === "up" && before.down !== d.after.down)) continue;
+    if (!before && key === "reset" && d.after.reset === 0) continue;
     lines.push(`  ${label}: ${before ? `${show(before, now)} -> ` : ""}${show(d.after, now)}`);
+  }
+  for (const f of EDIT_FIELDS) {
+    const change = d.fields?.[f];
+    if (change) lines.push(`  ${f}: ${stored(change, "before")} -> ${stored(change, "after")}`);
   }
   if (d.notes.length > 0) lines.push(`  note: ${d.notes.map((n) => NOTES[n]).join("; ")}`);
   return lines.join("\n");
@@ -85,6 +103,7 @@ export function renderOp(r: OpResult, now: number, full = false): string {
   } else {
     for (const [code, n] of countNotes(diffs, unchanged)) out.push(`unchanged, ${NOTES[code]}: ${n}`);
   }
+  if (r.backup) out.push(`backup taken first: ${r.backup}`);
   if (r.needsApply && !r.dryRun) out.push("Xray picks this change up at its next restart (x-ui restart-xray).");
   return out.join("\n");
 }
@@ -108,6 +127,8 @@ export function renderClient(c: Client, now: number): string {
     `  subId:    ${c.subId || "-"}`,
     `  tgId:     ${c.tgId || "-"}`,
     `  limitIp:  ${c.limitIp || "-"}`,
+    ...(c.flow ? [`  flow:     ${c.flow}`] : []),
+    ...(c.reset ? [`  renew:    ${renew(c.reset)}`] : []),
     ...(c.comment ? [`  comment:  ${c.comment}`] : []),
     ...(c.hasTrafficRow ? [] : ["  warning:  no client_traffics row (run xui-admin sync)"]),
   ].join("\n");

@@ -1,10 +1,12 @@
 // A new client with the full 3x-ui 2.8.5 structure for its protocol, in both places.
 import type { JsonObject } from "../xui/panel-json.js";
-import { formatSettings } from "../xui/panel-json.js";
-import { str, supportsClients, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
+import { str, type InboundSnapshot } from "../xui/snapshot.js";
+import { flowRefusal, readStreamSettings } from "../xui/transport.js";
 import type { EngineContext } from "./engine.js";
 import { XuiError } from "../shared/errors.js";
 import { DAY_MS } from "../shared/units.js";
+import { assertFlowAllowed, commonFlow } from "./client-edit.js";
+import { assertEmailFree, insertClients, retryConflicts, writableInbound } from "./insert.js";
 import { validateCreate } from "./validate.js";
 import { DiffTable, newOpResult } from "../shared/diff-table.js";
 import type { ClientDiff, CreateClientInput, OpResult } from "../shared/types.js";
@@ -28,13 +30,13 @@ function shadowsocksPassword(method: string): string {
   return randomBytes(method === "2022-blake3-aes-128-gcm" ? 16 : 32).toString("base64");
 }
 
-function protocolFields(inbound: InboundSnapshot, key: string | undefined): JsonObject {
+function protocolFields(inbound: InboundSnapshot, key: string | undefined, flow: string): JsonObject {
   const settings = inbound.settings as JsonObject;
   switch (inbound.protocol) {
     case "vmess":
       return { id: key ?? randomUUID(), security: "auto" };
     case "vless":
-      return { id: key ?? randomUUID(), flow: "" };
+      return { id: key ?? randomUUID(), flow };
     case "trojan":
       return { password: key ?? randomBytes(12).toString("hex") };
     default: {
@@ -48,14 +50,19 @@ function protocolFields(inbound: InboundSnapshot, key: string | undefined): Json
   }
 }
 
-export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput, now: number): JsonObject {
-  const expiryTime = input.days ? now + input.days * DAY_MS : 0;
+/** Expiry as given: N days from now, N days from first use (negative), or never. */
+function expiryOf(input: CreateClientInput, now: number): number {
+  if (input.delayedStartDays) return -input.delayedStartDays * DAY_MS;
+  return input.days ? now + input.days * DAY_MS : 0;
+}
+
+export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput, now: number, flow = ""): JsonObject {
   return {
-    ...protocolFields(inbound, input.key),
+    ...protocolFields(inbound, input.key, flow),
     email: input.email,
     limitIp: input.limitIp ?? 0,
     totalGB: input.totalBytes ?? 0,
-    expiryTime,
+    expiryTime: expiryOf(input, now),
     enable: true,
     tgId: input.tgId ?? 0,
     subId: input.subId ?? randomSubId(),
@@ -66,38 +73,24 @@ export function newClientJson(inbound: InboundSnapshot, input: CreateClientInput
   };
 }
 
-/** Attempts while the panel keeps rewriting the inbound between our read and our lock. */
-const MAX_ATTEMPTS = 5;
-
-class Conflict extends Error {}
+/**
+ * The flow of a new VLESS client: as asked (where the inbound allows one), else what the
+ * inbound's clients mostly use: a client without the flow its inbound expects cannot connect.
+ */
+function flowFor(ctx: EngineContext, inbound: InboundSnapshot, asked: string | undefined): string {
+  if (inbound.protocol !== "vless" && asked === undefined) return "";
+  const stream = ctx.db.read((conn) => readStreamSettings(conn, [inbound.id])).get(inbound.id) ?? "";
+  if (asked !== undefined) {
+    assertFlowAllowed(inbound, stream, asked);
+    return asked;
+  }
+  return flowRefusal(inbound.protocol, stream) === null ? commonFlow(inbound.clients) : "";
+}
 
 export async function createClient(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
   validateCreate(input);
   if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await createOnce(ctx, input);
-    } catch (error) {
-      if (!(error instanceof Conflict) || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
-}
-
-function writableInbound(snapshot: Snapshot, inboundId: number): InboundSnapshot & { settings: JsonObject } {
-  const inbound = snapshot.inbounds.get(inboundId);
-  if (!inbound) throw new XuiError("unknown-inbound", `unknown inbound: ${inboundId}`, [String(inboundId)]);
-  if (!supportsClients(inbound.protocol)) {
-    throw new XuiError(
-      "bad-input",
-      `inbound ${inbound.id} is ${inbound.protocol}: it has no per-client accounting, clients cannot be added`,
-      ["inbound"],
-    );
-  }
-  if (!inbound.settings || !Array.isArray(inbound.settings.clients)) {
-    const why = inbound.settingsError ?? "no clients array";
-    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${why}`, ["inbound"]);
-  }
-  return inbound as InboundSnapshot & { settings: JsonObject };
+  return retryConflicts(() => createOnce(ctx, input));
 }
 
 async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {
@@ -105,13 +98,9 @@ async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise
   const inbound = writableInbound(snapshot, input.inboundId);
   // Emails are unique case-insensitively across every inbound and every row, as in the panel:
   // JSON clients are checked here, rows again under the lock.
-  const lower = input.email.toLowerCase();
-  const duplicate = () => new XuiError("duplicate-email", `email already in use: ${input.email}`, [input.email]);
-  if (snapshot.clients.some((c) => c.email.toLowerCase() === lower)) throw duplicate();
+  assertEmailFree(snapshot, input.email);
   const now = ctx.now();
-  const json = newClientJson(inbound, input, now);
-  const settingsAfter: JsonObject = { ...inbound.settings, clients: [...(inbound.settings.clients as JsonObject[]), json] };
-  const text = formatSettings(settingsAfter);
+  const json = newClientJson(inbound, input, now, flowFor(ctx, inbound, input.flow));
   const row: Record<string, number | string> = {
     inbound_id: inbound.id,
     enable: 1,
@@ -124,20 +113,7 @@ async function createOnce(ctx: EngineContext, input: CreateClientInput): Promise
     all_time: 0, // no default in the schema: NULL would break the panel's sums
     last_online: 0,
   };
-  const names = Object.keys(row).filter((c) => ctx.db.schema.trafficColumns.has(c));
-  const { lockMs } = await ctx.db.write((conn) => {
-    if (conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck().get(inbound.id) !== inbound.text) {
-      throw new Conflict();
-    }
-    const emails = conn.prepare("SELECT email FROM client_traffics").pluck().all();
-    if (emails.some((e) => str(e).toLowerCase() === lower)) throw duplicate();
-    const columns = names.map((n) => `\`${n}\``).join(", ");
-    conn
-      .prepare(`INSERT INTO client_traffics (${columns}) VALUES (${names.map(() => "?").join(", ")})`)
-      .run(...names.map((n) => row[n]));
-    conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?").run(text, inbound.id);
-  });
-  ctx.reader.remember(inbound.id, text, settingsAfter);
+  const lockMs = await insertClients(ctx, [{ inbound, json, row }]);
   const after = { enabled: true, active: true, expiryTime: row.expiry_time as number, totalBytes: row.total as number, reset: 0, up: 0, down: 0 };
   const diff: ClientDiff = { email: input.email, inboundId: inbound.id, before: null, after, notes: [], updatedAt: { before: null, after: now } };
   const result = newOpResult("create", DiffTable.of([diff], true), false);

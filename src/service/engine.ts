@@ -12,21 +12,23 @@
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
+import { ClientRows } from "../xui/client-rows.js";
 import { RowTable } from "../xui/row-table.js";
 import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "../shared/diff-table.js";
 import { PartialError, XuiError } from "../shared/errors.js";
-import { applyInPlace, copyState, needsXrayRestart } from "./operations.js";
+import { applyFields, emailAfter, fieldChanges } from "./client-edit.js";
+import { applyInPlace, copyState, isRestoredFields, needsXrayRestart } from "./operations.js";
 import { blankState, NOTE } from "../shared/types.js";
 import { selectTargets, type Target } from "./select.js";
-import type { ClientState, OpResult, Operation, Selector } from "../shared/types.js";
+import type { ClientState, FieldChanges, OpResult, Operation, Selector } from "../shared/types.js";
 
 export interface EngineContext {
   db: XuiDb;
   reader: SnapshotReader;
   now: () => number;
-  /** Takes an online backup before a change to `count` clients, when that many call for one. */
-  backupBefore?: (count: number) => Promise<string | null>;
+  /** Takes an online backup before `op` on `count` clients, when the change calls for one. */
+  backupBefore?: (count: number, op: Operation) => Promise<string | null>;
   /** Touched clients per transaction (default UNIT_CLIENTS). */
   unitClients?: number;
 }
@@ -63,9 +65,15 @@ const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
 /** The JSON client's updated_at: null when it has none. */
 const stampOf = (json: JsonObject): number | null => (typeof json.updated_at === "number" ? json.updated_at : null);
 
-/** An outcome written into a copy of the JSON client, as the panel's own update would. */
-function editedJson(json: JsonObject, after: ClientState, stamp: number | null): JsonObject {
+/**
+ * An outcome written into a copy of the JSON client, as the panel's own update would: the
+ * state's fields (reset only when it changed: it is not the row's to decide), then any of the
+ * client's own fields an edit changed.
+ */
+function editedJson(json: JsonObject, after: ClientState, resetChanged: boolean, fields: FieldChanges | undefined, stamp: number | null): JsonObject {
   const edited: JsonObject = { ...json, enable: after.enabled, expiryTime: after.expiryTime, totalGB: after.totalBytes };
+  if (resetChanged) edited.reset = after.reset;
+  if (fields) applyFields(edited, fields);
   if (stamp === null) delete edited.updated_at;
   else edited.updated_at = stamp;
   return edited;
@@ -75,13 +83,21 @@ function editedJson(json: JsonObject, after: ClientState, stamp: number | null):
 function stampFor(op: Operation, email: string, now: number): number | null {
   if (op.kind !== "restore") return now;
   const back = op.clients[email.toLowerCase()];
-  return back === undefined || back === "delete" || back.updatedAt === undefined ? now : back.updatedAt;
+  return isRestoredFields(back) && back.updatedAt !== undefined ? back.updatedAt : now;
 }
 
 /** One inbound's edits: replaced (or, for null, removed) JSON clients, keyed by the cached original. */
 interface InboundEdit {
   inbound: InboundSnapshot;
   clients: Map<JsonObject, JsonObject | null>;
+  /** Each client's place in the settings' `clients` array, made when a delete needs it. */
+  positions?: Map<unknown, number>;
+}
+
+/** Where `json` sits in its inbound's `clients` array (a deleted client goes back there). */
+function positionOf(edit: InboundEdit, json: JsonObject): number {
+  edit.positions ??= new Map(((edit.inbound.settings as JsonObject).clients as unknown[]).map((c, k) => [c, k]));
+  return edit.positions.get(json) ?? -1;
 }
 
 /** The inbound's settings with its edits: new objects; the cached ones stay as they are. */
@@ -128,7 +144,11 @@ function freshRows(conn: Database.Database, db: XuiDb, ids: number[]): { rows: R
   return { rows, byId: rows.byId() };
 }
 
-/** The statement that writes diff `i`'s after-state into the client's row (or deletes it). */
+/**
+ * The statement that writes diff `i`'s after-state into the client's row, renaming it (and its
+ * IP record) when an edit renamed the client; or that deletes it, keeping what it deletes in
+ * the diff for an undo.
+ */
 function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, columns: ReadonlySet<string>): (i: number, rowId: number) => void {
   const setReset = columns.has("reset") ? ", reset = ?" : "";
   const stmt = conn.prepare(
@@ -136,23 +156,35 @@ function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, co
       ? `UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?${setReset}, up = 0, down = 0 WHERE id = ?`
       : `UPDATE client_traffics SET enable = ?, expiry_time = ?, total = ?${setReset} WHERE id = ?`,
   );
-  const remove = conn.prepare("DELETE FROM client_traffics WHERE id = ?");
-  // The panel forgets a deleted client's IPs with it; files older than that table lack it.
-  const hasIps = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'inbound_client_ips'").get() !== undefined;
-  const removeIps = hasIps ? conn.prepare("DELETE FROM inbound_client_ips WHERE client_email = ?") : null;
+  // The panel forgets a deleted client's IPs with it.
+  const rows = new ClientRows(conn, columns);
+  const keepTraffic = op.kind === "delete" && op.keepTraffic === true;
   const { active, expiryTime, totalBytes, reset } = diffs.after;
   return (i, rowId) => {
+    const email = diffs.emails[i] as string;
     if (diffs.isDeleted(i)) {
-      remove.run(rowId);
-      removeIps?.run(diffs.emails[i]);
-    } else if (setReset) stmt.run(active[i], expiryTime[i], totalBytes[i], reset[i], rowId);
+      const removed = diffs.removed(i);
+      if (removed) Object.assign(removed, rows.read(rowId, email));
+      rows.remove(rowId, email, keepTraffic);
+      return;
+    }
+    const renamed = emailAfter(email, diffs.fields(i));
+    if (renamed !== email) rows.rename(rowId, email, renamed);
+    if (setReset) stmt.run(active[i], expiryTime[i], totalBytes[i], reset[i], rowId);
     else stmt.run(active[i], expiryTime[i], totalBytes[i], rowId);
   };
 }
 
+/** Whether the change alters what Xray holds of the client besides its state: gone, renamed, another flow. */
+const rewritesXray = (notes: number, fields: FieldChanges | undefined): boolean =>
+  (notes & NOTE.deleted) !== 0 || fields?.email !== undefined || fields?.flow !== undefined;
+
 /** Whether `s` writes the same JSON fields as diff `i` planned. */
 const sameJsonFields = (s: ClientState, diffs: DiffTable, i: number): boolean =>
-  s.enabled === (diffs.after.enabled[i] === 1) && s.expiryTime === diffs.after.expiryTime[i] && s.totalBytes === diffs.after.totalBytes[i];
+  s.enabled === (diffs.after.enabled[i] === 1) &&
+  s.expiryTime === diffs.after.expiryTime[i] &&
+  s.totalBytes === diffs.after.totalBytes[i] &&
+  s.reset === diffs.after.reset[i];
 
 export class Engine {
   // Scratch states for plan() and verify(); both run without an await, so operations running
@@ -179,7 +211,7 @@ export class Engine {
     } else {
       // The backup's copy is taken now; it is made durable while the first unit is prepared,
       // and awaited before anything is written.
-      const backup = this.ctx.backupBefore?.(targets.length) ?? Promise.resolve(null);
+      const backup = this.ctx.backupBefore?.(targets.length, op) ?? Promise.resolve(null);
       backup.catch(() => undefined); // handled where it is awaited
       const units = groupUnits(targets, this.ctx.unitClients ?? UNIT_CLIENTS);
       let token = snapshot.changeToken;
@@ -210,16 +242,21 @@ export class Engine {
     const { before, after } = this;
     const touched = new Map<number, InboundEdit>();
     for (const t of targets) {
-      const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now);
-      const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after));
+      const fields = fieldChanges(op, t.email, t.json);
+      const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now, fields !== undefined);
+      const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after, rewritesXray(notes, fields)));
+      if (fields) diffs.setFields(i, fields);
       // The JSON client is rewritten (and stamped) only when one of its own fields changes: a
       // reset that only zeroes usage touches the row alone, as the panel's reset does.
-      if (edit && diffs.isChanged(i) && (diffs.isDeleted(i) || !sameJsonFields(before, diffs, i))) {
+      const deleted = diffs.isDeleted(i);
+      if (edit && diffs.isChanged(i) && (deleted || fields !== undefined || !sameJsonFields(before, diffs, i))) {
         let inboundEdit = touched.get(t.inbound.id);
         if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
-        const stamp = diffs.isDeleted(i) ? null : stampFor(op, t.email, now);
-        inboundEdit.clients.set(t.json, diffs.isDeleted(i) ? null : editedJson(t.json, after, stamp));
+        const stamp = deleted ? null : stampFor(op, t.email, now);
+        inboundEdit.clients.set(t.json, deleted ? null : editedJson(t.json, after, before.reset !== after.reset, fields, stamp));
         diffs.setStamps(i, stampOf(t.json), stamp);
+        // Its rows are added under the lock, as they are when deleted.
+        if (deleted) diffs.setRemoved(i, { index: positionOf(inboundEdit, t.json), json: t.json, row: null, ips: null });
       }
     }
     return touched;
@@ -227,11 +264,13 @@ export class Engine {
 
   /**
    * Plans `op` on one client into the scratch states: `before` is its state in row `row` of
-   * `rows` with the admin's switch `enabled`, `after` what `op` makes of it. Returns the notes.
+   * `rows` with the admin's switch `enabled`, `after` what `op` makes of it. Returns the notes;
+   * with `fieldsEdited` (its own JSON fields change too) never "no-change".
    */
-  private planOne(op: Operation, email: string, rows: RowTable, row: number, enabled: boolean, now: number): number {
+  private planOne(op: Operation, email: string, rows: RowTable, row: number, enabled: boolean, now: number, fieldsEdited: boolean): number {
     readState(this.before, enabled, rows, row);
-    return applyInPlace(op, this.before, copyState(this.after, this.before), now, email);
+    const notes = applyInPlace(op, this.before, copyState(this.after, this.before), now, email);
+    return fieldsEdited ? notes & ~NOTE["no-change"] : notes;
   }
 
   private async commitUnit(
@@ -306,10 +345,10 @@ export class Engine {
       if (row === undefined || (rows.emails[row] as string).toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
-      const notes = this.planOne(op, target.email, rows, row, diffs.before.enabled[i] === 1, now);
+      const notes = this.planOne(op, target.email, rows, row, diffs.before.enabled[i] === 1, now, diffs.fields(i) !== undefined);
       const changed = (notes & NOTE["no-change"]) === 0;
       if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();
-      diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after));
+      diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after, rewritesXray(notes, diffs.fields(i))));
     });
   }
 }

@@ -1,6 +1,6 @@
 // What each operation does to one client, as a pure function of its state and the clock.
 // The engine applies the result to both stores; nothing here knows where the state lives.
-import { NOTE, notesOf, type ClientState, type NoteCode, type Operation } from "../shared/types.js";
+import { NOTE, notesOf, type ClientState, type NoteCode, type Operation, type Reinsert, type RestoredFields } from "../shared/types.js";
 import { DAY_MS } from "../shared/units.js";
 
 export const isExpired = (s: Pick<ClientState, "expiryTime">, now: number): boolean =>
@@ -17,18 +17,27 @@ export interface Outcome {
   notes: NoteCode[];
 }
 
+/**
+ * Negative days take days away: from a future expiry down to now at the lowest (the diff then
+ * says "now expired"), from an expired one nothing; a delayed start keeps at least one day.
+ */
 function extendExpiry(expiryTime: number, days: number, now: number): number {
   if (expiryTime === 0) return 0; // never expires: nothing to extend
-  if (expiryTime < 0) return expiryTime - days * DAY_MS; // delayed start: more days of delay
+  if (expiryTime < 0) return Math.min(expiryTime - days * DAY_MS, -DAY_MS); // delayed start: days of delay
+  if (days < 0) return expiryTime <= now ? expiryTime : Math.max(expiryTime + days * DAY_MS, now);
   return Math.max(expiryTime, now) + days * DAY_MS; // expired clients restart from now
 }
+
+/** Whether a restore entry puts fields back (not a deletion, not a re-insertion). */
+export const isRestoredFields = (back: RestoredFields | "delete" | Reinsert | undefined): back is RestoredFields =>
+  back !== undefined && back !== "delete" && !("reinsert" in back);
 
 /** Sets the fields `op` decides, in place. */
 function setFields(op: Operation, s: ClientState, now: number, email: string): void {
   switch (op.kind) {
     case "restore": {
       const back = op.clients[email.toLowerCase()];
-      if (back && back !== "delete") {
+      if (isRestoredFields(back)) {
         s.enabled = back.enabled;
         s.active = back.active;
         s.expiryTime = back.expiryTime;
@@ -58,6 +67,12 @@ function setFields(op: Operation, s: ClientState, now: number, email: string): v
     case "unblock":
       s.enabled = true;
       s.active = true;
+      return;
+    case "edit":
+      if (op.changes.reset !== undefined) s.reset = op.changes.reset;
+      if (op.changes.delayedStartDays !== undefined) s.expiryTime = -op.changes.delayedStartDays * DAY_MS;
+      return;
+    case "delete":
       return;
   }
 }
@@ -90,7 +105,7 @@ const sameState = (a: ClientState, b: ClientState): boolean =>
  * mask. In place: a bulk job over 20 000 clients allocates nothing per client here.
  */
 export function applyInPlace(op: Operation, before: ClientState, after: ClientState, now: number, email: string): number {
-  if (op.kind === "restore" && op.clients[email.toLowerCase()] === "delete") return NOTE.deleted;
+  if (op.kind === "delete" || (op.kind === "restore" && op.clients[email.toLowerCase()] === "delete")) return NOTE.deleted;
   setFields(op, after, now, email);
   let notes = 0;
   // An undo puts the panel's flag back as it was; every other change derives it.
@@ -105,12 +120,17 @@ export function applyInPlace(op: Operation, before: ClientState, after: ClientSt
   if (op.kind === "extend" && before.expiryTime < 0) notes |= NOTE["delayed-start"];
   if (!before.active && after.active && after.enabled) notes |= NOTE.reactivated;
   if (after.enabled) {
-    if (isExpired(after, now)) notes |= NOTE["still-expired"];
+    if (isExpired(after, now)) notes |= isExpired(before, now) ? NOTE["still-expired"] : NOTE["now-expired"];
     if (isExhausted(after)) notes |= NOTE["still-exhausted"];
   } else if (op.kind !== "block" && op.kind !== "restore") {
     notes |= NOTE.blocked;
   }
-  if (sameState(after, before)) notes |= NOTE["no-change"];
+  if (sameState(after, before)) {
+    notes |= NOTE["no-change"];
+    // Why nothing changed, where the operation alone does not say it.
+    if (op.kind === "block") notes |= NOTE["already-blocked"];
+    if (op.kind === "unblock") notes |= NOTE["not-blocked"];
+  }
   return notes;
 }
 
@@ -120,7 +140,12 @@ export function applyOperation(op: Operation, before: ClientState, now: number, 
   return { after, notes: notesOf(applyInPlace(op, before, after, now, email)) };
 }
 
-/** Whether Xray must be restarted to see the change: the panel does not push these itself. */
-export function needsXrayRestart(before: ClientState, after: ClientState): boolean {
+/**
+ * Whether Xray must be restarted to see the change: the panel does not push these itself.
+ * `rewritten`: Xray's own copy of the client changes (deleted, renamed, another flow), which
+ * matters while the client is served.
+ */
+export function needsXrayRestart(before: ClientState, after: ClientState, rewritten = false): boolean {
+  if (rewritten && (isServed(before) || isServed(after))) return true;
   return isServed(before) !== isServed(after) && (isServed(after) || !after.enabled);
 }

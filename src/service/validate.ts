@@ -1,10 +1,11 @@
 // Parsers for every value a person types, shared by the bot, the CLI and the API. Each
 // accepts a string or a number and either returns a clean value or throws a bad-input error
 // that names the field and the value.
-import { badInput } from "../shared/errors.js";
+import { badInput, XuiError } from "../shared/errors.js";
 import { GB } from "../shared/units.js";
-import type { CreateClientInput } from "../shared/types.js";
+import type { ClientEdit, CreateClientInput } from "../shared/types.js";
 import { MAX_TOKEN_NAME_BYTES } from "../xui/v3/api-token.js";
+import { FLOWS } from "../xui/transport.js";
 
 /** A century: anything longer is a typo, and the sums must stay exact integers. */
 const MAX_DAYS = 36_500;
@@ -22,6 +23,16 @@ export function parseDays(value: unknown, field = "days"): number {
   const days = Number(text);
   if (days <= 0) throw badInput(field, value, "must be at least 1");
   if (days > MAX_DAYS) throw badInput(field, value, `must be at most ${MAX_DAYS}`);
+  return days;
+}
+
+/** Days to add, or with a minus to take away ("-3"); never 0. */
+export function parseDayDelta(value: unknown, field = "days"): number {
+  const text = asText(value);
+  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw badInput(field, value, "is not a whole number of days");
+  const days = Number(text);
+  if (days === 0) throw badInput(field, value, "must not be 0 (a negative number takes days away)");
+  if (Math.abs(days) > MAX_DAYS) throw badInput(field, value, `must be between -${MAX_DAYS} and ${MAX_DAYS}`);
   return days;
 }
 
@@ -97,12 +108,49 @@ export function parseTokenName(value: unknown, field = "name"): string {
   return text;
 }
 
+/** A VLESS flow the panel offers, or "" (also "-" or "none") for none. */
+export function parseFlow(value: unknown, field = "flow"): string {
+  const text = asText(value);
+  if (text !== undefined && /^(|-|none)$/i.test(text)) return "";
+  if (text === undefined || !(FLOWS as readonly string[]).includes(text)) throw badInput(field, value, `is not a flow (${FLOWS.join(", ")}, or none)`);
+  return text;
+}
+
+/** IP limit: how many IPs may use the client at once; 0 = any number. */
+export const parseLimitIp = (value: unknown, field = "limit-ip"): number => parseNonNegativeInt(value, field, 10_000);
+
+/** Auto-renew period in days (the panel's `reset`); 0 = off. */
+export const parseResetDays = (value: unknown, field = "reset-days"): number => parseNonNegativeInt(value, field, MAX_DAYS);
+
+export function parseComment(value: unknown, field = "comment"): string {
+  if (typeof value !== "string") throw badInput(field, value, "must be a string");
+  if (value.length > 500) throw badInput(field, value.slice(0, 20) + "…", "is longer than 500 characters");
+  return value;
+}
+
+/** The fields both a creation and an edit may set. */
+function validateCommon(input: Pick<CreateClientInput, "tgId" | "limitIp" | "comment" | "flow" | "delayedStartDays">): void {
+  if (input.tgId !== undefined) parseNonNegativeInt(input.tgId, "tg-id");
+  if (input.limitIp !== undefined) parseLimitIp(input.limitIp);
+  if (input.comment !== undefined) parseComment(input.comment);
+  if (input.flow !== undefined) parseFlow(input.flow);
+  if (input.delayedStartDays !== undefined) parseDays(input.delayedStartDays, "start-on-first-use");
+}
+
 export function validateCreate(input: CreateClientInput): void {
   parseEmail(input.email);
   parseNonNegativeInt(input.inboundId, "inbound");
   if (input.days !== undefined && input.days !== 0) parseDays(input.days);
+  if (input.days && input.delayedStartDays !== undefined) {
+    throw new XuiError("bad-input", "days and start-on-first-use: give one of them, not both", ["days", "start-on-first-use"]);
+  }
   if (input.totalBytes !== undefined) parseBytes(input.totalBytes, "limit");
-  if (input.tgId !== undefined) parseNonNegativeInt(input.tgId, "tg-id");
-  if (input.limitIp !== undefined) parseNonNegativeInt(input.limitIp, "limit-ip", 10_000);
-  if (input.comment !== undefined && input.comment.length > 500) throw badInput("comment", input.comment.slice(0, 20) + "…", "is longer than 500 characters");
+  validateCommon(input);
+}
+
+export function validateEdit(changes: ClientEdit): void {
+  if (Object.values(changes).every((v) => v === undefined)) throw new XuiError("bad-input", "nothing to edit: give at least one field", ["changes"]);
+  if (changes.email !== undefined) parseEmail(changes.email);
+  if (changes.reset !== undefined) parseResetDays(changes.reset);
+  validateCommon(changes);
 }

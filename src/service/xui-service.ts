@@ -14,8 +14,10 @@ import { PartialError, XuiError } from "../shared/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
 import { chooseByRefs, resolveRefs } from "./select.js";
+import { checkEdit } from "./client-edit.js";
+import { isReinsert, reinsertClients } from "./reinsert.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
-import type { AuditEntry, ChangeRecord, Client, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../shared/types.js";
+import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../shared/types.js";
 
 export interface ServiceOptions extends XuiDbOptions {
   /** The clock, injectable for tests. */
@@ -64,7 +66,8 @@ export class XuiService {
       db,
       reader: new SnapshotReader(db),
       now: options.now ?? Date.now,
-      backupBefore: async (count) => (count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
+      // A delete takes one whatever the count: its undo needs the audit log, a backup needs nothing.
+      backupBefore: async (count, op) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
       ...(options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
@@ -155,10 +158,42 @@ export class XuiService {
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
+    this.refuseOnPanel(op);
     if (options.dryRun) {
-      return this.panelEngine ? this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true }) : this.engine.run(op, selector, { dryRun: true });
+      if (this.panelEngine) return this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true });
+      return isReinsert(op) ? reinsertClients(this.ctx, op, { dryRun: true }) : this.engine.run(op, selector, { dryRun: true });
     }
     return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+  }
+
+  /**
+   * Changes a client's own fields (Telegram ID, IP limit, comment, flow, email, auto-renew,
+   * delayed start), in both places; a new email everywhere the panel keys by it.
+   */
+  async edit(selector: Selector, changes: ClientEdit, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
+    const op: Operation = { kind: "edit", changes };
+    this.refuseOnPanel(op);
+    if (options.dryRun) {
+      checkEdit(this.ctx, selector, changes);
+      return this.engine.run(op, selector, { dryRun: true });
+    }
+    return this.db.exclusive(() => {
+      checkEdit(this.ctx, selector, changes);
+      return this.applyLocked(op, selector, options.actor);
+    });
+  }
+
+  /** Deletes clients from both places (a backup first, whatever the count); undo puts them back. */
+  delete(selector: Selector, options: { keepTraffic?: boolean; dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
+    return this.apply({ kind: "delete", ...(options.keepTraffic ? { keepTraffic: true } : {}) }, selector, options);
+  }
+
+  /** What only the file engine does so far: on a 3.x panel these are refused, naming the operation. */
+  private refuseOnPanel(op: Operation): void {
+    if (!this.panelEngine) return;
+    const fileOnly =
+      op.kind === "delete" || op.kind === "edit" || (op.kind === "restore" && Object.values(op.clients).some((c) => c !== "delete" && ("reinsert" in c || c.fields !== undefined)));
+    if (fileOnly) throw new XuiError("read-only", `${op.kind === "restore" ? "undoing this change" : op.kind} is not yet on 3.x panels: nothing was changed`, [op.kind]);
   }
 
   /** The clients a selector names, one per client even where it sits in several inbounds. */
@@ -184,7 +219,9 @@ export class XuiService {
     try {
       const result = this.panelEngine
         ? await this.panelEngine.run(op, this.panelTargets(selector), { onCommit })
-        : await this.engine.run(op, selector, { onCommit });
+        : isReinsert(op)
+          ? await reinsertClients(this.ctx, op, { onCommit })
+          : await this.engine.run(op, selector, { onCommit });
       if (auditId !== undefined) result.auditId = auditId;
       return result;
     } catch (error) {
@@ -195,6 +232,9 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
+    if (panel && (input.flow !== undefined || input.delayedStartDays !== undefined)) {
+      throw new XuiError("read-only", "a flow or a delayed start at creation is not yet on 3.x panels: nothing was changed", ["create"]);
+    }
     return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
   }
 
@@ -241,6 +281,7 @@ export class XuiService {
       const plan = this.planUndo(entry);
       const emails = Object.keys(plan.op.clients);
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
+      this.refuseOnPanel(plan.op);
       let result: OpResult;
       try {
         result = await this.applyLocked(plan.op, { refs: emails }, options.actor);

@@ -2,7 +2,19 @@
 // clients would otherwise keep ~100 000 small objects alive until it commits (each big number
 // in them boxed on its own by V8), and copying those is most of the garbage collector's work.
 // Typed arrays hold the same in a few allocations; ClientDiff objects are made when asked.
-import { blankState, NOTE, NOTE_CODES, notesOf, type ClientDiff, type ClientState, type NoteCode, type OperationKind, type OpResult } from "./types.js";
+import {
+  blankState,
+  NOTE,
+  NOTE_CODES,
+  notesOf,
+  type ClientDiff,
+  type ClientState,
+  type FieldChanges,
+  type NoteCode,
+  type OperationKind,
+  type OpResult,
+  type RemovedClient,
+} from "./types.js";
 
 export const STATE_FIELDS = ["enabled", "active", "expiryTime", "totalBytes", "reset", "up", "down"] as const satisfies readonly (keyof ClientState)[];
 type StateField = (typeof STATE_FIELDS)[number];
@@ -20,6 +32,9 @@ const bytesOf = (c: Uint8Array | Uint16Array | Float64Array, n: number): Buffer 
  */
 const BYTES_MAGIC = Buffer.from("XDT2");
 const BYTES_MAGIC_V1 = Buffer.from("XDT1");
+
+/** What few diffs carry besides their columns: an edit's JSON fields, a deleted client. */
+type Extra = Pick<ClientDiff, "fields" | "removed">;
 
 /** A stamp column's value for "no such key" (and, in XDT1 tables, "not recorded"). */
 const NO_STAMP = Number.NaN;
@@ -81,6 +96,8 @@ export class DiffTable {
   /** The JSON client's updated_at before and after the write (NO_STAMP: none). */
   private readonly stampBefore: Float64Array;
   private readonly stampAfter: Float64Array;
+  /** Extras by diff index: few diffs have any, so a map, not a column. */
+  private readonly extras = new Map<number, Extra>();
   private size = 0;
 
   constructor(readonly capacity: number) {
@@ -98,6 +115,8 @@ export class DiffTable {
     for (const d of diffs) {
       table.set(table.size, d.email, d.inboundId, d.before, d.after, d.notes.reduce((mask, n) => mask | NOTE[n], 0), restart);
       if (d.updatedAt) table.setStamps(table.size, d.updatedAt.before, d.updatedAt.after);
+      if (d.fields) table.setFields(table.size, d.fields);
+      if (d.removed) table.setRemoved(table.size, d.removed);
       table.size++;
     }
     return table;
@@ -116,7 +135,28 @@ export class DiffTable {
       copy(table.after[f], this.after[f]);
     }
     for (const k of ["created", "notes", "restart", "stampBefore", "stampAfter"] as const) copy(table[k], this[k]);
+    for (const [i, extra] of this.extras) if (i >= from && i < from + n) table.extras.set(i - from, extra);
     return table;
+  }
+
+  /** Records the JSON-only fields diff `i` changes. */
+  setFields(i: number, fields: FieldChanges): void {
+    this.extras.set(i, { ...this.extras.get(i), fields });
+  }
+
+  /** Records the client diff `i` deleted, as it was stored. */
+  setRemoved(i: number, removed: RemovedClient): void {
+    this.extras.set(i, { ...this.extras.get(i), removed });
+  }
+
+  /** The JSON-only fields diff `i` changes, if any. */
+  fields(i: number): FieldChanges | undefined {
+    return this.extras.get(i)?.fields;
+  }
+
+  /** The client diff `i` deleted, if recorded. */
+  removed(i: number): RemovedClient | undefined {
+    return this.extras.get(i)?.removed;
   }
 
   /** Records the JSON client's updated_at before and after diff `i` was written (null: none). */
@@ -152,6 +192,7 @@ export class DiffTable {
     this.size = Math.min(this.size, length);
     this.emails.length = this.size;
     this.inboundIds.length = this.size;
+    for (const i of this.extras.keys()) if (i >= this.size) this.extras.delete(i);
   }
 
   private isCreated(i: number): boolean {
@@ -185,6 +226,9 @@ export class DiffTable {
     const before = this.stampBefore[i] as number;
     const after = this.stampAfter[i] as number;
     if (!Number.isNaN(before) || !Number.isNaN(after)) diff.updatedAt = { before: stampValue(before), after: stampValue(after) };
+    const extra = this.extras.get(i);
+    if (extra?.fields) diff.fields = extra.fields;
+    if (extra?.removed) diff.removed = extra.removed;
     return diff;
   }
 
@@ -193,12 +237,22 @@ export class DiffTable {
    * the masks' bits stand for, which after-columns follow), then the typed columns' own bytes
    * (platform byte order; every machine 3x-ui runs on is little-endian). After-columns equal
    * to their before-column are left out. No object per client, nothing to stringify per number.
+   * The few extras (edited fields, deleted clients) go in the header as [index, extra] pairs;
+   * tables without any have no such key, as tables written before extras existed.
    */
   toBytes(): Buffer {
     const n = this.size;
     const afterFields = STATE_FIELDS.filter((f) => !bytesOf(this.before[f], n).equals(bytesOf(this.after[f], n)));
+    const extras = [...this.extras].filter(([i]) => i < n);
     const header = Buffer.from(
-      JSON.stringify({ n, emails: this.emails.slice(0, n), inboundIds: this.inboundIds.slice(0, n), noteCodes: NOTE_CODES, afterFields }),
+      JSON.stringify({
+        n,
+        emails: this.emails.slice(0, n),
+        inboundIds: this.inboundIds.slice(0, n),
+        noteCodes: NOTE_CODES,
+        afterFields,
+        ...(extras.length > 0 ? { extras } : {}),
+      }),
     );
     const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f]), this.stampBefore, this.stampAfter];
     const length = Buffer.alloc(4);
@@ -211,9 +265,17 @@ export class DiffTable {
     const v1 = buf.subarray(0, 4).equals(BYTES_MAGIC_V1);
     if (!v1 && !buf.subarray(0, 4).equals(BYTES_MAGIC)) throw new Error("not a stored DiffTable");
     const headerEnd = 8 + buf.readUInt32LE(4);
-    const header = JSON.parse(buf.toString("utf8", 8, headerEnd)) as { n: number; emails: string[]; inboundIds: number[]; noteCodes: string[]; afterFields: StateField[] };
+    const header = JSON.parse(buf.toString("utf8", 8, headerEnd)) as {
+      n: number;
+      emails: string[];
+      inboundIds: number[];
+      noteCodes: string[];
+      afterFields: StateField[];
+      extras?: [number, Extra][];
+    };
     const table = new DiffTable(header.n);
     table.size = header.n;
+    for (const [i, extra] of header.extras ?? []) table.extras.set(i, extra);
     header.emails.forEach((email, i) => {
       table.emails[i] = email;
       table.inboundIds[i] = header.inboundIds[i] as number;

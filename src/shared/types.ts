@@ -46,6 +46,8 @@ export interface Client extends ClientState {
   limitIp: number;
   /** 3x-ui 3.2+ client group; "" elsewhere. */
   group: string;
+  /** VLESS flow (e.g. xtls-rprx-vision); "" for none and for other protocols. */
+  flow: string;
   allTime: number;
   lastOnline: number;
   /** The JSON client's `updated_at` (null: no such key). */
@@ -65,6 +67,9 @@ export const NOTE_CODES = [
   "no-change", // the operation left every field as it was
   "deleted", // the client was removed from both places (an undone creation)
   "panel-changed", // 3.x: what the panel stored differs from what was asked (it or someone changed the client meanwhile)
+  "now-expired", // the change (days taken away, a date in the past) ended a client that was valid
+  "already-blocked", // block on a client the admin had blocked already
+  "not-blocked", // unblock on a client that was not blocked
 ] as const;
 export type NoteCode = (typeof NOTE_CODES)[number];
 
@@ -72,6 +77,32 @@ export type NoteCode = (typeof NOTE_CODES)[number];
 export const NOTE = Object.fromEntries(NOTE_CODES.map((code, i) => [code, 1 << i])) as Record<NoteCode, number>;
 
 export const notesOf = (mask: number): NoteCode[] => NOTE_CODES.filter((code) => (mask & NOTE[code]) !== 0);
+
+/** The JSON-only fields an edit can change (besides the state's reset and expiry). */
+export const EDIT_FIELDS = ["email", "tgId", "limitIp", "comment", "flow"] as const;
+export type EditField = (typeof EDIT_FIELDS)[number];
+
+/**
+ * One JSON field's value before and after, exactly as stored (a real file may hold tgId as a
+ * string); a missing `before` or `after` means the JSON client had, or has, no such key.
+ */
+export interface FieldChange {
+  before?: unknown;
+  after?: unknown;
+}
+export type FieldChanges = Partial<Record<EditField, FieldChange>>;
+
+/** A deleted client exactly as it was stored: what an undo of the delete puts back. */
+export interface RemovedClient {
+  /** Its place in the inbound's `clients` array. */
+  index: number;
+  /** The JSON client object, every key as it was. */
+  json: Record<string, unknown>;
+  /** Its client_traffics row, every column (null: it had none). */
+  row: Record<string, unknown> | null;
+  /** Its inbound_client_ips row (null: none, or no such table). */
+  ips: Record<string, unknown> | null;
+}
 
 export interface ClientDiff {
   email: string;
@@ -82,6 +113,26 @@ export interface ClientDiff {
   notes: NoteCode[];
   /** The JSON client's `updated_at` before and after (null: no such key), where known. */
   updatedAt?: { before: number | null; after: number | null };
+  /** JSON-only fields the change wrote (an edit, or its undo). */
+  fields?: FieldChanges;
+  /** For a delete: the client as it was, so that its undo restores it exactly. */
+  removed?: RemovedClient;
+}
+
+/** What an edit changes; absent fields stay as they are. */
+export interface ClientEdit {
+  /** Telegram user ID to link; 0 unlinks. */
+  tgId?: number;
+  limitIp?: number;
+  comment?: string;
+  /** VLESS flow; "" for none. Only where the inbound's protocol and transport allow it. */
+  flow?: string;
+  /** A new email (the panel's key for the client): unique case-insensitively. */
+  email?: string;
+  /** Auto-renew period in days; 0 = off. */
+  reset?: number;
+  /** Delayed start: valid this many days from first use (a negative expiryTime). */
+  delayedStartDays?: number;
 }
 
 export type Operation =
@@ -91,8 +142,17 @@ export type Operation =
   | { kind: "reset"; /** new limit in bytes, or undefined to keep */ totalBytes?: number }
   | { kind: "block" }
   | { kind: "unblock" }
+  /** Removes clients from both places (and their IP records); keepTraffic leaves the row. */
+  | { kind: "delete"; keepTraffic?: boolean }
+  | { kind: "edit"; changes: ClientEdit }
   /** Puts clients back as an earlier operation found them (undo); keyed by lower-cased email. */
-  | { kind: "restore"; clients: Record<string, RestoredFields | "delete"> };
+  | { kind: "restore"; clients: Record<string, RestoredFields | "delete" | Reinsert> };
+
+/** In a restore: a deleted client to put back (keyed by its email), as it was. */
+export interface Reinsert {
+  reinsert: RemovedClient;
+  inboundId: number;
+}
 
 /**
  * What an undo puts back: every field operations set, exactly (usage is never written back),
@@ -107,6 +167,8 @@ export interface RestoredFields {
   totalBytes: number;
   reset: number;
   updatedAt?: number | null;
+  /** JSON-only fields to put back: `after` is the value (absent: remove the key). */
+  fields?: FieldChanges;
 }
 
 export type OperationKind = Operation["kind"] | "create";
@@ -149,6 +211,10 @@ export interface CreateClientInput {
   tgId?: number;
   limitIp?: number;
   comment?: string;
+  /** VLESS flow; omitted: what the inbound's clients mostly use (where flow is allowed). */
+  flow?: string;
+  /** Valid this many days from first use (instead of `days`). */
+  delayedStartDays?: number;
   /** Generated when omitted. */
   key?: string;
   subId?: string;

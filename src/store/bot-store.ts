@@ -107,6 +107,18 @@ export class BotStore {
     return p;
   }
 
+  /** Drops every preview `adminId` has open (/cancel); returns how many there were. */
+  dropPending(adminId: number): number {
+    const keys = this.db.prepare("SELECT key FROM kv WHERE scope = 'pending'").pluck().all() as string[];
+    let dropped = 0;
+    for (const key of keys) {
+      if (this.get<PendingOp>("pending", key)?.adminId !== adminId) continue;
+      this.remove("pending", key);
+      dropped++;
+    }
+    return dropped;
+  }
+
   addSelection(s: Selection): string {
     return this.add("selection", s);
   }

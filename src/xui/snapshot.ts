@@ -179,6 +179,7 @@ export function toClient(inbound: InboundSnapshot, json: JsonObject, row: Traffi
     comment: str(json.comment),
     limitIp: num(json.limitIp),
     group: str(json.group),
+    flow: str(json.flow),
     enabled,
     active: row ? row.enable === 1 : enabled,
     expiryTime: row ? row.expiry_time : num(json.expiryTime),

@@ -68,7 +68,7 @@ describe("HTTP API", () => {
   it("answers bad input with 400 naming the field, unknown clients with 404, and changes nothing", async () => {
     const hash = fileHash(path);
     const cases: [string, string, unknown, number, RegExp][] = [
-      ["POST", "/api/users/extend-expiry", { user_ids: ["alice"], days: -3 }, 400, /days: -3 must be at least 1/],
+      ["POST", "/api/users/extend-expiry", { user_ids: ["alice"], days: 0 }, 400, /days: 0 must not be 0/],
       ["POST", "/api/users/extend-expiry", { user_ids: ["alice"], days: "many" }, 400, /days: "many" is not a whole number/],
       ["POST", "/api/users/extend-expiry", { user_ids: [], days: 3 }, 400, /user_ids/],
       ["POST", "/api/users/extend-expiry", "{not json", 400, /body: not valid JSON/],

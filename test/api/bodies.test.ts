@@ -61,7 +61,7 @@ describe("strict bodies", () => {
       ["/api/users/set-limit", { user_ids: ["alice"], gb: 0.0001 }, "gb: 0.0001 is under 1 MiB, 0 = unlimited", ["gb"]],
       ["/api/users/extend-expiry", { user_ids: ["alice"] }, "days: is required", ["days"]],
       ["/api/users/set-limit", { user_ids: ["alice"] }, "new_limit or gb: one of them is required", ["new_limit", "gb"]],
-      ["/api/users", { comment: 5, emial: "x" }, 'inbound_id: is required; email: is required; comment: 5 must be a string; "emial": unknown field (this route takes inbound_id, email, days, total_bytes, total_gb, tg_id, limit_ip, comment, more_inbound_ids)', ["inbound_id", "email", "comment", "emial"]],
+      ["/api/users", { comment: 5, emial: "x" }, 'inbound_id: is required; email: is required; comment: 5 must be a string; "emial": unknown field (this route takes inbound_id, email, days, total_bytes, total_gb, tg_id, limit_ip, comment, flow, start_on_first_use, more_inbound_ids)', ["inbound_id", "email", "comment", "emial"]],
       ["/api/users/toggle-status", [], "body: must be a JSON object", ["body"]],
     ];
     for (const [route, body, error, subjects] of cases) {

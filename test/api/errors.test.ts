@@ -42,7 +42,8 @@ describe("error answers", () => {
       ["GET", "/api/users/extend-expiry", "POST"],
       ["GET", "/api/users/set-limit", "POST"],
       ["PUT", "/api/users/reset-traffic", "POST"],
-      ["DELETE", "/api/users/alice", "GET, HEAD"],
+      ["PUT", "/api/users/alice", "GET, HEAD, PATCH, DELETE"],
+      ["DELETE", "/api/users/extend-expiry", "POST"],
       ["PATCH", "/api/users", "GET, HEAD, POST"],
       ["POST", "/api/check", "GET, HEAD"],
     ];

@@ -73,8 +73,8 @@ describe("one-shot commands", () => {
     expect(new Date(expiry(h, "alice")).getFullYear()).toBe(2030);
     await h.say(ADMIN, "/expiry alice never");
     expect(expiry(h, "alice")).toBe(0);
-    const [bad] = await h.say(ADMIN, "/extend alice -5");
-    expect(bad?.text).toMatch(/Nothing changed: days: "-5" must be at least 1/);
+    const [bad] = await h.say(ADMIN, "/extend alice 0");
+    expect(bad?.text).toMatch(/Nothing changed: days: "0" must not be 0/);
   });
 
   it("a decimal comma stays inside the number: /limit alice 1,5 is 1.5 GB", async () => {
@@ -138,7 +138,8 @@ describe("conversations", () => {
     const hash = fileHash(h.dbPath);
     await h.say(ADMIN, "/block");
     expect((await h.say(ADMIN, "/cancel"))[0]?.text).toBe("Cancelled, nothing changed.");
-    expect((await h.say(ADMIN, "alice"))[0]?.text).toMatch(/Clients/); // help, not a block
+    expect((await h.say(ADMIN, "alice"))[0]?.text).toMatch(/^<b>alice<\/b> — /); // her card, not a block
+    expect((await h.say(ADMIN, "hello there"))[0]?.text).toMatch(/Clients/); // help
     expect(fileHash(h.dbPath)).toBe(hash);
     expect((await h.say(ADMIN, "/cancel"))[0]?.text).toBe("There is nothing to cancel.");
   });

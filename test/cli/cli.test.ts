@@ -84,8 +84,8 @@ describe("xui-admin", () => {
     const path = db();
     const hash = fileHash(path);
     const cases: [string[], RegExp][] = [
-      [["extend", "--days=-3", "alice"], /--days: "-3" must be at least 1/],
-      [["extend", "--days", "0", "alice"], /--days: "0" must be at least 1/],
+      [["extend", "--days", "0", "alice"], /--days: "0" must not be 0/],
+      [["extend", "--days", "-40000", "alice"], /--days: "-40000" must be between -36500 and 36500/],
       [["extend", "--days", "abc", "alice"], /--days: "abc" is not a whole number/],
       [["extend", "--days", "3", "alice", "ghost"], /unknown client: ghost/],
       [["limit", "--gb", "1,2.3", "alice"], /--gb: "1,2.3" is not a number/],

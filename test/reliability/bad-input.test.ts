@@ -136,6 +136,19 @@ describe("entry points", () => {
       }),
       { numRuns: 600 },
     );
+    // An edit of a client no random reference names: every body is refused, by its fields or by the reference.
+    const edits = fc.oneof(
+      fc.json(),
+      fc.record({ tg_id: anything, limit_ip: anything, comment: anything, flow: anything, email: anything, reset_days: anything, days: anything }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+    );
+    await fc.assert(
+      fc.asyncProperty(edits, async (body) => {
+        const res = await app.request("/api/users/zz-nobody", { method: "PATCH", headers: { authorization: "Bearer fuzz-token-0123456789", "content-type": "application/json" }, body });
+        expect(res.status).toBeGreaterThanOrEqual(400);
+        expect(res.status).toBeLessThan(500);
+      }),
+      { numRuns: 300 },
+    );
     service.close();
     expect(fileHash(path)).toBe(hash);
   });
@@ -146,7 +159,7 @@ describe("entry points", () => {
     const logger = pino({ level: "error" }, { write: (line: string) => void errors.push(line) });
     const h = await harness(undefined, { logger });
     const hash = fileHash(h.dbPath);
-    const commands = ["/extend", "/block", "/unblock", "/reset", "/limit", "/expiry", "/find", "/user", "/list", "/history", "/create", "/cancel", ""];
+    const commands = ["/extend", "/block", "/unblock", "/reset", "/limit", "/expiry", "/delete", "/edit", "/find", "/user", "/list", "/history", "/create", "/cancel", ""];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...commands), fc.string({ unit: "binary", maxLength: 60 }), fc.constantFrom(ADMIN, { id: 5 }), async (command, rest, who) => {
         // References are prefixed so that a random valid command cannot hit a real client.

@@ -110,7 +110,7 @@ describe("SQL text", () => {
   // own schema reported, numbers from the configuration, fixed WHERE clauses. Input travels as
   // bound parameters only; a new interpolating statement fails here until it is reviewed.
   const REVIEWED: Record<string, number> = {
-    "service/create.ts": 1, // INSERT: the client_traffics columns this file has
+    "xui/client-rows.ts": 1, // INSERT: the client_traffics columns this file has (a new row, or one put back)
     "store/bot-file.ts": 2, // ALTER TABLE: a column name and type from the constant LATE_AUDIT_COLUMNS; PRAGMA user_version: the migrations' count
     "service/sync.ts": 2, // UPDATE / INSERT: the same column names
     "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration

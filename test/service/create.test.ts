@@ -84,4 +84,53 @@ describe("create", () => {
     expect(row).not.toHaveProperty("reset");
     expect(row).not.toHaveProperty("all_time");
   });
+
+  describe("with every option", () => {
+    function flowSetup() {
+      const path = tempDbPath();
+      const vision = { jsonOverrides: { flow: "xtls-rprx-vision" } };
+      buildXuiDb(path, {
+        inbounds: [
+          { id: 1, protocol: "vless", streamSettings: { network: "tcp", security: "reality" }, clients: [{ email: "a", ...vision }, { email: "b", ...vision }, { email: "c" }] },
+          { id: 2, protocol: "vless", streamSettings: { network: "ws", security: "tls" }, clients: [{ email: "w", ...vision }] },
+          { id: 3, protocol: "vless", streamSettings: { network: "tcp", security: "tls" }, clients: [] },
+          { id: 4, protocol: "vmess", clients: [] },
+        ],
+      });
+      const service = XuiService.open(path, { now: () => NOW });
+      open.push(service);
+      return { path, service };
+    }
+
+    it("gives a new VLESS client the flow its inbound's clients mostly use, where a flow is allowed", async () => {
+      const { path, service } = flowSetup();
+      await service.create({ inboundId: 1, email: "n1" });
+      expect(jsonClient(path, "n1")?.client.flow).toBe("xtls-rprx-vision");
+      await service.create({ inboundId: 2, email: "n2" }); // ws: no flow, whatever its clients hold
+      expect(jsonClient(path, "n2")?.client.flow).toBe("");
+      await service.create({ inboundId: 3, email: "n3" }); // allowed, but no client to follow
+      expect(jsonClient(path, "n3")?.client.flow).toBe("");
+      await service.create({ inboundId: 4, email: "n4" });
+      expect(jsonClient(path, "n4")?.client).not.toHaveProperty("flow");
+    });
+
+    it("takes a flow, Telegram ID, IP limit, comment and a delayed start as given", async () => {
+      const { path, service } = flowSetup();
+      await service.create({ inboundId: 3, email: "full", flow: "xtls-rprx-vision-udp443", tgId: 5, limitIp: 2, comment: "c", delayedStartDays: 30, totalBytes: GB });
+      expect(jsonClient(path, "full")?.client).toMatchObject({ flow: "xtls-rprx-vision-udp443", tgId: 5, limitIp: 2, comment: "c", expiryTime: -30 * DAY_MS, totalGB: GB });
+      expect(rawRow(path, "full")).toMatchObject({ expiry_time: -30 * DAY_MS, total: GB, enable: 1 });
+      await service.create({ inboundId: 1, email: "plain", flow: "" });
+      expect(jsonClient(path, "plain")?.client.flow).toBe("");
+      expect(service.check().findings).toEqual([]);
+    });
+
+    it("refuses a flow the inbound cannot serve, and days with a delayed start, writing nothing", async () => {
+      const { path, service } = flowSetup();
+      const hash = fileHash(path);
+      await expect(service.create({ inboundId: 2, email: "x", flow: "xtls-rprx-vision" })).rejects.toThrow(/TCP transport/);
+      await expect(service.create({ inboundId: 4, email: "x", flow: "xtls-rprx-vision" })).rejects.toThrow(/VLESS only/);
+      await expect(service.create({ inboundId: 1, email: "x", days: 3, delayedStartDays: 3 })).rejects.toThrow(/not both/);
+      expect(fileHash(path)).toBe(hash);
+    });
+  });
 });

@@ -141,6 +141,32 @@ describe("expiry, limit, reset", () => {
     await service.apply({ kind: "reset" }, { refs: ["full"] });
     expect(rawRow(path, "full")).toMatchObject({ total: 100 * GB });
   });
+  it("with negative days takes days away, never past now without saying so", async () => {
+    const { path, service } = setup([
+      { email: "long", expiryTime: future },
+      { email: "short", expiryTime: NOW + 2 * DAY_MS },
+      { email: "expired", expiryTime: past, active: false },
+      { email: "delayed", expiryTime: -5 * DAY_MS },
+      { email: "brief", expiryTime: -2 * DAY_MS },
+    ]);
+    const result = await service.apply({ kind: "extend", days: -3 }, { refs: ["long", "short", "expired", "delayed", "brief"] });
+    const after = (email: string) => rawRow(path, email)?.expiry_time;
+    const notes = (email: string) => [...result.changed, ...result.unchanged].find((d) => d.email === email)?.notes;
+    expect(after("long")).toBe(future - 3 * DAY_MS);
+    expect(notes("long")).toEqual([]);
+    // Two days left, three taken: it ends now, and the diff says so; the panel's flag goes off.
+    expect(after("short")).toBe(NOW);
+    expect(notes("short")).toContain("now-expired");
+    expect(rawRow(path, "short")?.enable).toBe(0);
+    expect(jsonClient(path, "short")?.client.expiryTime).toBe(NOW);
+    // Already expired: nothing to take away.
+    expect(after("expired")).toBe(past);
+    expect(notes("expired")).toEqual(["still-expired", "no-change"]);
+    // A delayed start keeps at least a day.
+    expect(after("delayed")).toBe(-2 * DAY_MS);
+    expect(after("brief")).toBe(-DAY_MS);
+    expect(service.check().findings).toEqual([]);
+  });
 });
 
 describe("block and unblock", () => {
@@ -157,6 +183,10 @@ describe("block and unblock", () => {
     expect(jsonClient(path, "old")?.client.enable).toBe(true);
     expect(rawRow(path, "old")?.enable).toBe(0);
     expect(r.changed[0]?.notes).toContain("still-expired");
+    // Nothing to do says why.
+    expect((await service.apply({ kind: "unblock" }, { refs: ["a"] })).unchanged[0]?.notes).toContain("not-blocked");
+    await service.apply({ kind: "block" }, { refs: ["a"] });
+    expect((await service.apply({ kind: "block" }, { refs: ["a"] })).unchanged[0]?.notes).toEqual(["no-change", "already-blocked"]);
   });
 
   it("extending a blocked client keeps it blocked", async () => {

@@ -19,6 +19,17 @@ describe("DiffTable", () => {
     );
   });
 
+  it("keeps an edit's fields and a deleted client with their diff when sliced and truncated", () => {
+    const table = DiffTable.of([
+      { email: "a", inboundId: 1, before: s(1), after: s(1), notes: [], fields: { tgId: { before: "7", after: 8 } } },
+      { email: "b", inboundId: 1, before: s(1), after: s(1), notes: ["deleted"], removed: { index: 3, json: { email: "b" }, row: { id: 9 }, ips: null } },
+      { email: "c", inboundId: 1, before: s(1), after: s(2), notes: [] },
+    ]);
+    expect(all(table.slice(1)).map((d) => [d.email, d.fields, d.removed?.index])).toEqual([["b", undefined, 3], ["c", undefined, undefined]]);
+    table.truncate(1);
+    expect(DiffTable.fromBytes(table.toBytes()).diff(0).fields).toEqual({ tgId: { before: "7", after: 8 } });
+  });
+
   it("tells changed diffs from unchanged ones", () => {
     const table = DiffTable.of([
       { email: "a", inboundId: 1, before: s(1), after: s(2), notes: [] },

@@ -1,7 +1,7 @@
 // fast-check generators for the service's vocabulary, shared by the property tests.
 import fc from "fast-check";
 import { DAY_MS, GB } from "../../src/shared/units.js";
-import { NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/shared/types.js";
+import { EDIT_FIELDS, NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/shared/types.js";
 
 export const clientState: fc.Arbitrary<ClientState> = fc.record({
   enabled: fc.boolean(),
@@ -13,14 +13,23 @@ export const clientState: fc.Arbitrary<ClientState> = fc.record({
   down: fc.integer({ min: 0, max: 2 ** 52 }),
 });
 
-/** Any diff, created (no before) or not, with any notes. */
-export const clientDiff: fc.Arbitrary<ClientDiff> = fc.record({
-  email: fc.string(),
-  inboundId: fc.nat(),
-  before: fc.option(clientState, { nil: null }),
-  after: clientState,
-  notes: fc.subarray([...NOTE_CODES]),
-});
+/** A value as a JSON client or a row holds it. */
+const stored = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null));
+const record = fc.dictionary(fc.string(), stored);
+
+/** Any diff, created (no before) or not, with any notes, and some with an edit's fields or a deleted client. */
+export const clientDiff: fc.Arbitrary<ClientDiff> = fc.record(
+  {
+    email: fc.string(),
+    inboundId: fc.nat(),
+    before: fc.option(clientState, { nil: null }),
+    after: clientState,
+    notes: fc.subarray([...NOTE_CODES]),
+    fields: fc.dictionary(fc.constantFrom(...EDIT_FIELDS), fc.record({ before: stored, after: stored }, { requiredKeys: [] })),
+    removed: fc.record({ index: fc.nat(), json: record, row: fc.option(record, { nil: null }), ips: fc.option(record, { nil: null }) }),
+  },
+  { requiredKeys: ["email", "inboundId", "before", "after", "notes"] },
+);
 
 /**
  * Any operation but restore, at clock `now`: expiry dates from two months back (expired) to a

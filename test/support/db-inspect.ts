@@ -105,3 +105,19 @@ export function storedClients(path: string): Stored {
     db.close();
   }
 }
+
+/** A client's inbound_client_ips row, every column as stored. */
+export function ipsRow(path: string, email: string): Record<string, unknown> | undefined {
+  const db = new Database(path, { readonly: true });
+  const row = db.prepare("SELECT * FROM inbound_client_ips WHERE client_email = ?").get(email) as Record<string, unknown> | undefined;
+  db.close();
+  return row;
+}
+
+/** Every row of both per-client tables and every inbound's settings, as stored: equal means equal files for the panel. */
+export function clientTables(path: string): { rows: Record<string, unknown>[]; ips: Record<string, unknown>[]; settings: Map<number, string> } {
+  const db = new Database(path, { readonly: true });
+  const ips = db.prepare("SELECT * FROM inbound_client_ips ORDER BY client_email").all() as Record<string, unknown>[];
+  db.close();
+  return { rows: allRows(path), ips, settings: settingsTexts(path) };
+}

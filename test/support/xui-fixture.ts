@@ -29,6 +29,8 @@ export interface FixtureClient {
   limitIp?: number;
   noTrafficRow?: boolean;
   rowEmail?: string;
+  /** An inbound_client_ips row: the IPs the panel saw for this client (a JSON array as text). */
+  ips?: string;
 }
 
 export interface FixtureInbound {
@@ -40,6 +42,8 @@ export interface FixtureInbound {
   clients?: FixtureClient[];
   extraSettings?: Record<string, unknown>;
   rawSettings?: string;
+  /** The inbound's stream_settings (default: plain TCP without security). */
+  streamSettings?: Record<string, unknown>;
 }
 
 export interface FixtureOptions {
@@ -217,7 +221,7 @@ export function buildXuiDb(path: string, options: FixtureOptions): void {
         port,
         protocol: inbound.protocol,
         settings: inboundSettings(inbound, rand),
-        stream_settings: formatSettings({ network: "tcp", security: "none", tcpSettings: { header: { type: "none" } } }),
+        stream_settings: formatSettings((inbound.streamSettings as JsonObject | undefined) ?? { network: "tcp", security: "none", tcpSettings: { header: { type: "none" } } }),
         tag: `inbound-${port}`,
         sniffing: formatSettings({ enabled: false, destOverride: ["http", "tls"] }),
       };
@@ -229,6 +233,7 @@ export function buildXuiDb(path: string, options: FixtureOptions): void {
           db.prepare("INSERT INTO clients (id, email, enable, expiry_time, total_gb) VALUES (?, ?, ?, ?, ?)").run(clientId, c.email, b(c.enable ?? true), c.expiryTime ?? 0, c.totalBytes ?? 0);
           db.prepare("INSERT INTO client_inbounds (client_id, inbound_id) VALUES (?, ?)").run(clientId, id);
         }
+        if (c.ips !== undefined) db.prepare("INSERT INTO inbound_client_ips (client_email, ips) VALUES (?, ?)").run(c.email, c.ips);
         if (c.noTrafficRow) continue;
         const up = c.up ?? 0;
         const down = c.down ?? 0;

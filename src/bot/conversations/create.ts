@@ -29,7 +29,9 @@ export function createConversation(deps: BotDeps) {
     const replies = await conversation.external(async (): Promise<Reply[]> => {
       try {
         const adminId = ctx.from?.id ?? 0;
-        return resultReplies(t, deps, await deps.service.create(input, { actor: String(adminId) }), adminId);
+        const replies = resultReplies(t, deps, await deps.service.create(input, { actor: String(adminId) }), adminId);
+        const key = deps.service.get(email)?.key;
+        return key ? [...replies, { text: t.createdKey(esc(key)) }] : replies;
       } catch (error) {
         return errorReplies(t, error);
       }

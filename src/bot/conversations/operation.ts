@@ -8,8 +8,8 @@ import type { BotDeps, ConvContext } from "../context.js";
 import { operationReplies, sendReplies } from "../operate.js";
 import { ask, type Conv } from "./ask.js";
 
-/** What an admin can ask for by command (restore is undo's own). */
-export type OpKind = Exclude<Operation["kind"], "restore">;
+/** What an admin can ask for by a command on clients (restore is undo's own, edit has /edit). */
+export type OpKind = Exclude<Operation["kind"], "restore" | "edit">;
 
 /** Asks what `kind` needs besides the clients; block and unblock need nothing. */
 export async function askOperation(conversation: Conv, ctx: ConvContext, kind: OpKind): Promise<Operation> {
@@ -27,6 +27,7 @@ export async function askOperation(conversation: Conv, ctx: ConvContext, kind: O
     }
     case "block":
     case "unblock":
+    case "delete":
       return { kind };
   }
 }

@@ -4,12 +4,14 @@ import { Composer } from "grammy";
 import { XuiError } from "../../shared/errors.js";
 import { splitRefs } from "../../service/select.js";
 import type { Operation } from "../../shared/types.js";
-import { parseDays, parseExpiryDate, parseGb } from "../../service/validate.js";
+import { parseDayDelta, parseExpiryDate, parseGb } from "../../service/validate.js";
 import { version } from "../../shared/version.js";
 import type { BotContext, BotDeps } from "../context.js";
 import type { OpKind } from "../conversations/operation.js";
+import { editReplies } from "../conversations/edit.js";
+import { editKeyOf, parseEditValue } from "../edit-fields.js";
 import { esc } from "../html.js";
-import { operate } from "../operate.js";
+import { operate, sendReplies } from "../operate.js";
 
 /** What a one-shot command's arguments say: the clients and, when given, the operation. */
 interface Parsed {
@@ -35,16 +37,33 @@ function splitLast(text: string): { words: string[]; head: string[]; last: strin
   return { words, head: words.slice(0, -1), last: words.at(-1) };
 }
 
+/** "days" after a number of days, in either language: `/extend alice 5 days`. */
+const DAYS_WORD = /^(days?|d|дн(ей|я)?|день)$/iu;
+
+/**
+ * The days of `/extend` and the clients, the number anywhere: `/extend alice bob 30`,
+ * `/extend alice 5 days`, `/extend 30 alice`. A number that ends the text, or is followed by
+ * "days", is the value; else a number that starts it. A lone reference is never a value.
+ */
+function parseExtend(text: string): Parsed {
+  const words = splitRefs(text);
+  let at = words.findIndex((w, i) => isNumber(w) && DAYS_WORD.test(words[i + 1] ?? ""));
+  if (at < 0) at = isNumber(words.at(-1)) ? words.length - 1 : isNumber(words[0]) ? 0 : -1;
+  if (at < 0 || words.length < 2) return { refs: words, op: null };
+  const refs = words.filter((_, i) => i !== at && !(i === at + 1 && DAYS_WORD.test(words[i] as string)));
+  return refs.length > 0 ? { refs, op: { kind: "extend", days: parseDayDelta(words[at], "days") } } : { refs: words, op: null };
+}
+
 /** The value comes last: `/extend alice bob 30`, `/limit alice 50`, `/expiry alice never`. */
 export function parseOneShot(kind: OpKind, text: string): Parsed {
-  if (kind === "block" || kind === "unblock") {
+  if (kind === "block" || kind === "unblock" || kind === "delete") {
     const refs = splitRefs(text);
     return { refs, op: refs.length > 0 ? { kind } : null };
   }
   const { words, head, last } = splitLast(text);
   switch (kind) {
     case "extend":
-      return isNumber(last) && head.length > 0 ? { refs: head, op: { kind, days: parseDays(last, "days") } } : { refs: words, op: null };
+      return parseExtend(text);
     case "limit":
       return isNumber(last) && head.length > 0 ? { refs: head, op: { kind, totalBytes: parseGb(last, "GB") } } : { refs: words, op: null };
     case "expiry":
@@ -57,7 +76,7 @@ export function parseOneShot(kind: OpKind, text: string): Parsed {
   }
 }
 
-const KINDS: OpKind[] = ["extend", "expiry", "limit", "reset", "block", "unblock"];
+const KINDS: OpKind[] = ["extend", "expiry", "limit", "reset", "block", "unblock", "delete"];
 
 export function adminCommands(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -65,6 +84,20 @@ export function adminCommands(deps: BotDeps): Composer<BotContext> {
   // The version closes an admin's help: what to name when reporting a problem.
   admin.command(["start", "help"], (ctx) => ctx.reply(`${ctx.t.help}\n\n<i>xui-admin-bot ${version()}</i>`, { parse_mode: "HTML" }));
   admin.command("create", (ctx) => ctx.conversation.enter("create"));
+  // /edit alice comment paid until May: the reference, the field, then the value (the rest).
+  admin.command("edit", async (ctx) => {
+    const [, ref, name, value] = /^(\S+)\s+(\S+)(?:\s+([\s\S]+))?$/u.exec(ctx.match.trim()) ?? [];
+    const key = name === undefined ? undefined : editKeyOf(name);
+    if (ref === undefined || key === undefined) return void (await ctx.reply(ctx.t.editUsage, { parse_mode: "HTML" }));
+    if (value === undefined) return ctx.conversation.enter("edit", ref, key);
+    try {
+      const changes = parseEditValue(key, value);
+      await sendReplies(ctx, await editReplies(ctx.t, deps, ref, changes, ctx.from?.id ?? 0));
+    } catch (error) {
+      if (!(error instanceof XuiError)) throw error;
+      await ctx.reply(ctx.t.error(esc(error.message)), { parse_mode: "HTML" });
+    }
+  });
   for (const kind of KINDS) {
     admin.command(kind, async (ctx) => {
       let parsed: Parsed;

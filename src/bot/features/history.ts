@@ -4,7 +4,7 @@ import { Composer } from "grammy";
 import { dateString } from "../../shared/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
-import type { AuditEntry } from "../../shared/types.js";
+import type { AuditEntry, OpResult } from "../../shared/types.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 
@@ -13,12 +13,12 @@ const MAX_LINES = 50;
 /** How far back /undo looks for a change it can still revert. */
 const UNDO_LOOKBACK = 50;
 
-/** Undoes `entry` now, planned afresh: the diff, and the clients left as they are. */
-export async function undoReplies(t: Texts, deps: BotDeps, entry: AuditEntry, adminId: number): Promise<Reply[]> {
+/** Undoes `entry` now, planned afresh: the result, and replies with the diff and the clients left as they are. */
+export async function undoReplies(t: Texts, deps: BotDeps, entry: AuditEntry, adminId: number): Promise<{ result: OpResult | null; replies: Reply[] }> {
   const { result, skipped } = await deps.service.undo(entry, { actor: String(adminId) });
   const replies = result ? resultReplies(t, deps, result, adminId) : [{ text: t.undoNone }];
   if (skipped.length > 0) replies.push({ text: t.undoSkipped(esc(skipped.join(", "))) });
-  return replies;
+  return { result, replies };
 }
 
 export function history(deps: BotDeps): Composer<BotContext> {
@@ -48,7 +48,7 @@ export function history(deps: BotDeps): Composer<BotContext> {
       if (emails.length > 1) {
         return void (await sendReplies(ctx, await previewReplies(t, deps, { adminId, op: plan.op, emails, undoOf: entry.id }, [t.undoOf(entry.id), ...skipped])));
       }
-      await sendReplies(ctx, await undoReplies(t, deps, entry, adminId));
+      await sendReplies(ctx, (await undoReplies(t, deps, entry, adminId)).replies);
     } catch (error) {
       await sendReplies(ctx, errorReplies(t, error, deps));
     }

@@ -4,13 +4,14 @@
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
 import { XuiError } from "../../shared/errors.js";
 import { parseClientFilter } from "../../service/queries.js";
-import type { ClientFilter, Client } from "../../shared/types.js";
+import type { ClientFilter, Client, Operation } from "../../shared/types.js";
 import type { Selection } from "../../store/bot-store.js";
-import { decode, encode, type Callback } from "../callback-data.js";
-import type { BotContext, BotDeps } from "../context.js";
+import { decode, encode, type Callback, type CardAction } from "../callback-data.js";
+import type { BotContext, BotDeps, ConvContext } from "../context.js";
+import { ask, type Conv } from "../conversations/ask.js";
 import { esc } from "../html.js";
 import type { Texts } from "../locales/en.js";
-import { operate } from "../operate.js";
+import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "../operate.js";
 import { cardText, listLine } from "../render.js";
 
 const PAGE = 10;
@@ -65,32 +66,61 @@ export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection)
 }
 
 function cardView(t: Texts, selId: string, client: Client, now: number): { text: string; keyboard: InlineKeyboard } {
+  const card = (action: CardAction) => encode({ kind: "card", selId, action });
   const keyboard = new InlineKeyboard()
-    .text(t.cardExtend(7), encode({ kind: "card", selId, action: "extend7" }))
-    .text(t.cardExtend(30), encode({ kind: "card", selId, action: "extend30" }))
+    .text(t.cardExtend(7), card("extend7"))
+    .text(t.cardExtend(30), card("extend30"))
     .row()
-    .text(client.enabled ? t.cardBlock : t.cardUnblock, encode({ kind: "card", selId, action: client.enabled ? "block" : "unblock" }))
-    .text(t.cardReset, encode({ kind: "card", selId, action: "reset" }))
-    .text(t.cardLimit, encode({ kind: "card", selId, action: "limit" }));
+    .text(client.enabled ? t.cardBlock : t.cardUnblock, card(client.enabled ? "block" : "unblock"))
+    .text(t.cardReset, card("reset"))
+    .text(t.cardLimit, card("limit"))
+    .row()
+    .text(t.cardEditTg, card("edit-tg"))
+    .text(t.cardEditIp, card("edit-ip"))
+    .text(t.cardEditComment, card("edit-comment"))
+    .row();
+  // A flow only where one can be set at all (the service checks the transport).
+  if (client.protocol === "vless") keyboard.text(t.cardEditFlow, card("edit-flow"));
+  keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row().text(t.cardDelete, card("delete"));
   return { text: cardText(t, client, now), keyboard };
 }
 
-async function sendCard(ctx: BotContext, deps: BotDeps, client: Client): Promise<void> {
-  const adminId = ctx.from?.id ?? 0;
+/** A client card as a reply; its buttons' selection is stored now. */
+function cardReply(t: Texts, deps: BotDeps, adminId: number, client: Client): Reply {
   const selId = deps.store.addSelection({ adminId, title: client.email, filter: { kind: "search", query: client.email }, emails: [client.email], selected: [0], page: 0 });
-  const view = cardView(ctx.t, selId, client, deps.service.now());
-  await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+  const view = cardView(t, selId, client, deps.service.now());
+  return { text: view.text, keyboard: view.keyboard };
 }
 
-async function sendList(ctx: BotContext, deps: BotDeps, filter: Selection["filter"], clients: Client[]): Promise<void> {
-  if (clients.length === 0) {
-    await ctx.reply(ctx.t.listEmpty(title(ctx.t, filter)), { parse_mode: "HTML" });
-    return;
-  }
-  const sel: Selection = { adminId: ctx.from?.id ?? 0, title: "", filter, emails: clients.map((c) => c.email), selected: [], page: 0 };
+function listReply(t: Texts, deps: BotDeps, adminId: number, filter: Selection["filter"], clients: Client[]): Reply {
+  if (clients.length === 0) return { text: t.listEmpty(title(t, filter)) };
+  const sel: Selection = { adminId, title: "", filter, emails: clients.map((c) => c.email), selected: [], page: 0 };
   const selId = deps.store.addSelection(sel);
-  const view = listView(ctx.t, deps, selId, sel);
-  await ctx.reply(view.text, { parse_mode: "HTML", reply_markup: view.keyboard });
+  const view = listView(t, deps, selId, sel);
+  return { text: view.text, keyboard: view.keyboard };
+}
+
+/** /find and /user: an exact or single match opens the card, several make a list. */
+export function findReplies(t: Texts, deps: BotDeps, adminId: number, query: string): Reply[] {
+  const exact = deps.service.get(query);
+  if (exact) return [cardReply(t, deps, adminId, exact)];
+  const found = deps.service.find(query);
+  if (found.length === 1) return [cardReply(t, deps, adminId, found[0] as Client)];
+  if (found.length === 0) return [{ text: t.noMatches(esc(query)) }];
+  return [listReply(t, deps, adminId, { kind: "search", query }, found)];
+}
+
+/** /find and /user without a query: ask for it. */
+export function findConversation(deps: BotDeps) {
+  return async function find(conversation: Conv, ctx: ConvContext): Promise<void> {
+    const t = ctx.t;
+    const query = await ask(conversation, ctx, t.askQuery, (x) => {
+      if (x.trim() === "") throw new XuiError("bad-input", t.askQuery, ["query"]);
+      return x.trim();
+    });
+    const adminId = ctx.from?.id ?? 0;
+    await sendReplies(ctx, await conversation.external(() => findReplies(t, deps, adminId, query)));
+  };
 }
 
 export function lists(deps: BotDeps): Composer<BotContext> {
@@ -106,24 +136,21 @@ export function lists(deps: BotDeps): Composer<BotContext> {
       await ctx.reply(ctx.t.badFilter(esc(ctx.match)), { parse_mode: "HTML" });
       return;
     }
-    await sendList(ctx, deps, filter, deps.service.list(filter));
+    await sendReplies(ctx, [listReply(ctx.t, deps, ctx.from?.id ?? 0, filter, deps.service.list(filter))]);
   });
 
   admin.command(["find", "user"], async (ctx) => {
     const query = ctx.match.trim();
-    if (query.length === 0) {
-      await ctx.reply(ctx.t.help, { parse_mode: "HTML" });
-      return;
-    }
-    const exact = deps.service.get(query);
-    if (exact) return sendCard(ctx, deps, exact);
-    const found = deps.service.find(query);
-    if (found.length === 1) return sendCard(ctx, deps, found[0] as Client);
-    if (found.length === 0) {
-      await ctx.reply(ctx.t.noMatches(esc(query)), { parse_mode: "HTML" });
-      return;
-    }
-    await sendList(ctx, deps, { kind: "search", query }, found);
+    if (query.length === 0) return ctx.conversation.enter("find");
+    await sendReplies(ctx, findReplies(ctx.t, deps, ctx.from?.id ?? 0, query));
+  });
+
+  // A bare email (or key) opens that client's card; any other text goes on (to /help).
+  admin.on("message:text", async (ctx, next) => {
+    const text = ctx.message.text.trim();
+    const client = text.startsWith("/") ? undefined : deps.service.get(text);
+    if (!client) return next();
+    await sendReplies(ctx, [cardReply(ctx.t, deps, ctx.from.id, client)]);
   });
 
   admin.on("callback_query:data", async (ctx, next) => {
@@ -162,7 +189,7 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
     case "open": {
       const client = inRange(cb.index) ? deps.service.get(sel.emails[cb.index] as string) : undefined;
       if (!client) return void (await ctx.answerCallbackQuery({ text: t.outdated, show_alert: true }));
-      await sendCard(ctx, deps, client);
+      await sendReplies(ctx, [cardReply(t, deps, ctx.from?.id ?? 0, client)]);
       break;
     }
     case "list-action": {
@@ -172,21 +199,40 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
       else await operate(ctx, deps, { kind: cb.action }, emails);
       break;
     }
-    case "card": {
-      const email = sel.emails[0] as string;
-      const days = cb.action === "extend7" ? 7 : cb.action === "extend30" ? 30 : 0;
-      if (cb.action === "limit") await ctx.conversation.enter("operation", "limit", [email]);
-      else await operate(ctx, deps, days > 0 ? { kind: "extend", days } : { kind: cb.action as "block" | "unblock" | "reset" }, [email]);
-      const client = deps.service.get(email);
-      if (client && cb.action !== "limit") {
-        const view = cardView(t, cb.selId, client, deps.service.now());
-        await editIfChanged(ctx, view.text, view.keyboard);
-      }
+    case "card":
+      await onCardButton(ctx, deps, cb.selId, cb.action, sel.emails[0] as string);
       break;
-    }
   }
   // A lost answer only leaves the button spinning a while; the action itself is done.
   await ctx.answerCallbackQuery().catch(() => undefined);
+}
+
+/**
+ * A card's buttons. Those that ask a value (a limit, a field) start a conversation; reset and
+ * delete, which cannot be undone or remove the client, show a preview to confirm; the others
+ * act at once, and the card shows the client as it is now.
+ */
+async function onCardButton(ctx: BotContext, deps: BotDeps, selId: string, action: CardAction, email: string): Promise<void> {
+  const t = ctx.t;
+  const adminId = ctx.from?.id ?? 0;
+  if (action === "limit") return ctx.conversation.enter("operation", "limit", [email]);
+  if (action.startsWith("edit-")) return ctx.conversation.enter("edit", email, action.slice("edit-".length));
+  if (action === "reset" || action === "delete") {
+    const op: Operation = { kind: action };
+    try {
+      await sendReplies(ctx, await previewReplies(t, deps, { adminId, op, emails: [email] }));
+    } catch (error) {
+      await sendReplies(ctx, errorReplies(t, error, deps));
+    }
+    return;
+  }
+  const days = action === "extend7" ? 7 : action === "extend30" ? 30 : 0;
+  await operate(ctx, deps, days > 0 ? { kind: "extend", days } : { kind: action as "block" | "unblock" }, [email]);
+  const client = deps.service.get(email);
+  if (client) {
+    const view = cardView(t, selId, client, deps.service.now());
+    await editIfChanged(ctx, view.text, view.keyboard);
+  }
 }
 
 /** Edits a list or card in place; pressing "None" twice must not be an error. */
