@@ -1,6 +1,7 @@
 // Configuration, parsed once into one typed object. Every problem is reported at once, so an
 // administrator fixes the .env in one go.
-import { panelSettings, type PanelSettings } from "./panel-env.js";
+import { panelSettings } from "./panel-env.js";
+import type { PanelConnection } from "./panel/types.js";
 import { resolve } from "node:path";
 import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
@@ -81,7 +82,7 @@ export interface Config {
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
-  panel: PanelSettings | null;
+  panel: PanelConnection | null;
 }
 
 export class ConfigError extends Error {

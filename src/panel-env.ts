@@ -3,21 +3,12 @@
 import { readFileSync } from "node:fs";
 import { XuiError } from "./shared/errors.js";
 import type { PanelApi } from "./panel/panel-api.js";
+import type { PanelConnection } from "./panel/types.js";
 
-/** The client a front end hands to the service, and closes when done. */
+/** The client a front end hands to the service, and closes when done (named here so that the
+ *  faces need not import the driver). */
 export type PanelClient = PanelApi;
 
-export interface PanelSettings {
-  /** The panel's address with its base path, ending in a slash. */
-  url: string;
-  /** An API token (Bearer); preferred over a login. */
-  token?: string;
-  username?: string;
-  password?: string;
-  /** PEM text of a CA or self-signed certificate to trust for this panel only. */
-  ca?: string;
-  timeoutMs: number;
-}
 
 /** Every remote call's time limit unless SERVER_TIMEOUT_MS says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -26,7 +17,7 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
  * The panel to write through, or null when none is configured; `problems` collects what is
  * wrong (every problem at once, as the rest of the configuration does).
  */
-export function panelSettings(env: Record<string, string | undefined>, problems: string[]): PanelSettings | null {
+export function panelSettings(env: Record<string, string | undefined>, problems: string[]): PanelConnection | null {
   const get = (name: string) => {
     const v = env[name];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
