@@ -48,6 +48,7 @@ const NOTES: Record<NoteCode, string> = {
   "now-expired": "now expired",
   "already-blocked": "already blocked",
   "not-blocked": "not blocked",
+  "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
 };
 
 export function renderDiff(d: ClientDiff, now: number): string {

@@ -3,7 +3,6 @@
 // of the JSON client. The state side (reset, a delayed start) is operations.ts's.
 import { XuiError } from "../shared/errors.js";
 import { EDIT_FIELDS, type FieldChange, type FieldChanges, type Operation } from "../shared/types.js";
-import type { JsonObject, JsonValue } from "../xui/panel-json.js";
 import { flowRefusal, readStreamSettings } from "../xui/transport.js";
 import type { ClientEdit, Selector } from "../shared/types.js";
 import type { EngineContext } from "./engine.js";
@@ -27,7 +26,7 @@ function wanted(op: Operation, email: string): FieldChanges | undefined {
 }
 
 /** What `op` changes among the JSON client's own fields, before and after; undefined: nothing. */
-export function fieldChanges(op: Operation, email: string, json: JsonObject): FieldChanges | undefined {
+export function fieldChanges(op: Operation, email: string, json: Readonly<Record<string, unknown>>): FieldChanges | undefined {
   const want = wanted(op, email);
   if (!want) return undefined;
   let out: FieldChanges | undefined;
@@ -44,12 +43,12 @@ export function fieldChanges(op: Operation, email: string, json: JsonObject): Fi
   return out;
 }
 
-/** Writes `fields`' after-values into `json` (a copy: never a cached object). */
-export function applyFields(json: JsonObject, fields: FieldChanges): void {
+/** Writes `fields`' after-values into `json` (a copy: never a cached object), or a panel's record. */
+export function applyFields(json: Record<string, unknown>, fields: FieldChanges): void {
   for (const f of EDIT_FIELDS) {
     const change = fields[f];
     if (!change) continue;
-    if ("after" in change) json[f] = change.after as JsonValue;
+    if ("after" in change) json[f] = change.after;
     else delete json[f];
   }
 }
@@ -65,7 +64,7 @@ export function assertFlowAllowed(inbound: { id: number; protocol: string }, str
 }
 
 /** The non-empty flow most of these clients use (the first such in a tie), else "". */
-export function commonFlow(clients: JsonObject[]): string {
+export function commonFlow(clients: readonly { flow?: unknown }[]): string {
   const counts = new Map<string, number>();
   for (const c of clients) if (typeof c.flow === "string" && c.flow !== "") counts.set(c.flow, (counts.get(c.flow) ?? 0) + 1);
   let best = "";

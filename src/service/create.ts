@@ -51,7 +51,7 @@ function protocolFields(inbound: InboundSnapshot, key: string | undefined, flow:
 }
 
 /** Expiry as given: N days from now, N days from first use (negative), or never. */
-function expiryOf(input: CreateClientInput, now: number): number {
+export function expiryOf(input: CreateClientInput, now: number): number {
   if (input.delayedStartDays) return -input.delayedStartDays * DAY_MS;
   return input.days ? now + input.days * DAY_MS : 0;
 }

@@ -9,10 +9,15 @@ import type { EngineContext, OnCommit } from "./engine.js";
 import { assertEmailsFree, insertClients, retryConflicts, writableInbound, type Insertion } from "./insert.js";
 import { isServed } from "./operations.js";
 
-type Restore = Operation & { kind: "restore" };
+export type Restore = Operation & { kind: "restore" };
+
+const isReinsertEntry = (c: Restore["clients"][string]): c is Reinsert => typeof c === "object" && "reinsert" in c;
 
 /** Whether a restore puts deleted clients back (the undo of a delete). */
-export const isReinsert = (op: Operation): op is Restore => op.kind === "restore" && Object.values(op.clients).some((c) => typeof c === "object" && "reinsert" in c);
+export const isReinsert = (op: Operation): op is Restore => op.kind === "restore" && Object.values(op.clients).some(isReinsertEntry);
+
+/** The deleted clients a restore puts back. */
+export const reinsertsOf = (op: Restore): Reinsert[] => Object.values(op.clients).filter(isReinsertEntry);
 
 /** The state a put-back client has: its JSON switch, the rest from its row. */
 function stateOf(json: JsonObject, row: Record<string, unknown> | null): ClientState {
@@ -31,7 +36,7 @@ function stateOf(json: JsonObject, row: Record<string, unknown> | null): ClientS
 /** What putting the clients back writes, planned on a fresh read, and its diffs. */
 function plan(ctx: EngineContext, op: Restore): { insertions: Insertion[]; diffs: DiffTable } {
   const snapshot = ctx.reader.read();
-  const entries = Object.values(op.clients).filter((c): c is Reinsert => typeof c === "object" && "reinsert" in c);
+  const entries = reinsertsOf(op);
   const insertions: Insertion[] = [];
   const diffs = new DiffTable(entries.length);
   assertEmailsFree(snapshot, entries.map((e) => str(e.reinsert.json.email)));

@@ -158,9 +158,8 @@ export class XuiService {
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
-    this.refuseOnPanel(op);
     if (options.dryRun) {
-      if (this.panelEngine) return this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true });
+      if (this.panelEngine) return isReinsert(op) ? this.panelEngine.reinsert(op, { dryRun: true }) : this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true });
       return isReinsert(op) ? reinsertClients(this.ctx, op, { dryRun: true }) : this.engine.run(op, selector, { dryRun: true });
     }
     return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
@@ -172,10 +171,9 @@ export class XuiService {
    */
   async edit(selector: Selector, changes: ClientEdit, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
     const op: Operation = { kind: "edit", changes };
-    this.refuseOnPanel(op);
     if (options.dryRun) {
       checkEdit(this.ctx, selector, changes);
-      return this.engine.run(op, selector, { dryRun: true });
+      return this.apply(op, selector, { dryRun: true });
     }
     return this.db.exclusive(() => {
       checkEdit(this.ctx, selector, changes);
@@ -186,14 +184,6 @@ export class XuiService {
   /** Deletes clients from both places (a backup first, whatever the count); undo puts them back. */
   delete(selector: Selector, options: { keepTraffic?: boolean; dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
     return this.apply({ kind: "delete", ...(options.keepTraffic ? { keepTraffic: true } : {}) }, selector, options);
-  }
-
-  /** What only the file engine does so far: on a 3.x panel these are refused, naming the operation. */
-  private refuseOnPanel(op: Operation): void {
-    if (!this.panelEngine) return;
-    const fileOnly =
-      op.kind === "delete" || op.kind === "edit" || (op.kind === "restore" && Object.values(op.clients).some((c) => c !== "delete" && ("reinsert" in c || c.fields !== undefined)));
-    if (fileOnly) throw new XuiError("read-only", `${op.kind === "restore" ? "undoing this change" : op.kind} is not yet on 3.x panels: nothing was changed`, [op.kind]);
   }
 
   /** The clients a selector names, one per client even where it sits in several inbounds. */
@@ -218,7 +208,9 @@ export class XuiService {
     };
     try {
       const result = this.panelEngine
-        ? await this.panelEngine.run(op, this.panelTargets(selector), { onCommit })
+        ? isReinsert(op)
+          ? await this.panelEngine.reinsert(op, { onCommit })
+          : await this.panelEngine.run(op, this.panelTargets(selector), { onCommit })
         : isReinsert(op)
           ? await reinsertClients(this.ctx, op, { onCommit })
           : await this.engine.run(op, selector, { onCommit });
@@ -232,9 +224,6 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
-    if (panel && (input.flow !== undefined || input.delayedStartDays !== undefined)) {
-      throw new XuiError("read-only", "a flow or a delayed start at creation is not yet on 3.x panels: nothing was changed", ["create"]);
-    }
     return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
   }
 
@@ -281,7 +270,6 @@ export class XuiService {
       const plan = this.planUndo(entry);
       const emails = Object.keys(plan.op.clients);
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
-      this.refuseOnPanel(plan.op);
       let result: OpResult;
       try {
         result = await this.applyLocked(plan.op, { refs: emails }, options.actor);

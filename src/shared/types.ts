@@ -70,6 +70,7 @@ export const NOTE_CODES = [
   "now-expired", // the change (days taken away, a date in the past) ended a client that was valid
   "already-blocked", // block on a client the admin had blocked already
   "not-blocked", // unblock on a client that was not blocked
+  "usage-not-restored", // 3.x: a deleted client is back, but its usage is not (the panel's API cannot set it)
 ] as const;
 export type NoteCode = (typeof NOTE_CODES)[number];
 
@@ -102,6 +103,8 @@ export interface RemovedClient {
   row: Record<string, unknown> | null;
   /** Its inbound_client_ips row (null: none, or no such table). */
   ips: Record<string, unknown> | null;
+  /** 3x-ui 3.x: every inbound it was on; `json` is then the panel's client record, `row` its usage. */
+  inboundIds?: number[];
 }
 
 export interface ClientDiff {

@@ -39,6 +39,101 @@ function stored(path: string, email: string) {
   return { row, record, links };
 }
 
+/** The whole `clients` row of one email (id, stamps and `flow` aside: the panel leaves there the flow of whichever inbound it synced last; the links hold the real one), its links' flows and its usage, read fresh. */
+function whole(path: string, email: string) {
+  const db = new Database(path, { readonly: true });
+  const { id, created_at: _c, updated_at: _u, flow: _f, ...record } = (db.prepare("SELECT * FROM clients WHERE email = ?").get(email) ?? {}) as Record<string, unknown>;
+  const links = db.prepare("SELECT inbound_id, flow_override FROM client_inbounds WHERE client_id = ? ORDER BY inbound_id").all(id ?? -1);
+  const usage = db.prepare("SELECT up, down FROM client_traffics WHERE email = ?").get(email);
+  const inJson = (db.prepare("SELECT settings FROM inbounds ORDER BY id").pluck().all() as string[]).filter((t) => (JSON.parse(t) as { clients?: { email: string }[] }).clients?.some((c) => c.email === email)).length;
+  db.close();
+  return { record: id === undefined ? undefined : record, links, usage, inJson };
+}
+
+describe("delete, edit and create with every option on a 3.x panel", () => {
+  it("deletes through the panel and its undo puts each client back as it was, but for purged usage", async () => {
+    const { dbPath, service, audit } = await setup();
+    const before = ["alice", "dave"].map((e) => whole(dbPath, e));
+    const deleted = await service.delete({ refs: ["alice", "dave"] }, { actor: "cli" });
+    expect(deleted.changed.map((d) => d.notes)).toEqual([["deleted"], ["deleted"]]);
+    expect(whole(dbPath, "alice")).toEqual({ record: undefined, links: [], usage: undefined, inJson: 0 });
+    expect(disagreements(dbPath)).toEqual([]);
+    // The audit entry carries the panel's record and inbounds: what the undo needs.
+    expect(audit.get(deleted.auditId as number)?.diffs[0]?.removed).toMatchObject({ json: { email: "alice", tgId: 1001 }, inboundIds: [1, 2, 3] });
+    const undo = await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
+    expect(undo.skipped).toEqual([]);
+    const after = ["alice", "dave"].map((e) => whole(dbPath, e));
+    // Same key, subId, Telegram ID, limits, dates, flags (dave stays blocked), comment, inbounds and flows.
+    expect(after.map((w) => [w.record, w.links, w.inJson])).toEqual(before.map((w) => [w.record, w.links, w.inJson]));
+    // No route sets usage: alice's is gone, and the diff says so; dave had none to lose.
+    expect(after[0]?.usage).toEqual({ up: 0, down: 0 });
+    expect(undo.result?.changed.map((d) => [d.email, d.notes])).toEqual([["alice", ["usage-not-restored"]], ["dave", []]]);
+    expect(disagreements(dbPath)).toEqual([]);
+  });
+
+  it("a delete that keeps the usage row gets its usage back on undo", async () => {
+    const { dbPath, service, audit } = await setup();
+    const before = whole(dbPath, "bob");
+    await service.delete({ refs: ["bob"] }, { keepTraffic: true, actor: "cli" });
+    expect(whole(dbPath, "bob")).toMatchObject({ record: undefined, usage: before.usage });
+    const undo = await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
+    expect(undo.result?.changed[0]?.notes).toEqual([]);
+    expect(whole(dbPath, "bob")).toEqual(before);
+    expect(disagreements(dbPath)).toEqual([]);
+  });
+
+  it("edits each own field through the panel, and the undo puts every one back", async () => {
+    const { dbPath, service, audit } = await setup();
+    const cases: [string, Parameters<XuiService["edit"]>[1], Record<string, unknown>][] = [
+      ["alice", { tgId: 2002, limitIp: 5, comment: "new <note>", reset: 7 }, { record: { tg_id: 2002, limit_ip: 5, comment: "new <note>", reset: 7 } }],
+      ["bob", { flow: "" }, { links: [{ inbound_id: 1, flow_override: "" }, { inbound_id: 4, flow_override: "" }] }],
+      ["frank", { delayedStartDays: 3 }, { record: { expiry_time: -3 * DAY_MS } }],
+    ];
+    for (const [email, changes, stored] of cases) {
+      const before = whole(dbPath, email);
+      const preview = await service.edit({ refs: [email] }, changes, { dryRun: true });
+      const edited = await service.edit({ refs: [email] }, changes, { actor: "cli" });
+      expect(edited.changed).toHaveLength(1);
+      expect(preview.changed.map((d) => d.fields)).toEqual(edited.changed.map((d) => d.fields));
+      expect(edited.changed[0]?.notes).not.toContain("panel-changed");
+      expect(whole(dbPath, email)).toMatchObject(stored);
+      expect(disagreements(dbPath)).toEqual([]);
+      const undo = await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
+      expect(undo.skipped).toEqual([]);
+      expect(whole(dbPath, email)).toEqual(before);
+      expect(disagreements(dbPath)).toEqual([]);
+    }
+    expect(whole(dbPath, "bob").links).toEqual([{ inbound_id: 1, flow_override: "xtls-rprx-vision" }, { inbound_id: 4, flow_override: "" }]);
+  });
+
+  it("renames a client in all three stores, its usage kept, and the undo renames it back", async () => {
+    const { dbPath, service, audit } = await setup();
+    const before = whole(dbPath, "alice");
+    const renamed = await service.edit({ refs: ["alice"] }, { email: "alicia" }, { actor: "cli" });
+    expect(renamed.changed[0]?.fields).toEqual({ email: { before: "alice", after: "alicia" } });
+    expect(whole(dbPath, "alice")).toEqual({ record: undefined, links: [], usage: undefined, inJson: 0 });
+    expect(whole(dbPath, "alicia")).toEqual({ ...before, record: { ...before.record, email: "alicia" } });
+    expect(disagreements(dbPath)).toEqual([]);
+    await service.undo(audit.undoable("cli", 1)[0]!, { actor: "cli" });
+    expect(whole(dbPath, "alice")).toEqual(before);
+    expect(whole(dbPath, "alicia").record).toBeUndefined();
+    expect(disagreements(dbPath)).toEqual([]);
+  });
+
+  it("creates with a delayed start and a flow: the inbound's usual flow by default, dropped where no inbound serves it", async () => {
+    const { dbPath, service } = await setup();
+    const delayed = await service.create({ inboundId: 1, email: "ivan", delayedStartDays: 3 });
+    expect(delayed.changed[0]?.after.expiryTime).toBe(-3 * DAY_MS);
+    expect(whole(dbPath, "ivan")).toMatchObject({ record: { expiry_time: -3 * DAY_MS }, links: [{ inbound_id: 1, flow_override: "xtls-rprx-vision" }] });
+    await service.create({ inboundId: 1, moreInboundIds: [2], email: "judy", flow: "" });
+    expect(whole(dbPath, "judy").links).toEqual([{ inbound_id: 1, flow_override: "" }, { inbound_id: 2, flow_override: "" }]);
+    const vmess = await service.create({ inboundId: 2, email: "kate", flow: "xtls-rprx-vision" });
+    expect(vmess.changed[0]?.notes).toEqual(["panel-changed"]);
+    expect(whole(dbPath, "kate").links).toEqual([{ inbound_id: 2, flow_override: "" }]);
+    expect(disagreements(dbPath)).toEqual([]);
+  });
+});
+
 describe("a 3.x file with its panel's API", () => {
   it("shows a client attached to several inbounds as one client", async () => {
     const { service } = await setup();

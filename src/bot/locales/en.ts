@@ -142,6 +142,7 @@ export const en = {
     "now-expired": "now expired",
     "already-blocked": "already blocked",
     "not-blocked": "not blocked",
+    "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
   } satisfies Record<NoteCode, string>,
   // Lists and cards.
   filterName: {

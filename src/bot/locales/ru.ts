@@ -144,6 +144,7 @@ export const ru: Texts = {
     "now-expired": "теперь срок истёк",
     "already-blocked": "уже заблокирован",
     "not-blocked": "не заблокирован",
+    "usage-not-restored": "возвращён, но трафик считается с нуля (панель не может его восстановить)",
   },
   filterName: {
     all: "Все клиенты",
