@@ -57,6 +57,24 @@ describe("xui-admin on a 3.x panel", () => {
     expect(nina.inboundIds).toEqual([2, 3]);
   });
 
+  it("edits, renames and deletes through the panel, and undoes the delete", async () => {
+    const { panel, dbPath, token } = await runPanel3({ fixture: demoXui3(NOW) });
+    const env = { XUI_PANEL_URL: panel.url, XUI_API_TOKEN: token, DATA_DIR: tempDbPath("data").replace(/\.db$/, "") };
+    const edited = await cli(env, "edit", "alice", "--comment", "vip", "--limit-ip", "4", "--email", "alicia", "--db", dbPath);
+    expect(edited.code).toBe(0);
+    const shown = JSON.parse((await cli({}, "show", "alicia", "--db", dbPath, "--json")).out) as { comment: string; limitIp: number; inboundIds: number[] };
+    expect(shown).toMatchObject({ comment: "vip", limitIp: 4, inboundIds: [1, 2, 3] });
+    const deleted = await cli(env, "delete", "alicia", "--db", dbPath, "--json");
+    expect(deleted.code).toBe(0);
+    expect((await cli({}, "show", "alicia", "--db", dbPath)).code).not.toBe(0);
+    expect(disagreements(dbPath)).toEqual([]);
+    const undone = await cli(env, "undo", String((JSON.parse(deleted.out) as { auditId: number }).auditId), "--db", dbPath);
+    expect(undone.code).toBe(0);
+    expect(undone.out).toMatch(/usage starts from zero/);
+    expect(JSON.parse((await cli({}, "show", "alicia", "--db", dbPath, "--json")).out)).toMatchObject({ comment: "vip", limitIp: 4, inboundIds: [1, 2, 3] });
+    expect(disagreements(dbPath)).toEqual([]);
+  });
+
   it("without a panel refuses the change and says how to connect; a wrong token is refused by the panel", async () => {
     const { panel, dbPath } = await runPanel3({ fixture: demoXui3(NOW) });
     const alone = await cli({}, "extend", "--days", "3", "--db", dbPath, "alice");

@@ -1,12 +1,15 @@
 // Edit changes a client's own fields in both places (a new email everywhere the panel keys by
 // it), refuses what the panel would not take, and its undo puts every field back exactly.
 import { afterEach, describe, expect, it } from "vitest";
-import type { PanelPort } from "../../src/service/panel-engine.js";
+import { PanelApi } from "../../src/panel/panel-api.js";
 import type { ClientEdit } from "../../src/shared/types.js";
 import { DAY_MS, GB } from "../../src/shared/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { clientTables, fileHash, ipsRow, jsonClient, rawRow } from "../support/db-inspect.js";
+import { runPanel3 } from "../support/panel3/harness.js";
+import { disagreements } from "../support/xui3-agreement.js";
+import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildXuiDb, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
@@ -139,15 +142,19 @@ describe("edit", () => {
     expect(service.check().findings).toEqual(findings);
   });
 
-  it("is refused on a 3.x panel: not there yet", async () => {
-    const path = tempDbPath();
-    buildXuiDb(path, { variant: "3.x", inbounds: [{ id: 1, protocol: "vless", clients: [{ email: "a" }] }] });
-    const untouched = () => Promise.reject(new Error("the panel must not be called"));
-    const panel: PanelPort = { getClient: untouched, addClient: untouched, updateClient: untouched, deleteClient: untouched, resetTraffic: untouched };
-    const service = XuiService.open(path, { panel });
-    open.push(service);
-    await expect(service.edit({ refs: ["a"] }, { comment: "x" })).rejects.toThrow(/edit is not yet on 3\.x/);
-    await expect(service.delete({ refs: ["a"] })).rejects.toMatchObject({ code: "read-only" });
-    await expect(service.create({ inboundId: 1, email: "b", flow: "" })).rejects.toThrow(/not yet on 3\.x/);
+  it("works on a 3.x panel, through its API: edit, rename, delete and create with a flow", async () => {
+    const running = await runPanel3({ fixture: demoXui3(NOW) });
+    const api = new PanelApi({ url: running.panel.url, token: running.token, timeoutMs: 5000 });
+    const service = XuiService.open(running.dbPath, { panel: api, now: () => NOW });
+    open.push(service, api);
+    const edited = await service.edit({ refs: ["carol"] }, { comment: "x", email: "carla" });
+    expect(edited.changed[0]?.fields).toEqual({ comment: { before: "", after: "x" }, email: { before: "carol", after: "carla" } });
+    expect(service.get("carla")).toMatchObject({ comment: "x", inboundIds: [2] });
+    await expect(service.edit({ refs: ["carla", "dave"] }, { email: "z" })).rejects.toThrow(/names one client/);
+    expect((await service.delete({ refs: ["carla"] })).changed[0]?.notes).toEqual(["deleted"]);
+    expect(service.get("carla")).toBeUndefined();
+    await service.create({ inboundId: 1, email: "b", flow: "" });
+    expect(service.get("b")).toMatchObject({ flow: "", inboundIds: [1] });
+    expect(disagreements(running.dbPath)).toEqual([]);
   });
 });
