@@ -52,11 +52,6 @@ export class SnapshotReader {
 
   constructor(private readonly db: XuiDb) {}
 
-  /** Forget a cached parse whose object was mutated by a write that did not commit. */
-  forget(inboundId: number): void {
-    this.cache.delete(inboundId);
-  }
-
   /** Record the object a committed write serialised as `text`. */
   remember(inboundId: number, text: string, settings: JsonObject): void {
     this.cache.set(inboundId, { text, settings });
