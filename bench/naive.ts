@@ -2,7 +2,7 @@
 // inbound (re-read, parse, rewrite), as _sync_client_to_json does per user.
 import Database from "better-sqlite3";
 import { applyOperation } from "../src/service/operations.js";
-import type { Operation } from "../src/shared/types.js";
+import type { Operation } from "../src/core/types.js";
 import { formatSettings, parseSettings, type JsonObject } from "../src/xui/panel-json.js";
 
 interface Row {

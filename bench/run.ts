@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { XuiService } from "../src/service/xui-service.js";
-import type { Operation, Selector } from "../src/shared/types.js";
+import type { Operation, Selector } from "../src/core/types.js";
 import { buildSyntheticDb } from "../test/support/xui-fixture.js";
 import { naiveApply } from "./naive.js";
 

@@ -1,7 +1,7 @@
 // How to reach a 3x-ui 3.x panel's API, from the environment: read the same way by the bot's
 // configuration and by the CLI (which loads no zod: start-up time is part of every call).
 import { readFileSync } from "node:fs";
-import { XuiError } from "./shared/errors.js";
+import { XuiError } from "./core/errors.js";
 import type { PanelApi } from "./panel/panel-api.js";
 import type { PanelConnection } from "./panel/types.js";
 

@@ -6,7 +6,7 @@ import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
 import { PanelApi } from "./panel/panel-api.js";
 import { XuiService } from "./service/xui-service.js";
-import { XuiError } from "./shared/errors.js";
+import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 
 export interface Runtime {

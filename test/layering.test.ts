@@ -1,4 +1,4 @@
-// Lower layers never import higher ones: shared vocabulary < panel drivers (xui/, panel/) and the
+// Lower layers never import higher ones: the core vocabulary < panel drivers (xui/, panel/) and the
 // bot's own file (store/) < the service < the faces (bot/, cli/, api/).
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, normalize, relative } from "node:path";
@@ -7,16 +7,16 @@ import { repoRoot } from "./support/paths.js";
 
 /** Which top-level folders of src/ a folder may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
-  shared: [],
-  xui: ["shared"],
-  store: ["shared"],
-  apply: ["shared"],
-  panel: ["shared"],
-  service: ["shared", "xui", "panel"],
+  core: [],
+  xui: ["core"],
+  store: ["core"],
+  apply: ["core"],
+  panel: ["core"],
+  service: ["core", "xui", "panel"],
   // The faces speak to panels only through the service: never to a driver.
-  bot: ["shared", "service", "store", "apply"],
-  cli: ["shared", "service", "store"],
-  api: ["shared", "service", "apply"],
+  bot: ["core", "service", "store", "apply"],
+  cli: ["core", "service", "store"],
+  api: ["core", "service", "apply"],
 };
 
 function imports(): { from: string; to: string }[] {

@@ -4,9 +4,9 @@
 // wrong unit (seconds for ms, GB for bytes) are refused rather than written. Values go through
 // the same parsers as the bot's and the CLI's, so every front end explains a value alike.
 import { z } from "zod";
-import { badInput, XuiError } from "../shared/errors.js";
-import { GB } from "../shared/units.js";
-import type { ClientEdit, CreateClientInput, Operation } from "../shared/types.js";
+import { badInput, XuiError } from "../core/errors.js";
+import { GB } from "../core/units.js";
+import type { ClientEdit, CreateClientInput, Operation } from "../core/types.js";
 import {
   parseBytes,
   parseComment,

@@ -4,7 +4,7 @@
 import type { Context, Env, ErrorHandler, Input } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "../log.js";
-import { PartialError, XuiError, type XuiErrorCode } from "../shared/errors.js";
+import { PartialError, XuiError, type XuiErrorCode } from "../core/errors.js";
 
 export type ApiErrorCode = XuiErrorCode | "unauthorized" | "unknown-route" | "method-not-allowed" | "body-too-large" | "internal";
 

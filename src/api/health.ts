@@ -2,7 +2,7 @@
 // now and written at all, and the version running; nothing about clients or file paths.
 import type { Context } from "hono";
 import type { XuiService } from "../service/xui-service.js";
-import { version } from "../shared/version.js";
+import { version } from "../core/version.js";
 
 export function health(c: Context, service: XuiService): Response {
   const database = service.databaseState();

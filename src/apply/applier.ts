@@ -2,7 +2,7 @@
 // once; the running Xray only after a restart, which only some changes need: an unblock, a
 // new client, more days or traffic that re-activate a client, and a block (the panel does not
 // drop a blocked client from a running Xray by itself).
-import type { OpResult } from "../shared/types.js";
+import type { OpResult } from "../core/types.js";
 import { commandRestarter } from "./command.js";
 import { PanelClient } from "./panel-client.js";
 import { ApplyScheduler, type ApplyOutcome, type ApplyStatus } from "./scheduler.js";

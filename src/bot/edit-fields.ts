@@ -1,6 +1,6 @@
 // The fields an admin edits from the chat (/edit alice comment hi, the card's ✏️ buttons): the
 // names they are typed by and how a typed value becomes a ClientEdit.
-import type { ClientEdit } from "../shared/types.js";
+import type { ClientEdit } from "../core/types.js";
 import { parseComment, parseDays, parseEmail, parseFlow, parseLimitIp, parseNonNegativeInt, parseResetDays } from "../service/validate.js";
 
 export const EDIT_KEYS = ["tg", "ip", "comment", "flow", "email", "renew", "start"] as const;

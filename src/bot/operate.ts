@@ -2,8 +2,8 @@
 // client) or show a preview with Confirm/Cancel (several), and answer with the diff.
 import { InlineKeyboard, InputFile, type Context } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { PartialError, XuiError } from "../shared/errors.js";
-import type { OpResult, Operation } from "../shared/types.js";
+import { PartialError, XuiError } from "../core/errors.js";
+import type { OpResult, Operation } from "../core/types.js";
 import { encode } from "./callback-data.js";
 import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";

@@ -1,7 +1,7 @@
 // Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
 import { clientStatus } from "../service/status.js";
-import { EDIT_FIELDS, type Client, type ClientDiff, type ClientState, type EditField, type FieldChange } from "../shared/types.js";
-import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
+import { EDIT_FIELDS, type Client, type ClientDiff, type ClientState, type EditField, type FieldChange } from "../core/types.js";
+import { dateString, daysLeft, delayedDays, gbString } from "../core/units.js";
 import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";
 

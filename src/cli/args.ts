@@ -1,6 +1,6 @@
 // xui-admin's command line: verb, options, references. Parsing only; no database here.
 import { parseArgs } from "node:util";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import {
   parseBytes,
   parseComment,
@@ -15,7 +15,7 @@ import {
   parseResetDays,
   parseTokenName,
 } from "../service/validate.js";
-import type { ClientEdit, ClientFilter, CreateClientInput, Operation, Selector } from "../shared/types.js";
+import type { ClientEdit, ClientFilter, CreateClientInput, Operation, Selector } from "../core/types.js";
 import { parseClientFilter } from "../service/queries.js";
 import type { SyncOptions } from "../service/sync.js";
 import { DEFAULT_TOKEN_NAME } from "../service/panel-token.js";

@@ -2,9 +2,9 @@
 // 1 when any fails. Docker's HEALTHCHECK runs it, and so does an administrator of the systemd
 // service; it needs no API token and changes nothing.
 import { XuiService } from "../service/xui-service.js";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import { readHeartbeat } from "../store/bot-store.js";
-import { version } from "../shared/version.js";
+import { version } from "../core/version.js";
 
 /** HEALTH_MAX_AGE_MS's default: the bot's heartbeat is at most ~45 s old while it polls. */
 export const HEALTH_MAX_AGE_MS = 120_000;

@@ -2,14 +2,14 @@
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
-import { PartialError, XuiError } from "../shared/errors.js";
+import { PartialError, XuiError } from "../core/errors.js";
 import { panelFromEnv, type PanelClient } from "../panel-env.js";
 import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./health.js";
-import { version } from "../shared/version.js";
+import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";

@@ -1,12 +1,12 @@
 // Plain-text output of xui-admin (English; the bot has its own localised texts).
-import type { AuditSummary } from "../shared/types.js";
+import type { AuditSummary } from "../core/types.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
-import type { DiffTable } from "../shared/diff-table.js";
-import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../shared/types.js";
+import type { DiffTable } from "../core/diff-table.js";
+import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../core/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
-import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../shared/types.js";
-import { dateString, daysLeft, delayedDays, gbString } from "../shared/units.js";
+import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../core/types.js";
+import { dateString, daysLeft, delayedDays, gbString } from "../core/units.js";
 
 function expiry(ms: number, now: number): string {
   if (ms === 0) return "never";

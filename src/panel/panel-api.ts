@@ -9,7 +9,7 @@
 // its session, before running it, is repeated after one new login.
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { XuiError, badInput } from "../shared/errors.js";
+import { XuiError, badInput } from "../core/errors.js";
 import { BASE_HEADERS, PanelSession } from "./session.js";
 import { PanelFailure, PanelTransport, type HttpAnswer } from "./transport.js";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelConnection, PanelInbound } from "./types.js";

@@ -3,7 +3,7 @@
 // logs it in, and every unsafe call carries the token in X-CSRF-Token (controller/index.go,
 // web/session/csrf.go @v3.6.0). One login serves every call until the panel says the session
 // ended; concurrent callers share a login in progress.
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import { PanelFailure, type HttpAnswer, type PanelTransport } from "./transport.js";
 import { csrfSchema, envelopeSchema, flagSchema } from "./wire.js";
 

@@ -4,7 +4,7 @@
 // the URL's credentials.
 import http from "node:http";
 import https from "node:https";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import type { PanelConnection } from "./types.js";
 
 export interface HttpAnswer {

@@ -1,7 +1,7 @@
 // What every change leaves behind (who, when, what, each client's before and after), and how
 // an undo is planned from it. The log itself lives in the bot's own file (src/store), so
 // x-ui.db holds nothing of ours.
-import { EDIT_FIELDS, type AuditEntry, type Client, type EditField, type FieldChange, type Operation, type Reinsert, type RestoredFields } from "../shared/types.js";
+import { EDIT_FIELDS, type AuditEntry, type Client, type EditField, type FieldChange, type Operation, type Reinsert, type RestoredFields } from "../core/types.js";
 import { num, str } from "../xui/values.js";
 import { emailAfter } from "./client-edit.js";
 

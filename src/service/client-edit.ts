@@ -1,10 +1,10 @@
 // The JSON-only side of an edit: which of a client's own fields (email, Telegram ID, IP limit,
 // comment, flow) an edit, or the undo of one, changes, and those changes written into a copy
 // of the JSON client. The state side (reset, a delayed start) is operations.ts's.
-import { XuiError } from "../shared/errors.js";
-import { EDIT_FIELDS, type FieldChange, type FieldChanges, type Operation } from "../shared/types.js";
+import { XuiError } from "../core/errors.js";
+import { EDIT_FIELDS, type FieldChange, type FieldChanges, type Operation } from "../core/types.js";
 import { flowRefusal, readStreamSettings } from "../xui/transport.js";
-import type { ClientEdit, Selector } from "../shared/types.js";
+import type { ClientEdit, Selector } from "../core/types.js";
 import type { EngineContext } from "./engine.js";
 import { assertEmailFree } from "./insert.js";
 import { isRestoredFields } from "./operations.js";

@@ -3,13 +3,13 @@ import type { JsonObject } from "../xui/panel-json.js";
 import { str, type InboundSnapshot } from "../xui/snapshot.js";
 import { flowRefusal, readStreamSettings } from "../xui/transport.js";
 import type { EngineContext } from "./engine.js";
-import { XuiError } from "../shared/errors.js";
-import { DAY_MS } from "../shared/units.js";
+import { XuiError } from "../core/errors.js";
+import { DAY_MS } from "../core/units.js";
 import { assertFlowAllowed, commonFlow } from "./client-edit.js";
 import { assertEmailFree, insertClients, retryConflicts, writableInbound } from "./insert.js";
 import { validateCreate } from "./validate.js";
-import { DiffTable, newOpResult } from "../shared/diff-table.js";
-import type { ClientDiff, CreateClientInput, OpResult } from "../shared/types.js";
+import { DiffTable, newOpResult } from "../core/diff-table.js";
+import type { ClientDiff, CreateClientInput, OpResult } from "../core/types.js";
 
 // Randomness from the Web Crypto global: loaded on first use, so the CLI's other verbs do not
 // pay for importing node:crypto at start-up.

@@ -15,13 +15,13 @@ import { formatSettings, type JsonObject } from "../xui/panel-json.js";
 import { ClientRows } from "../xui/client-rows.js";
 import { RowTable } from "../xui/row-table.js";
 import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
-import { DiffTable, newOpResult } from "../shared/diff-table.js";
-import { PartialError, XuiError } from "../shared/errors.js";
+import { DiffTable, newOpResult } from "../core/diff-table.js";
+import { PartialError, XuiError } from "../core/errors.js";
 import { applyFields, emailAfter, fieldChanges } from "./client-edit.js";
 import { applyInPlace, copyState, isRestoredFields, needsXrayRestart } from "./operations.js";
-import { blankState, NOTE } from "../shared/types.js";
+import { blankState, NOTE } from "../core/types.js";
 import { selectTargets, type Target } from "./select.js";
-import type { ClientState, FieldChanges, OpResult, Operation, Selector } from "../shared/types.js";
+import type { ClientState, FieldChanges, OpResult, Operation, Selector } from "../core/types.js";
 
 export interface EngineContext {
   db: XuiDb;

@@ -6,7 +6,7 @@ import type { JsonObject } from "../xui/panel-json.js";
 import { formatSettings } from "../xui/panel-json.js";
 import { ClientRows } from "../xui/client-rows.js";
 import { str, supportsClients, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import type { EngineContext } from "./engine.js";
 
 export type WritableInbound = InboundSnapshot & { settings: JsonObject };

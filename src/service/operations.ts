@@ -1,7 +1,7 @@
 // What each operation does to one client, as a pure function of its state and the clock.
 // The engine applies the result to both stores; nothing here knows where the state lives.
-import { NOTE, notesOf, type ClientState, type NoteCode, type Operation, type Reinsert, type RestoredFields } from "../shared/types.js";
-import { DAY_MS } from "../shared/units.js";
+import { NOTE, notesOf, type ClientState, type NoteCode, type Operation, type Reinsert, type RestoredFields } from "../core/types.js";
+import { DAY_MS } from "../core/units.js";
 
 export const isExpired = (s: Pick<ClientState, "expiryTime">, now: number): boolean =>
   s.expiryTime > 0 && s.expiryTime <= now;

@@ -9,11 +9,11 @@
 //
 // A deleted client is recorded as the panel had it (its record, usage and inbounds), and its
 // undo adds that record back. No route sets usage counters: what a delete purged stays lost.
-import { DiffTable, newOpResult } from "../shared/diff-table.js";
-import { PartialError, XuiError } from "../shared/errors.js";
+import { DiffTable, newOpResult } from "../core/diff-table.js";
+import { PartialError, XuiError } from "../core/errors.js";
 import type { PanelApi } from "../panel/panel-api.js";
 import type { PanelClient, PanelClientEntry, PanelTraffic } from "../panel/types.js";
-import { blankState, EDIT_FIELDS, NOTE, type Client, type ClientState, type CreateClientInput, type FieldChanges, type OpResult, type RemovedClient, type Operation, type Selector } from "../shared/types.js";
+import { blankState, EDIT_FIELDS, NOTE, type Client, type ClientState, type CreateClientInput, type FieldChanges, type OpResult, type RemovedClient, type Operation, type Selector } from "../core/types.js";
 import { num, str } from "../xui/values.js";
 import { applyFields, commonFlow, emailAfter, fieldChanges } from "./client-edit.js";
 import { expiryOf } from "./create.js";

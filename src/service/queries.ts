@@ -1,8 +1,8 @@
 // The read side: lists with filters and free-text search over the joined view.
-import { XuiError } from "../shared/errors.js";
-import { DAY_MS } from "../shared/units.js";
+import { XuiError } from "../core/errors.js";
+import { DAY_MS } from "../core/units.js";
 import { isExhausted, isExpired } from "./operations.js";
-import type { Client, ClientFilter } from "../shared/types.js";
+import type { Client, ClientFilter } from "../core/types.js";
 
 export function matchesFilter(c: Client, filter: ClientFilter, now: number): boolean {
   switch (filter.kind) {

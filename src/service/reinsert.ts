@@ -1,8 +1,8 @@
 // The undo of a delete: each deleted client goes back into its inbound, at its old place, as
 // the very JSON object it was (same key, subId, dates, flags, comment, updated_at), with its
 // client_traffics row as it was (usage included) and its IP record.
-import { DiffTable, newOpResult } from "../shared/diff-table.js";
-import { blankState, type ClientState, type OpResult, type Operation, type Reinsert } from "../shared/types.js";
+import { DiffTable, newOpResult } from "../core/diff-table.js";
+import { blankState, type ClientState, type OpResult, type Operation, type Reinsert } from "../core/types.js";
 import type { JsonObject } from "../xui/panel-json.js";
 import { num, str } from "../xui/values.js";
 import type { EngineContext, OnCommit } from "./engine.js";

@@ -4,8 +4,8 @@
 import type { JsonObject } from "../xui/panel-json.js";
 import type { RowTable } from "../xui/row-table.js";
 import { clientKey, str, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
-import { XuiError } from "../shared/errors.js";
-import type { Selector } from "../shared/types.js";
+import { XuiError } from "../core/errors.js";
+import type { Selector } from "../core/types.js";
 
 export interface Target {
   email: string;

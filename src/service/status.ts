@@ -1,7 +1,7 @@
 // One status per client, decided here once and shown by every face (CLI, API, bot), so that
 // no face calls a client "active" that another calls expired.
 import { isExhausted, isExpired } from "./operations.js";
-import type { Client, ClientState } from "../shared/types.js";
+import type { Client, ClientState } from "../core/types.js";
 
 /** The names are a contract: the API's and the CLI's JSON carry them as `status`. */
 export type ClientStatus = "active" | "expired" | "depleted" | "blocked" | "disabled";

@@ -9,7 +9,7 @@ import type Database from "better-sqlite3";
 import { formatSettings, type JsonObject, type JsonValue } from "../xui/panel-json.js";
 import { num, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import type { EngineContext } from "./engine.js";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import { check, PAIRED_FIELDS, type CheckReport, type Finding } from "./check.js";
 import { checkV3File } from "./check-v3.js";
 

@@ -1,9 +1,9 @@
 // Parsers for every value a person types, shared by the bot, the CLI and the API. Each
 // accepts a string or a number and either returns a clean value or throws a bad-input error
 // that names the field and the value.
-import { badInput, XuiError } from "../shared/errors.js";
-import { GB } from "../shared/units.js";
-import type { ClientEdit, CreateClientInput } from "../shared/types.js";
+import { badInput, XuiError } from "../core/errors.js";
+import { GB } from "../core/units.js";
+import type { ClientEdit, CreateClientInput } from "../core/types.js";
 import { MAX_TOKEN_NAME_BYTES } from "../xui/v3/api-token.js";
 import { FLOWS } from "../xui/transport.js";
 

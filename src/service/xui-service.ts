@@ -8,16 +8,16 @@ import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
-import { DiffTable } from "../shared/diff-table.js";
+import { DiffTable } from "../core/diff-table.js";
 import { Engine, type EngineContext } from "./engine.js";
-import { PartialError, XuiError } from "../shared/errors.js";
+import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
 import { chooseByRefs, resolveRefs } from "./select.js";
 import { checkEdit } from "./client-edit.js";
 import { isReinsert, reinsertClients } from "./reinsert.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
-import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../shared/types.js";
+import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
 
 export interface ServiceOptions extends XuiDbOptions {
   /** The clock, injectable for tests. */

@@ -1,8 +1,8 @@
 // The audit log in the bot's own SQLite file: every change from the bot, the CLI or the API.
 // Entries hold every changed client's state, so they are kept for a limited time only.
 import type Database from "better-sqlite3";
-import type { AuditEntry, AuditSummary, ChangeRecord } from "../shared/types.js";
-import type { DiffTable } from "../shared/diff-table.js";
+import type { AuditEntry, AuditSummary, ChangeRecord } from "../core/types.js";
+import type { DiffTable } from "../core/diff-table.js";
 import { decodeDiffs, encodeDiffs } from "./diff-codec.js";
 import { openBotFile } from "./bot-file.js";
 

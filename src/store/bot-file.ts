@@ -5,8 +5,8 @@
 // newer version is refused untouched, since this code would misread or damage what it does
 // not know (an upgrade that went wrong and was rolled back, a copy from another server).
 import type Database from "better-sqlite3";
-import { XuiError } from "../shared/errors.js";
-import { version } from "../shared/version.js";
+import { XuiError } from "../core/errors.js";
+import { version } from "../core/version.js";
 import { openPrivateDatabase } from "./private-database.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
-import type { ClientFilter, Operation } from "../shared/types.js";
+import type { ClientFilter, Operation } from "../core/types.js";
 import { BOT_FILE_VERSION, openBotFile, refuseNewer } from "./bot-file.js";
 
 /** An operation waiting for Confirm: exactly the clients the preview showed. */

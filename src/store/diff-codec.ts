@@ -3,8 +3,8 @@
 // Diffs are stored as the DiffTable's own bytes (see DiffTable.toBytes): ~1 MB for that
 // change, made without an object per client, and lossless. Entries that earlier versions
 // wrote as text (plain objects, then tuples) still read.
-import { DiffTable, STATE_FIELDS } from "../shared/diff-table.js";
-import type { ClientDiff, ClientState, NoteCode } from "../shared/types.js";
+import { DiffTable, STATE_FIELDS } from "../core/diff-table.js";
+import type { ClientDiff, ClientState, NoteCode } from "../core/types.js";
 
 export const encodeDiffs = (diffs: DiffTable): Buffer => diffs.toBytes();
 

@@ -14,8 +14,8 @@ import { closeSync, openSync, readdirSync, readSync, realpathSync, renameSync, r
 import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { XuiError } from "../shared/errors.js";
-import { createPrivateFile, makePrivateDir } from "../shared/private-files.js";
+import { XuiError } from "../core/errors.js";
+import { createPrivateFile, makePrivateDir } from "../core/private-files.js";
 
 const STAMP = () => new Date().toISOString().replace(/[:.]/g, "-");
 /** What STAMP makes, e.g. 2026-01-31T12-00-00-000Z: only files so named are ours to prune. */

@@ -2,7 +2,7 @@
 // row and its inbound_client_ips row (the IPs seen, for the IP limit). Deleting, renaming and
 // putting back a client touches both, inside the caller's write transaction.
 import type Database from "better-sqlite3";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import { str } from "./values.js";
 
 type Row = Record<string, unknown>;

@@ -7,7 +7,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Mutex } from "async-mutex";
 import Database from "better-sqlite3";
-import { XuiError } from "../shared/errors.js";
+import { XuiError } from "../core/errors.js";
 import { detectSchema, type Schema } from "./schema.js";
 
 export interface XuiDbOptions {

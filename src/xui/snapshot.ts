@@ -2,7 +2,7 @@
 // client_traffics rows. Parsed settings are cached by their exact text, so a long-running bot
 // parses a big inbound again only after someone (usually the panel) rewrote it.
 import type Database from "better-sqlite3";
-import { CLIENT_PROTOCOLS, type Client, type InboundInfo } from "../shared/types.js";
+import { CLIENT_PROTOCOLS, type Client, type InboundInfo } from "../core/types.js";
 import { parseSettings, type JsonObject } from "./panel-json.js";
 import { RowTable, type TrafficRow } from "./row-table.js";
 import { num, str } from "./values.js";

@@ -1,7 +1,7 @@
 // The HTTP API over real HTTP on loopback, against a real x-ui.db.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApplier } from "../../src/apply/applier.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { startTestApi, type TestApi } from "./harness.js";
 

@@ -3,7 +3,7 @@
 // writes anything.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { fileHash, rawRow } from "../support/db-inspect.js";
 import { startTestApi, type TestApi } from "./harness.js";
 

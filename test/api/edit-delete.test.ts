@@ -1,6 +1,6 @@
 // DELETE and PATCH /api/users/:ref, create with every option, negative days: over real HTTP.
 import { afterEach, describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { clientTables, fileHash, ipsRow, jsonClient, rawRow } from "../support/db-inspect.js";
 import { startTestApi, type TestApi } from "./harness.js";
 

@@ -1,7 +1,7 @@
 // Every error answer has one shape, {error, code, subjects, request_id}, and the request ID
 // of the X-Request-Id header; an unexpected failure is logged under that same ID.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { fileHash } from "../support/db-inspect.js";
 import { startTestApi, TOKEN, type Answer, type TestApi } from "./harness.js";
 

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { fileHash, rawRow } from "../support/db-inspect.js";
 import { startTestApi, type Answer, type TestApi } from "./harness.js";
 

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApplier } from "../../src/apply/applier.js";
-import type { OpResult } from "../../src/shared/types.js";
+import type { OpResult } from "../../src/core/types.js";
 import { tempDbPath } from "../support/xui-fixture.js";
 
 const needs = { needsApply: true, dryRun: false } as OpResult;

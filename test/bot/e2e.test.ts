@@ -4,7 +4,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { rawRow } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";

@@ -1,7 +1,7 @@
 // The bot's /delete, /edit, the card's edit and delete buttons, create's default flow, and the
 // rough edges a new admin meets, through the Telegram stand-in on real files.
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { clientTables, fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
 import { buildXuiDb } from "../support/xui-fixture.js";

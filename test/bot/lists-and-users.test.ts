@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { fileHash, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
 import { buildXuiDb } from "../support/xui-fixture.js";

@@ -3,7 +3,7 @@
 // previews an undo of several clients.
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { jsonClient, rawRow } from "../support/db-inspect.js";
 import { buttons } from "../support/telegram-stand-in.js";
 import { buildXuiDb } from "../support/xui-fixture.js";

@@ -7,7 +7,7 @@ import { createApi } from "../../src/api/app.js";
 import { runCli } from "../../src/cli/main.js";
 import { PanelApi } from "../../src/panel/panel-api.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { ADMIN, harnesses } from "../bot/harness.js";
 import { runPanel3 } from "../support/panel3/harness.js";
 import { buttons } from "../support/telegram-stand-in.js";

@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { PanelApi } from "../../src/panel/panel-api.js";
 import type { PanelConnection } from "../../src/panel/types.js";
-import { XuiError } from "../../src/shared/errors.js";
+import { XuiError } from "../../src/core/errors.js";
 import { runPanel3, type RunningPanel3 } from "../support/panel3/harness.js";
 import { tempDir } from "../support/temp-dir.js";
 import { disagreements, jsonClients } from "../support/xui3-agreement.js";

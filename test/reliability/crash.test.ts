@@ -6,7 +6,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { UNIT_CLIENTS } from "../../src/service/engine.js";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { repoRoot } from "../support/paths.js";
 import { buildXuiDb, rng, tempDbPath, type FixtureInbound } from "../support/xui-fixture.js";

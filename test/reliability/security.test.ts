@@ -7,7 +7,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";

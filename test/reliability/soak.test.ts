@@ -3,8 +3,8 @@
 // CONCURRENCY at a time, as parallel chats and API calls do, and bulk ones take backups first.
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
-import type { Operation } from "../../src/shared/types.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
+import type { Operation } from "../../src/core/types.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { allRows } from "../support/db-inspect.js";
 import { buildXuiDb, rng, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";

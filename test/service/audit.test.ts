@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { DiffTable } from "../../src/shared/diff-table.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DiffTable } from "../../src/core/diff-table.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { jsonClient, rawRow } from "../support/db-inspect.js";

@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { RowTable } from "../../src/xui/row-table.js";
 import { fileHash, jsonClient, rawRow, usage } from "../support/db-inspect.js";

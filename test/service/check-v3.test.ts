@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import type { CheckReport } from "../../src/service/check.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { parseSettings, formatSettings } from "../../src/xui/panel-json.js";
 import { buildXui3Db, tablesDigest, type Xui3Client, type Xui3Options } from "../support/xui3-fixture.js";
 import { copyRealFixture, tempDbPath } from "../support/xui-fixture.js";

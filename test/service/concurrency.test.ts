@@ -2,7 +2,7 @@
 // must be seen, not overwritten.
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { DAY_MS } from "../../src/shared/units.js";
+import { DAY_MS } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { formatSettings, parseSettings } from "../../src/xui/panel-json.js";
 import { jsonClient, rawRow } from "../support/db-inspect.js";

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { clientTables, fileHash, ipsRow, jsonClient, rawRow, settingsTexts } from "../support/db-inspect.js";

@@ -2,8 +2,8 @@
 // it), refuses what the panel would not take, and its undo puts every field back exactly.
 import { afterEach, describe, expect, it } from "vitest";
 import { PanelApi } from "../../src/panel/panel-api.js";
-import type { ClientEdit } from "../../src/shared/types.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import type { ClientEdit } from "../../src/core/types.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { clientTables, fileHash, ipsRow, jsonClient, rawRow } from "../support/db-inspect.js";

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { XuiError } from "../../src/shared/errors.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { XuiError } from "../../src/core/errors.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
 import { fileHash, jsonClient, rawRow, settingsTexts, usage } from "../support/db-inspect.js";

@@ -3,7 +3,7 @@
 // Every assertion reads the file through a fresh connection.
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { allRows, jsonClient, rawRow, settingsTexts } from "../support/db-inspect.js";

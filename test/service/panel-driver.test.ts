@@ -5,9 +5,9 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { PanelApi } from "../../src/panel/panel-api.js";
-import { PartialError } from "../../src/shared/errors.js";
+import { PartialError } from "../../src/core/errors.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { runPanel3 } from "../support/panel3/harness.js";
 import { disagreements } from "../support/xui3-agreement.js";

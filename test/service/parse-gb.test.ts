@@ -2,7 +2,7 @@
 // between a decimal comma and a thousands separator.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { GB } from "../../src/shared/units.js";
+import { GB } from "../../src/core/units.js";
 import { parseGb } from "../../src/service/validate.js";
 
 describe("parseGb", () => {

@@ -2,7 +2,7 @@
 // they were, unknown keys kept, every settings column in the panel's byte format.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
 import { operationAt } from "../support/arbitraries.js";

@@ -3,8 +3,8 @@
 // exactly what the model says: each client's row and JSON fields, usage moved only by reset.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/shared/units.js";
-import type { CreateClientInput, Selector } from "../../src/shared/types.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
+import type { CreateClientInput, Selector } from "../../src/core/types.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { operationAt } from "../support/arbitraries.js";
 import { storedClients, type Stored } from "../support/db-inspect.js";

@@ -2,7 +2,7 @@
 // from the rules as the README and the comments of src/service/operations.ts state them, not
 // from the engine's code: the property test runs the same steps through XuiService and here,
 // and compares the stored file with the model after every step.
-import type { CreateClientInput, Operation, Selector } from "../../src/shared/types.js";
+import type { CreateClientInput, Operation, Selector } from "../../src/core/types.js";
 import type { Stored, StoredJson } from "../support/db-inspect.js";
 
 const DAY = 86_400_000;

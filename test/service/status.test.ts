@@ -5,9 +5,9 @@ import { createApi } from "../../src/api/app.js";
 import { en } from "../../src/bot/locales/en.js";
 import { cardText, listLine } from "../../src/bot/render.js";
 import { runCli } from "../../src/cli/main.js";
-import { DAY_MS, GB } from "../../src/shared/units.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
 import { clientStatus, type ClientStatus } from "../../src/service/status.js";
-import type { Client } from "../../src/shared/types.js";
+import type { Client } from "../../src/core/types.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
 

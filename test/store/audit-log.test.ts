@@ -3,8 +3,8 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { ChangeRecord } from "../../src/shared/types.js";
-import { DiffTable } from "../../src/shared/diff-table.js";
+import type { ChangeRecord } from "../../src/core/types.js";
+import { DiffTable } from "../../src/core/diff-table.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { modeOf, tempFolders, UMASKS, withUmask } from "../support/files.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
-import { DiffTable } from "../../src/shared/diff-table.js";
+import { DiffTable } from "../../src/core/diff-table.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BOT_FILE_VERSION, MIGRATIONS, openBotFile, type Migration } from "../../src/store/bot-file.js";
 import { BotStore, readHeartbeat } from "../../src/store/bot-store.js";

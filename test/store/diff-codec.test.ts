@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import type { ClientDiff } from "../../src/shared/types.js";
-import { DiffTable } from "../../src/shared/diff-table.js";
+import type { ClientDiff } from "../../src/core/types.js";
+import { DiffTable } from "../../src/core/diff-table.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { encodeDiffs } from "../../src/store/diff-codec.js";
 import { clientDiff } from "../support/arbitraries.js";

@@ -1,7 +1,7 @@
 // fast-check generators for the service's vocabulary, shared by the property tests.
 import fc from "fast-check";
-import { DAY_MS, GB } from "../../src/shared/units.js";
-import { EDIT_FIELDS, NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/shared/types.js";
+import { DAY_MS, GB } from "../../src/core/units.js";
+import { EDIT_FIELDS, NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/core/types.js";
 
 export const clientState: fc.Arbitrary<ClientState> = fc.record({
   enabled: fc.boolean(),

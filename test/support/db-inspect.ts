@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import Database from "better-sqlite3";
-import { CLIENT_PROTOCOLS } from "../../src/shared/types.js";
+import { CLIENT_PROTOCOLS } from "../../src/core/types.js";
 import { parseSettings, type JsonObject } from "../../src/xui/panel-json.js";
 
 export function fileHash(path: string): string {

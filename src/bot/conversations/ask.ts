@@ -2,7 +2,7 @@
 // gets the reason and the question again. Parsing runs through conversation.external, so a
 // replay of the conversation does not read the database again.
 import type { Conversation } from "@grammyjs/conversations";
-import { XuiError } from "../../shared/errors.js";
+import { XuiError } from "../../core/errors.js";
 import type { BotContext, ConvContext } from "../context.js";
 import { esc } from "../html.js";
 

@@ -1,6 +1,6 @@
 // /create: inbound, email, days, limit; then the client is created and its card shown.
-import { XuiError } from "../../shared/errors.js";
-import type { CreateClientInput } from "../../shared/types.js";
+import { XuiError } from "../../core/errors.js";
+import type { CreateClientInput } from "../../core/types.js";
 import { parseEmail, parseGb, parseNonNegativeInt } from "../../service/validate.js";
 import type { BotDeps, ConvContext } from "../context.js";
 import { esc } from "../html.js";

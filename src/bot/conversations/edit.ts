@@ -1,7 +1,7 @@
 // Editing one of a client's own fields from the chat: /edit alice comment hi at once, or the
 // card's ✏️ buttons (and /edit alice comment without a value), which ask for the value first.
-import type { Client, ClientEdit } from "../../shared/types.js";
-import { delayedDays } from "../../shared/units.js";
+import type { Client, ClientEdit } from "../../core/types.js";
+import { delayedDays } from "../../core/units.js";
 import type { BotDeps, ConvContext } from "../context.js";
 import { parseEditValue, type EditKey } from "../edit-fields.js";
 import { esc } from "../html.js";

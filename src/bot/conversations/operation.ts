@@ -1,8 +1,8 @@
 // /extend, /block, ... without (all) their arguments: ask for the clients and the value, then
 // preview or apply like the one-shot form.
-import { XuiError } from "../../shared/errors.js";
+import { XuiError } from "../../core/errors.js";
 import { splitRefs } from "../../service/select.js";
-import type { Operation } from "../../shared/types.js";
+import type { Operation } from "../../core/types.js";
 import { parseDays, parseExpiryDate, parseGb } from "../../service/validate.js";
 import type { BotDeps, ConvContext } from "../context.js";
 import { operationReplies, sendReplies } from "../operate.js";

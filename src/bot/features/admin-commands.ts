@@ -1,11 +1,11 @@
 // The admin commands. With their arguments they act at once (one client) or preview (several);
 // without them they start a conversation that asks for what is missing.
 import { Composer } from "grammy";
-import { XuiError } from "../../shared/errors.js";
+import { XuiError } from "../../core/errors.js";
 import { splitRefs } from "../../service/select.js";
-import type { Operation } from "../../shared/types.js";
+import type { Operation } from "../../core/types.js";
 import { parseDayDelta, parseExpiryDate, parseGb } from "../../service/validate.js";
-import { version } from "../../shared/version.js";
+import { version } from "../../core/version.js";
 import type { BotContext, BotDeps } from "../context.js";
 import type { OpKind } from "../conversations/operation.js";
 import { editReplies } from "../conversations/edit.js";

@@ -1,10 +1,10 @@
 // /history: the latest recorded changes (from the bot, the CLI and the API);
 // /undo: reverts the caller's own last change where nothing has moved since.
 import { Composer } from "grammy";
-import { dateString } from "../../shared/units.js";
+import { dateString } from "../../core/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
-import type { AuditEntry, OpResult } from "../../shared/types.js";
+import type { AuditEntry, OpResult } from "../../core/types.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 

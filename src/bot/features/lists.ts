@@ -2,9 +2,9 @@
 // /user and a tap on a client: the client card with buttons for the common actions.
 // The list and the ticks live server-side; buttons carry only the selection ID and indexes.
 import { Composer, GrammyError, InlineKeyboard } from "grammy";
-import { XuiError } from "../../shared/errors.js";
+import { XuiError } from "../../core/errors.js";
 import { parseClientFilter } from "../../service/queries.js";
-import type { ClientFilter, Client, Operation } from "../../shared/types.js";
+import type { ClientFilter, Client, Operation } from "../../core/types.js";
 import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback, type CardAction } from "../callback-data.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";

@@ -1,7 +1,7 @@
 // Every English text the bot sends. `ru.ts` must provide the same keys (checked by the type).
 // Values that come from users or the database arrive already HTML-escaped.
 import type { ClientStatus } from "../../service/status.js";
-import type { NoteCode, OperationKind } from "../../shared/types.js";
+import type { NoteCode, OperationKind } from "../../core/types.js";
 import type { EditKey } from "../edit-fields.js";
 
 export const en = {

@@ -4,7 +4,7 @@
 // request, so the token works at once, without a restart.
 import { createHash, randomInt } from "node:crypto";
 import type Database from "better-sqlite3";
-import { XuiError } from "../../shared/errors.js";
+import { XuiError } from "../../core/errors.js";
 import type { XuiDb } from "../database.js";
 
 /** What the panel's random.Seq(48) draws from: 48 of 62 characters, about 285 bits. */

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DiffTable, newOpResult } from "../../src/shared/diff-table.js";
-import type { ClientState } from "../../src/shared/types.js";
+import { DiffTable, newOpResult } from "../../src/core/diff-table.js";
+import type { ClientState } from "../../src/core/types.js";
 import { clientDiff } from "../support/arbitraries.js";
 
 /** Every diff of a table, in order. */

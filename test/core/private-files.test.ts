@@ -1,7 +1,7 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createPrivateFile, makePrivateDir, preparePrivateDatabase } from "../../src/shared/private-files.js";
+import { createPrivateFile, makePrivateDir, preparePrivateDatabase } from "../../src/core/private-files.js";
 import { modeOf, tempFolders, UMASKS, withUmask } from "../support/files.js";
 
 const temp = tempFolders();
