@@ -14,7 +14,7 @@ import type { XuiDb } from "../xui/database.js";
 import { formatSettings, type JsonObject } from "../xui/panel-json.js";
 import { ClientRows } from "../xui/client-rows.js";
 import { RowTable } from "../xui/row-table.js";
-import type { InboundSnapshot, SnapshotReader } from "../xui/snapshot.js";
+import { jsonStamp, type InboundSnapshot, type SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "../core/diff-table.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { applyFields, emailAfter, fieldChanges } from "./client-edit.js";
@@ -62,8 +62,6 @@ function readState(s: ClientState, enabled: boolean, rows: RowTable, i: number):
 
 const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
 
-/** The JSON client's updated_at: null when it has none. */
-const stampOf = (json: JsonObject): number | null => (typeof json.updated_at === "number" ? json.updated_at : null);
 
 /**
  * An outcome written into a copy of the JSON client, as the panel's own update would: the
@@ -254,7 +252,7 @@ export class Engine {
         if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
         const stamp = deleted ? null : stampFor(op, t.email, now);
         inboundEdit.clients.set(t.json, deleted ? null : editedJson(t.json, after, before.reset !== after.reset, fields, stamp));
-        diffs.setStamps(i, stampOf(t.json), stamp);
+        diffs.setStamps(i, jsonStamp(t.json), stamp);
         // Its rows are added under the lock, as they are when deleted.
         if (deleted) diffs.setRemoved(i, { index: positionOf(inboundEdit, t.json), json: t.json, row: null, ips: null });
       }

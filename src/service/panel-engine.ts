@@ -73,7 +73,7 @@ export function chooseClients(clients: Client[], selector: Selector, resolve: (r
   if ("refs" in selector) return resolve(selector.refs);
   if ("inboundId" in selector) {
     const chosen = clients.filter((c) => c.inboundIds.includes(selector.inboundId));
-    if (chosen.length === 0 && !clients.some((c) => c.inboundIds.includes(selector.inboundId))) {
+    if (chosen.length === 0) {
       throw new XuiError("unknown-inbound", `unknown inbound or no clients on it: ${selector.inboundId}`, [String(selector.inboundId)]);
     }
     return chosen;

@@ -9,7 +9,7 @@ import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "../core/diff-table.js";
-import { Engine, type EngineContext } from "./engine.js";
+import { Engine, type EngineContext, type OnCommit } from "./engine.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
@@ -158,11 +158,14 @@ export class XuiService {
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
-    if (options.dryRun) {
-      if (this.panelEngine) return isReinsert(op) ? this.panelEngine.reinsert(op, { dryRun: true }) : this.panelEngine.run(op, this.panelTargets(selector), { dryRun: true });
-      return isReinsert(op) ? reinsertClients(this.ctx, op, { dryRun: true }) : this.engine.run(op, selector, { dryRun: true });
-    }
+    if (options.dryRun) return this.run(op, selector, { dryRun: true });
     return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+  }
+
+  /** Runs `op` with whoever commits on this database: the panel's API or the file engine. */
+  private run(op: Operation, selector: Selector, options: { dryRun?: boolean; onCommit?: OnCommit }): Promise<OpResult> {
+    if (this.panelEngine) return isReinsert(op) ? this.panelEngine.reinsert(op, options) : this.panelEngine.run(op, this.panelTargets(selector), options);
+    return isReinsert(op) ? reinsertClients(this.ctx, op, options) : this.engine.run(op, selector, options);
   }
 
   /**
@@ -188,8 +191,8 @@ export class XuiService {
 
   /** The clients a selector names, one per client even where it sits in several inbounds. */
   private panelTargets(selector: Selector): Client[] {
-    return chooseClients(this.clients(), selector, (refs) => {
-      const snapshot = this.ctx.reader.read();
+    const snapshot = this.ctx.reader.read();
+    return chooseClients(snapshot.clients, selector, (refs) => {
       const wanted = new Set(chooseByRefs(snapshot, refs).map((t) => t.email));
       return snapshot.clients.filter((c) => wanted.has(c.email));
     });
@@ -207,13 +210,7 @@ export class XuiService {
       else this.options.audit.append(auditId, unit);
     };
     try {
-      const result = this.panelEngine
-        ? isReinsert(op)
-          ? await this.panelEngine.reinsert(op, { onCommit })
-          : await this.panelEngine.run(op, this.panelTargets(selector), { onCommit })
-        : isReinsert(op)
-          ? await reinsertClients(this.ctx, op, { onCommit })
-          : await this.engine.run(op, selector, { onCommit });
+      const result = await this.run(op, selector, { onCommit });
       if (auditId !== undefined) result.auditId = auditId;
       return result;
     } catch (error) {
@@ -233,13 +230,17 @@ export class XuiService {
     return this.identity;
   }
 
+  /** Whether `entry` records another database than this one (entries of earlier versions record none). */
+  private isOtherDatabase(entry: AuditEntry): boolean {
+    return entry.database !== undefined && entry.database.id !== this.databaseIdentity().id;
+  }
+
   /** What undoing `entry` would do now: the restore it takes and the clients it would skip. */
   planUndo(entry: AuditEntry): UndoPlan {
-    const recorded = entry.database;
-    if (recorded && recorded.id !== this.databaseIdentity().id) {
+    if (this.isOtherDatabase(entry)) {
       throw new XuiError(
         "wrong-database",
-        `change #${entry.id} was made on another database (${recorded.path}), not on ${this.db.path}: nothing was changed`,
+        `change #${entry.id} was made on another database (${entry.database?.path ?? "?"}), not on ${this.db.path}: nothing was changed`,
         [String(entry.id)],
       );
     }
@@ -253,7 +254,7 @@ export class XuiService {
    */
   firstUndoable(entries: AuditEntry[]): { entry: AuditEntry; plan: UndoPlan } | undefined {
     for (const entry of entries) {
-      if (!isUndoable(entry) || (entry.database && entry.database.id !== this.databaseIdentity().id)) continue;
+      if (!isUndoable(entry) || this.isOtherDatabase(entry)) continue;
       const plan = this.planUndo(entry);
       if (Object.keys(plan.op.clients).length > 0) return { entry, plan };
     }

@@ -160,6 +160,9 @@ export function rowOf(snapshot: Pick<Snapshot, "rowTable" | "allRows">, email: s
   return i < 0 ? undefined : snapshot.allRows[i];
 }
 
+/** The JSON client's `updated_at` (the panel writes ms as a number); null when it has none. */
+export const jsonStamp = (json: JsonObject): number | null => (typeof json.updated_at === "number" ? json.updated_at : null);
+
 export function toClient(inbound: InboundSnapshot, json: JsonObject, row: TrafficRow | undefined): Client {
   const enabled = json.enable !== false;
   return {
@@ -184,7 +187,7 @@ export function toClient(inbound: InboundSnapshot, json: JsonObject, row: Traffi
     down: row?.down ?? 0,
     allTime: row?.all_time ?? 0,
     lastOnline: row?.last_online ?? 0,
-    updatedAt: json.updated_at === undefined ? null : num(json.updated_at),
+    updatedAt: jsonStamp(json),
     hasTrafficRow: row !== undefined,
   };
 }
