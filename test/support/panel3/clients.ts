@@ -442,16 +442,28 @@ export class ClientService {
     });
   }
 
-  /** BulkDelete (client_bulk.go L760). */
-  bulkDelete(emails: string[], keepTraffic: boolean): { deleted: number; skipped?: SkipReport[] } {
-    const clean = cleanEmails(emails);
-    if (clean.length === 0) return { deleted: 0 };
+  /**
+   * The bulk routes' common walk: the named records, "client not found" for the others, then
+   * `perInbound` for each inbound's emails; the first reason given for an email is kept.
+   */
+  private byInbound(
+    clean: string[],
+    perInbound: (inboundId: number, emails: string[], records: Map<string, ClientRow>) => Map<string, string>,
+  ): { records: Map<string, ClientRow>; skipped: Map<string, string> } {
     const records = new Map(this.store.recordsByEmails(clean).map((r) => [r.email, r]));
     const skipped = new Map<string, string>();
     for (const e of clean) if (!records.has(e)) skipped.set(e, "client not found");
     for (const [id, ibEmails] of this.emailsByInbound(records)) {
-      for (const [email, reason] of this.bulkDelInboundClients(id, ibEmails, records, keepTraffic)) if (!skipped.has(email)) skipped.set(email, reason);
+      for (const [email, reason] of perInbound(id, ibEmails, records)) if (!skipped.has(email)) skipped.set(email, reason);
     }
+    return { records, skipped };
+  }
+
+  /** BulkDelete (client_bulk.go L760). */
+  bulkDelete(emails: string[], keepTraffic: boolean): { deleted: number; skipped?: SkipReport[] } {
+    const clean = cleanEmails(emails);
+    if (clean.length === 0) return { deleted: 0 };
+    const { records, skipped } = this.byInbound(clean, (id, ibEmails, recs) => this.bulkDelInboundClients(id, ibEmails, recs, keepTraffic));
     const done = [...records.values()].filter((r) => !skipped.has(r.email));
     if (done.length > 0) {
       const doneEmails = done.map((r) => r.email);
@@ -517,12 +529,7 @@ export class ClientService {
   bulkSetEnable(emails: string[], enable: boolean): { changed: number; skipped?: SkipReport[] } {
     const clean = cleanEmails(emails);
     if (clean.length === 0) return { changed: 0 };
-    const records = new Map(this.store.recordsByEmails(clean).map((r) => [r.email, r]));
-    const skipped = new Map<string, string>();
-    for (const e of clean) if (!records.has(e)) skipped.set(e, "client not found");
-    for (const [id, ibEmails] of this.emailsByInbound(records)) {
-      for (const [email, reason] of this.bulkSetEnableInbound(id, ibEmails, enable)) if (!skipped.has(email)) skipped.set(email, reason);
-    }
+    const { records, skipped } = this.byInbound(clean, (id, ibEmails) => this.bulkSetEnableInbound(id, ibEmails, enable));
     const done = [...records.keys()].filter((e) => !skipped.has(e));
     if (done.length > 0) this.store.tx(() => this.store.setEnable(done, enable, this.store.now()));
     return { changed: done.length, skipped: skippedList(skipped) };
