@@ -38,6 +38,7 @@ const common = {
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   AUDIT_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(AUDIT_KEEP_DAYS),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
+  INVITE_TTL_HOURS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(72),
   XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
   XUI_APPLY_COMMAND: z.string().optional(),
   XUI_PANEL_URL: z.url({ error: "must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/" }).optional(),
@@ -79,6 +80,8 @@ export interface Config {
   backupKeep: number;
   /** Audit entries older than this many days are deleted. */
   auditKeepDays: number;
+  /** An invitation link works this many hours after it was made. */
+  inviteTtlHours: number;
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
@@ -124,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupThreshold: c.BACKUP_THRESHOLD,
     backupKeep: c.BACKUP_KEEP,
     auditKeepDays: c.AUDIT_KEEP_DAYS,
+    inviteTtlHours: c.INVITE_TTL_HOURS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
   };

@@ -8,6 +8,7 @@ import type { UserFromGetMe } from "grammy/types";
 import type { BotContext, BotDeps, ConvContext } from "./context.js";
 import { createConversation as createClientConversation } from "./conversations/create.js";
 import { editConversation } from "./conversations/edit.js";
+import { linkConversation } from "./conversations/link.js";
 import { operationConversation } from "./conversations/operation.js";
 import { access, privateChatsOnly } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
@@ -15,6 +16,8 @@ import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
+import { invitations } from "./features/invitations.js";
+import { linking } from "./features/linking.js";
 import { findConversation, lists } from "./features/lists.js";
 
 export interface CreateBotOptions {
@@ -45,6 +48,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
+  bot.use(invitations(deps)); // /start CODE from anyone, before a stranger is told they are one
   bot.use(endUsers(deps));
   bot.use(
     conversations<BotContext, ConvContext>({
@@ -68,8 +72,10 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(createClientConversation(deps), "create"));
   bot.use(createConversation(editConversation(deps), "edit"));
   bot.use(createConversation(findConversation(deps), "find"));
+  bot.use(createConversation(linkConversation(deps), "link"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
+  bot.use(linking(deps));
   bot.use(history(deps));
   bot.use(backupCommand(deps));
   bot.use(confirmations(deps));

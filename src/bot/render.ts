@@ -11,9 +11,9 @@ export function expiryText(t: Texts, ms: number, now: number): string {
   return `${dateString(ms)} (${t.daysLeft(daysLeft(ms, now))})`;
 }
 
-const limitText = (t: Texts, bytes: number) => (bytes === 0 ? t.unlimited : t.gb(gbString(bytes)));
+export const limitText = (t: Texts, bytes: number) => (bytes === 0 ? t.unlimited : t.gb(gbString(bytes)));
 
-const statusText = (t: Texts, c: Client, now: number): string => t.status[clientStatus(c, now)];
+export const statusText = (t: Texts, c: Client, now: number): string => t.status[clientStatus(c, now)];
 
 const FIELDS: [string, (s: ClientState) => unknown, (t: Texts, s: ClientState, now: number) => string][] = [
   ["enabled", (s) => s.enabled, (t, s) => (s.enabled ? t.yes : t.no)],
@@ -48,18 +48,18 @@ export function diffText(t: Texts, d: ClientDiff, now: number): string {
   return lines.join("\n");
 }
 
-/** A client card: everything an admin wants at a glance; the linked user sees no comment. */
-export function cardText(t: Texts, c: Client, now: number, forAdmin = true): string {
+/** A client card: everything an admin wants at a glance (a linked user's is user-card.ts). */
+export function cardText(t: Texts, c: Client, now: number): string {
   return [
     `<b>${esc(c.email)}</b> — ${statusText(t, c, now)}`,
     `${t.field.used}: ${t.usedOf(t.gb(gbString(c.up + c.down)), limitText(t, c.totalBytes))}`,
     `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,
     `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})${c.inboundIds.length > 1 ? ` + ${c.inboundIds.slice(1).join(", ")}` : ""}`,
     ...(c.tgId ? [`${t.telegram}: <code>${c.tgId}</code>`] : []),
-    ...(forAdmin && c.limitIp ? [`${t.field.limitIp}: ${c.limitIp}`] : []),
-    ...(forAdmin && c.flow ? [`${t.field.flow}: ${esc(c.flow)}`] : []),
-    ...(forAdmin && c.reset ? [`${t.field.reset}: ${t.renew(c.reset)}`] : []),
-    ...(forAdmin && c.comment ? [`💬 ${esc(c.comment)}`] : []),
+    ...(c.limitIp ? [`${t.field.limitIp}: ${c.limitIp}`] : []),
+    ...(c.flow ? [`${t.field.flow}: ${esc(c.flow)}`] : []),
+    ...(c.reset ? [`${t.field.reset}: ${t.renew(c.reset)}`] : []),
+    ...(c.comment ? [`💬 ${esc(c.comment)}`] : []),
   ].join("\n");
 }
 

@@ -7,6 +7,7 @@
 import type Database from "better-sqlite3";
 import { XuiError } from "../core/errors.js";
 import { version } from "../core/version.js";
+import { invitationsMigration } from "./invitations-migration.js";
 import { openPrivateDatabase } from "./private-database.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */
@@ -58,6 +59,8 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!columns.includes(name)) db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
     }
   },
+  // 2: invitations.
+  invitationsMigration,
 ];
 
 /** The version this code writes and reads. */

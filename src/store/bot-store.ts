@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { ClientFilter, Operation } from "../core/types.js";
 import { BOT_FILE_VERSION, openBotFile, refuseNewer } from "./bot-file.js";
+import { Invitations } from "./invitations.js";
 
 /** An operation waiting for Confirm: exactly the clients the preview showed. */
 export interface PendingOp {
@@ -57,6 +58,8 @@ export class BotStore {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private lastBeat = -Infinity;
+  /** One-time invitation links, on the same file and clock. */
+  readonly invitations: Invitations;
 
   /** `now`: the clock, injectable for tests. */
   constructor(path: string, options: { now?: () => number } = {}) {
@@ -65,6 +68,7 @@ export class BotStore {
     // Reads ignore expired items anyway; this keeps the file from growing with them.
     const sweep = this.db.prepare("DELETE FROM kv WHERE scope = ? AND updated_at < ?");
     for (const [scope, ttl] of TTL_MS) sweep.run(scope, this.now() - ttl);
+    this.invitations = new Invitations(this.db, this.now);
   }
 
   private get<T>(scope: string, key: string): T | undefined {

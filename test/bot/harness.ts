@@ -40,6 +40,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupThreshold: 20,
     backupKeep: 20,
     auditKeepDays: 180,
+    inviteTtlHours: 72,
     busyTimeoutMs: 10_000,
     panel: null,
   };
@@ -98,6 +99,12 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
       if (!button || !("callback_data" in button)) throw new Error(`no button ${String(label)} on message ${message.message_id}`);
       const before = tg.sent().length;
       tg.pressButton(from, message, button.callback_data);
+      await handleAll();
+      return tg.sent().slice(before);
+    },
+    /** Handles the updates queued on the stand-in (a shared user, a forward) and returns what the bot sent. */
+    async deliver(): Promise<SentMessage[]> {
+      const before = tg.sent().length;
       await handleAll();
       return tg.sent().slice(before);
     },

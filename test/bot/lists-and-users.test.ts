@@ -124,7 +124,7 @@ describe("end users", () => {
     for (const text of ["/start", "/extend alice 30", "/block alice", "/list", "hello"]) {
       const replies = await h.say(stranger, text);
       expect(replies.map((r) => r.text)).toEqual([
-        "This bot is private. Your Telegram ID is <code>4242</code>: send it to your VPN administrator so they can link it to your account.",
+        "This bot is private. Your Telegram ID is <code>4242</code>: send it to your VPN administrator so they can link it to your account, or ask them for an invitation link.",
       ]);
     }
     // Forged callback data from a non-admin (even a linked user) is refused.

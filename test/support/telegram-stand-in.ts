@@ -5,7 +5,7 @@
 // mistakes surface here as they would in production.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { BotCommand, InlineKeyboardMarkup, Message, Update, UserFromGetMe } from "grammy/types";
+import type { BotCommand, InlineKeyboardMarkup, KeyboardButton, Message, MessageOrigin, Update, UserFromGetMe } from "grammy/types";
 
 export interface Person {
   id: number;
@@ -34,6 +34,10 @@ export interface SentMessage {
   caption?: string;
   document?: SentDocument;
   reply_markup?: InlineKeyboardMarkup;
+  /** A reply keyboard (the buttons under the input field) this message put up. */
+  reply_keyboard?: KeyboardButton[][];
+  /** This message took the reply keyboard down (remove_keyboard). */
+  removes_keyboard?: true;
   parse_mode?: string;
   edits: number;
   /** The inline keyboard, flattened. */
@@ -79,6 +83,8 @@ class StoredMessage implements SentMessage {
   declare caption?: string;
   declare document?: SentDocument;
   declare reply_markup?: InlineKeyboardMarkup;
+  declare reply_keyboard?: KeyboardButton[][];
+  declare removes_keyboard?: true;
   declare parse_mode?: string;
   edits = 0;
 
@@ -157,7 +163,7 @@ function inlineKeyboard(markup: unknown): InlineKeyboardMarkup | undefined {
   const parsed = json(markup);
   if (parsed === undefined || parsed === null) return undefined;
   if (!isRecord(parsed)) throw bad("can't parse reply keyboard markup JSON object");
-  if (!("inline_keyboard" in parsed)) return undefined; // reply keyboards are accepted but not tracked
+  if (!("inline_keyboard" in parsed)) return undefined; // a reply keyboard: see replyKeyboard
   const rows = parsed.inline_keyboard;
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) throw bad('field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays');
   const all = (rows as unknown[][]).flat();
@@ -171,6 +177,27 @@ function inlineKeyboard(markup: unknown): InlineKeyboardMarkup | undefined {
     }
   }
   return parsed as unknown as InlineKeyboardMarkup;
+}
+
+/** A reply keyboard (or its removal) as Telegram checks it; undefined for none or an inline one. */
+function replyKeyboard(markup: unknown): { reply_keyboard: KeyboardButton[][] } | { removes_keyboard: true } | undefined {
+  const parsed = json(markup);
+  if (!isRecord(parsed)) return undefined;
+  if (parsed.remove_keyboard === true) return { removes_keyboard: true };
+  if (!("keyboard" in parsed)) return undefined;
+  const rows = parsed.keyboard;
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) throw bad('field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays');
+  for (const b of (rows as unknown[][]).flat()) {
+    const text = typeof b === "string" ? b : isRecord(b) ? b.text : undefined;
+    if (typeof text !== "string" || text === "") throw bad("can't parse keyboard button: Field \"text\" must be of type String");
+    const request = isRecord(b) ? b.request_users : undefined;
+    if (request === undefined) continue;
+    // KeyboardButtonRequestUsers: a signed 32-bit request_id, 1-10 users.
+    if (!isRecord(request) || !Number.isInteger(request.request_id) || Math.abs(request.request_id as number) > 2 ** 31 - 1) throw bad("REQUEST_ID_INVALID");
+    const max = request.max_quantity ?? 1;
+    if (!Number.isInteger(max) || (max as number) < 1 || (max as number) > 10) throw bad("REQUEST_USERS_MAX_QUANTITY_INVALID");
+  }
+  return { reply_keyboard: rows as KeyboardButton[][] };
 }
 
 function chatId(p: Payload): number {
@@ -316,6 +343,37 @@ export class FakeTelegram {
     };
     if (group?.type === "channel") return this.enqueue({ update_id: this.nextUpdateId++, channel_post: { ...message, chat: { id: group.id, type: "channel", title: group.title } } });
     return this.enqueue({ update_id: this.nextUpdateId++, message: { ...message, chat: this.chat(chatId), from: this.user(from) } });
+  }
+
+  /**
+   * `from` taps the "choose a user" button (KeyboardButtonRequestUsers) of the reply keyboard
+   * `message` put up and picks `users`: the bot gets a users_shared message with what the
+   * button asked for (names, usernames). Throws when the message has no such button.
+   */
+  shareUsers(from: Person, message: SentMessage, users: (Person & { username?: string; last_name?: string })[]): Update {
+    const button = (message.reply_keyboard ?? []).flat().find((b): b is KeyboardButton.RequestUsersButton => typeof b === "object" && "request_users" in b);
+    if (!button) throw new Error(`message ${message.message_id} has no "choose a user" button`);
+    const ask = button.request_users;
+    if (users.length < 1 || users.length > (ask.max_quantity ?? 1)) throw new Error(`the button takes 1 to ${ask.max_quantity ?? 1} users`);
+    const shared = users.map((u) => ({
+      user_id: u.id,
+      ...(ask.request_name ? { first_name: u.first_name ?? "User", ...(u.last_name ? { last_name: u.last_name } : {}) } : {}),
+      ...(ask.request_username && u.username ? { username: u.username } : {}),
+    }));
+    return this.userMessage(from, { users_shared: { request_id: ask.request_id, users: shared } });
+  }
+
+  /** A message `from` forwards to the bot: `origin` says whose it was (a "hidden_user" names no one). */
+  forward(from: Person, origin: MessageOrigin, text = "forwarded"): Update {
+    return this.userMessage(from, { text, forward_origin: origin });
+  }
+
+  private userMessage(from: Person, content: Partial<Message>): Update {
+    this.people.set(from.id, from);
+    const message_id = this.nextMessageId++;
+    this.userMessages.add(`${from.id}:${message_id}`);
+    const message = { message_id, date: now(), ...content, chat: this.chat(from.id), from: this.user(from) } as NonNullable<Update["message"]>;
+    return this.enqueue({ update_id: this.nextUpdateId++, message });
   }
 
   /** A press on the button with `callbackData` under `message` (the data is not checked against the keyboard). */
@@ -522,8 +580,9 @@ export class FakeTelegram {
       const chat = this.known(chatId(p));
       const text = this.checkText(p.text, p.parse_mode);
       const markup = inlineKeyboard(p.reply_markup);
+      const keyboard = replyKeyboard(p.reply_markup);
       const m = this.store(chat);
-      Object.assign(m, { text }, markup ? { reply_markup: markup } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+      Object.assign(m, { text }, markup ? { reply_markup: markup } : {}, keyboard ?? {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
       return this.asTelegram(m);
     },
     editMessageText: (p) => {

@@ -9,10 +9,12 @@ import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback, type CardAction } from "../callback-data.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { ask, type Conv } from "../conversations/ask.js";
+import { editReplies } from "../conversations/edit.js";
 import { esc } from "../html.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "../operate.js";
 import { cardText, listLine } from "../render.js";
+import { inviteReplies } from "./linking.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -81,7 +83,10 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
     .row();
   // A flow only where one can be set at all (the service checks the transport).
   if (client.protocol === "vless") keyboard.text(t.cardEditFlow, card("edit-flow"));
-  keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row().text(t.cardDelete, card("delete"));
+  keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row();
+  keyboard.text(t.link.cardLink, card("link"));
+  if (client.tgId) keyboard.text(t.link.cardUnlink, card("unlink"));
+  keyboard.text(t.link.cardInvite, card("invite")).row().text(t.cardDelete, card("delete"));
   return { text: cardText(t, client, now), keyboard };
 }
 
@@ -216,6 +221,8 @@ async function onCardButton(ctx: BotContext, deps: BotDeps, selId: string, actio
   const t = ctx.t;
   const adminId = ctx.from?.id ?? 0;
   if (action === "limit") return ctx.conversation.enter("operation", "limit", [email]);
+  if (action === "link") return ctx.conversation.enter("link", email);
+  if (action === "invite") return sendReplies(ctx, inviteReplies(t, deps, email, adminId, ctx.me.username));
   if (action.startsWith("edit-")) return ctx.conversation.enter("edit", email, action.slice("edit-".length));
   if (action === "reset" || action === "delete") {
     const op: Operation = { kind: action };
@@ -226,8 +233,12 @@ async function onCardButton(ctx: BotContext, deps: BotDeps, selId: string, actio
     }
     return;
   }
-  const days = action === "extend7" ? 7 : action === "extend30" ? 30 : 0;
-  await operate(ctx, deps, days > 0 ? { kind: "extend", days } : { kind: action as "block" | "unblock" }, [email]);
+  if (action === "unlink") {
+    await sendReplies(ctx, await editReplies(t, deps, email, { tgId: 0 }, adminId));
+  } else {
+    const days = action === "extend7" ? 7 : action === "extend30" ? 30 : 0;
+    await operate(ctx, deps, days > 0 ? { kind: "extend", days } : { kind: action as "block" | "unblock" }, [email]);
+  }
   const client = deps.service.get(email);
   if (client) {
     const view = cardView(t, selId, client, deps.service.now());

@@ -7,7 +7,7 @@ import type { EditKey } from "../edit-fields.js";
 export const en = {
   languageName: "English",
   stranger: (id: number) =>
-    `This bot is private. Your Telegram ID is <code>${id}</code>: send it to your VPN administrator so they can link it to your account.`,
+    `This bot is private. Your Telegram ID is <code>${id}</code>: send it to your VPN administrator so they can link it to your account, or ask them for an invitation link.`,
   notAdmin: "Only administrators can do this.",
   selfHeader: (n: number) => (n === 1 ? "Your subscription:" : `Your ${n} subscriptions:`),
   help: [
@@ -25,6 +25,7 @@ export const en = {
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
     "/backup — the current x-ui.db as a file",
+    "/link alice — link a Telegram user to a client; /unlink alice; /invite alice — a one-time invitation link; /me — your own clients, as a user sees them",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -197,6 +198,32 @@ export const en = {
   noMatches: (q: string) => `No client matches “${q}”.`,
   badFilter: (text: string) =>
     `Unknown filter “${text}”. Use: all, expiring [days], expired, depleted, disabled, inbound N.`,
+  // Linking Telegram users to clients, invitations, and what a linked user sees.
+  link: {
+    cardLink: "👤 Link user",
+    cardUnlink: "🚫 Unlink",
+    cardInvite: "🔗 Invite link",
+    askClient: "Which client? Send its email or key.",
+    askUser: (email: string) =>
+      `Who is <b>${email}</b>? Tap the button below to choose them, forward me a message they wrote, or send their numeric Telegram ID.`,
+    chooseButton: "👤 Choose the user",
+    hiddenForward: "This person hides their account in forwarded messages, so the forward does not say who they are. Use the button below, or send their numeric Telegram ID.",
+    notAPerson: "That is not a person's message or ID. Use the button below, forward a message they wrote, or send their numeric Telegram ID.",
+    got: (user: string) => `Telegram user: ${user}.`,
+    replace: (email: string, before: string, after: string) => `<b>${email}</b> is linked to ${before} now. Link it to ${after} instead? ${before} will no longer see it.`,
+    usage: "<code>/link alice</code>: link a Telegram user to a client; <code>/unlink alice</code>; <code>/invite alice</code>.",
+    invite: (email: string, link: string, hours: number) =>
+      `🔗 Invitation for <b>${email}</b>, for one person, valid for ${hours === 1 ? "1 hour" : `${hours} hours`}:\n${link}\n\nSend it to the user: opening it links their Telegram account to this client.`,
+    inviteUnknown: "This invitation link is not valid. Check that you opened the whole link, or ask your VPN administrator for a new one.",
+    inviteUsed: "This invitation link has already been used. Ask your VPN administrator for a new one.",
+    inviteExpired: "This invitation link has expired. Ask your VPN administrator for a new one.",
+    inviteGone: "The account this invitation was for is no longer here. Ask your VPN administrator for a new link.",
+    inviteFailed: "The invitation could not be applied just now; nothing changed. Open the link again in a moment.",
+    welcome: (email: string) => `✅ Your Telegram account is now linked to <b>${email}</b>.`,
+    adminNotice: (user: string, email: string) => `🔗 ${user} opened the invitation for <b>${email}</b>: the client is linked to them now.`,
+    meNone: (id: number) => `No client is linked to your Telegram account (ID <code>${id}</code>).`,
+    servers: "servers",
+  },
 };
 
 export type Texts = typeof en;

@@ -1,18 +1,21 @@
 // Русские тексты: те же ключи, что в en.ts (это проверяет тип Texts).
 import type { Texts } from "./en.js";
 
-const days = (n: number) => {
+/** n with the word's form for it: one (1, 21), few (2–4, 22–24), many (5–20, 25…). */
+const plural = (n: number, one: string, few: string, many: string) => {
   const m10 = n % 10;
   const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return `${n} день`;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} дня`;
-  return `${n} дней`;
+  if (m10 === 1 && m100 !== 11) return `${n} ${one}`;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} ${few}`;
+  return `${n} ${many}`;
 };
+
+const days = (n: number) => plural(n, "день", "дня", "дней");
 
 export const ru: Texts = {
   languageName: "Русский",
   stranger: (id: number) =>
-    `Это закрытый бот. Ваш Telegram ID: <code>${id}</code> — отправьте его администратору VPN, чтобы он привязал его к вашему аккаунту.`,
+    `Это закрытый бот. Ваш Telegram ID: <code>${id}</code> — отправьте его администратору VPN, чтобы он привязал его к вашему аккаунту, или попросите у него ссылку-приглашение.`,
   notAdmin: "Это могут делать только администраторы.",
   selfHeader: (n: number) => (n === 1 ? "Ваша подписка:" : `Ваши подписки (${n}):`),
   help: [
@@ -30,6 +33,7 @@ export const ru: Texts = {
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/backup — текущая x-ui.db файлом",
+    "/link alice — привязать пользователя Telegram к клиенту; /unlink alice — отвязать; /invite alice — одноразовая ссылка-приглашение; /me — ваши клиенты, как их видит пользователь",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -198,4 +202,30 @@ export const ru: Texts = {
   noMatches: (q: string) => `Никто не найден по «${q}».`,
   badFilter: (text: string) =>
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,
+  link: {
+    cardLink: "👤 Привязать",
+    cardUnlink: "🚫 Отвязать",
+    cardInvite: "🔗 Приглашение",
+    askClient: "Какой клиент? Пришлите его email или ключ.",
+    askUser: (email: string) =>
+      `Кто такой <b>${email}</b>? Нажмите кнопку ниже и выберите пользователя, перешлите мне его сообщение или пришлите его числовой Telegram ID.`,
+    chooseButton: "👤 Выбрать пользователя",
+    hiddenForward: "Этот человек скрывает свой аккаунт в пересланных сообщениях, поэтому из пересылки не видно, кто он. Нажмите кнопку ниже или пришлите его числовой Telegram ID.",
+    notAPerson: "Это не сообщение человека и не ID. Нажмите кнопку ниже, перешлите сообщение, которое он написал, или пришлите его числовой Telegram ID.",
+    got: (user: string) => `Пользователь Telegram: ${user}.`,
+    replace: (email: string, before: string, after: string) =>
+      `<b>${email}</b> сейчас привязан к ${before}. Привязать к ${after} вместо него? ${before} больше не будет его видеть.`,
+    usage: "<code>/link alice</code> — привязать пользователя Telegram к клиенту; <code>/unlink alice</code>; <code>/invite alice</code>.",
+    invite: (email: string, link: string, hours: number) =>
+      `🔗 Приглашение для <b>${email}</b>, для одного человека, действует ${plural(hours, "час", "часа", "часов")}:\n${link}\n\nОтправьте его пользователю: открыв ссылку, он привяжет свой аккаунт Telegram к этому клиенту.`,
+    inviteUnknown: "Эта ссылка-приглашение недействительна. Проверьте, что открыли ссылку целиком, или попросите у администратора VPN новую.",
+    inviteUsed: "Эта ссылка-приглашение уже использована. Попросите у администратора VPN новую.",
+    inviteExpired: "Срок действия ссылки-приглашения истёк. Попросите у администратора VPN новую.",
+    inviteGone: "Аккаунта, для которого было это приглашение, здесь больше нет. Попросите у администратора VPN новую ссылку.",
+    inviteFailed: "Сейчас не удалось применить приглашение, ничего не изменилось. Откройте ссылку ещё раз чуть позже.",
+    welcome: (email: string) => `✅ Ваш аккаунт Telegram привязан к <b>${email}</b>.`,
+    adminNotice: (user: string, email: string) => `🔗 ${user} открыл(а) приглашение для <b>${email}</b>: клиент теперь привязан к нему.`,
+    meNone: (id: number) => `К вашему аккаунту Telegram (ID <code>${id}</code>) не привязан ни один клиент.`,
+    servers: "серверы",
+  },
 };
