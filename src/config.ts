@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
 import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
+import { INVITE_TTL_HOURS } from "./store/invitations.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -38,7 +39,7 @@ const common = {
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   AUDIT_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(AUDIT_KEEP_DAYS),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
-  INVITE_TTL_HOURS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(72),
+  INVITE_TTL_HOURS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(INVITE_TTL_HOURS),
   XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
   XUI_APPLY_COMMAND: z.string().optional(),
   XUI_PANEL_URL: z.url({ error: "must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/" }).optional(),

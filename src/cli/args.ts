@@ -42,6 +42,7 @@ Usage:
   xui-admin inbounds
   xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
+  xui-admin invite  REF [--json]  a one-time link that links whoever opens it first to REF (needs BOT_TOKEN)
   xui-admin undo    ID
   xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
   xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
@@ -111,6 +112,7 @@ export type Command =
   | { verb: "backup"; out?: string }
   | { verb: "history"; limit: number }
   | { verb: "undo"; id: number }
+  | { verb: "invite"; ref: string }
   | { verb: "panel-token"; name: string };
 
 export interface Invocation {
@@ -269,6 +271,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     case "undo":
       if (rest.length !== 1) throw usage("undo takes exactly one ID (see xui-admin history)");
       return done({ verb: "undo", id: parseNonNegativeInt(rest[0], "ID") });
+    case "invite":
+      if (rest.length !== 1) throw usage("invite takes exactly one REF");
+      return done({ verb: "invite", ref: rest[0] as string });
     case "panel-token":
       return done({ verb: "panel-token", name: v.name === undefined ? DEFAULT_TOKEN_NAME : parseTokenName(v.name, "--name") });
     default:

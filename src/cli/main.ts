@@ -9,9 +9,11 @@ import { clientView } from "../service/status.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./health.js";
+import { createInvite } from "./invite.js";
 import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
+import { INVITE_TTL_HOURS } from "../store/invitations.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -50,7 +52,8 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     );
     return EXIT.ok;
   }
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
+  // invite writes only the bot's file, never x-ui.db.
+  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history", "invite"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -171,6 +174,12 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(entry, { actor: "cli" });
         print(undone, () => renderUndo(undone, now, inv.full));
+        return EXIT.ok;
+      }
+      case "invite": {
+        const invite = await createInvite(service, command.ref, dataPath, env, envInt(env, "INVITE_TTL_HOURS", INVITE_TTL_HOURS, 1));
+        print(invite, () => invite.link);
+        io.err(`xui-admin: invitation for ${invite.email}: single use, valid until ${invite.expiresAt}`);
         return EXIT.ok;
       }
       case "backup": {

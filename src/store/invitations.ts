@@ -8,6 +8,8 @@ import type Database from "better-sqlite3";
 import type { DatabaseIdentity } from "../core/types.js";
 import { openBotFile } from "./bot-file.js";
 
+/** INVITE_TTL_HOURS's default. */
+export const INVITE_TTL_HOURS = 72;
 /** 16 bytes: 128 bits, 22 base64url characters (a start parameter takes up to 64 of [A-Za-z0-9_-]). */
 const CODE_BYTES = 16;
 const CODE = /^[A-Za-z0-9_-]{22}$/;
