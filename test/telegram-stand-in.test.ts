@@ -1,6 +1,6 @@
 // The Bot API stand-in checked against a real grammY Bot, through both transports: if the
 // stand-in drifts from what grammY sends or expects, every bot test built on it is suspect.
-import { Bot, GrammyError, InlineKeyboard, InputFile } from "grammy";
+import { Bot, GrammyError, InlineKeyboard, InputFile, Keyboard } from "grammy";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { FakeTelegram } from "./support/telegram-stand-in.js";
 
@@ -106,6 +106,27 @@ describe("Bot API semantics", () => {
     expect(error).toBeInstanceOf(GrammyError);
     return { code: (error as GrammyError).error_code, description: (error as GrammyError).description };
   };
+
+  it("reply keyboards: a choose-a-user button is checked, kept on the message, and answered with users_shared", async () => {
+    const { tg, api } = setup();
+    tg.sendText(USER, "hi"); // the chat exists
+    expect(await rejection(api.sendMessage(USER.id, "who?", { reply_markup: new Keyboard().requestUsers("Pick", 1, { max_quantity: 11 }) }))).toEqual({
+      code: 400,
+      description: "Bad Request: REQUEST_USERS_MAX_QUANTITY_INVALID",
+    });
+    await api.sendMessage(USER.id, "who?", { reply_markup: new Keyboard().requestUsers("Pick", 7, { request_name: true }).oneTime() });
+    const asked = tg.last(USER.id);
+    expect(asked?.reply_keyboard?.flat()[0]).toMatchObject({ text: "Pick", request_users: { request_id: 7 } });
+    tg.drain();
+    const update = tg.shareUsers(USER, asked!, [{ id: 99, first_name: "Bo", username: "bo" }]);
+    expect(update.message?.users_shared).toEqual({ request_id: 7, users: [{ user_id: 99, first_name: "Bo" }] }); // no username: not asked for
+    expect(() => tg.shareUsers(USER, asked!, [{ id: 1 }, { id: 2 }])).toThrow(/1 to 1 users/);
+    await api.sendMessage(USER.id, "thanks", { reply_markup: { remove_keyboard: true } });
+    expect(tg.last(USER.id)?.removes_keyboard).toBe(true);
+    expect(() => tg.shareUsers(USER, tg.last(USER.id)!, [{ id: 1 }])).toThrow(/no "choose a user" button/);
+    const forwarded = tg.forward(USER, { type: "hidden_user", date: 1, sender_user_name: "X" });
+    expect(forwarded.message?.forward_origin).toEqual({ type: "hidden_user", date: 1, sender_user_name: "X" });
+  });
 
   it("enforces Telegram's limits with Telegram's errors", async () => {
     const { tg, api } = setup();
