@@ -45,6 +45,7 @@ Usage:
   xui-admin undo    ID
   xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
   xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
+  xui-admin remind  --dry-run [--json]   the reminders the bot would send now, to whom, and why
   xui-admin --version
 
 REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
@@ -111,7 +112,8 @@ export type Command =
   | { verb: "backup"; out?: string }
   | { verb: "history"; limit: number }
   | { verb: "undo"; id: number }
-  | { verb: "panel-token"; name: string };
+  | { verb: "panel-token"; name: string }
+  | { verb: "remind" };
 
 export interface Invocation {
   command: Command;
@@ -269,6 +271,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     case "undo":
       if (rest.length !== 1) throw usage("undo takes exactly one ID (see xui-admin history)");
       return done({ verb: "undo", id: parseNonNegativeInt(rest[0], "ID") });
+    case "remind":
+      // The bot sends reminders (it alone knows who blocked it and paces the sends): here, only a look.
+      if (v["dry-run"] !== true) throw usage("remind only shows what the bot would send: run it with --dry-run");
+      return done({ verb: "remind" });
     case "panel-token":
       return done({ verb: "panel-token", name: v.name === undefined ? DEFAULT_TOKEN_NAME : parseTokenName(v.name, "--name") });
     default:

@@ -12,6 +12,10 @@ import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./he
 import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
+import { reminderSettings } from "../reminder-env.js";
+import { LOCAL_SERVER, planReminders } from "../service/reminders.js";
+import { ReminderStore } from "../store/reminders.js";
+import { reminderPlanJson, renderReminderPlan } from "./remind.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -50,7 +54,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     );
     return EXIT.ok;
   }
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
+  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history", "remind"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -171,6 +175,19 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         if (entry.undoneBy !== null) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(entry, { actor: "cli" });
         print(undone, () => renderUndo(undone, now, inv.full));
+        return EXIT.ok;
+      }
+      case "remind": {
+        const problems: string[] = [];
+        const settings = reminderSettings(env, problems);
+        if (problems.length > 0) throw new XuiError("bad-input", problems.join("; "), problems);
+        const store = new ReminderStore(dataPath);
+        try {
+          const plan = planReminders({ server: LOCAL_SERVER, clients: service.clients(), thresholds: settings, now, ...store.memory(LOCAL_SERVER) });
+          print(reminderPlanJson(plan, settings), () => renderReminderPlan(plan, settings));
+        } finally {
+          store.close();
+        }
         return EXIT.ok;
       }
       case "backup": {

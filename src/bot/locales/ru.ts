@@ -9,6 +9,14 @@ const days = (n: number) => {
   return `${n} дней`;
 };
 
+/** n with the word's form for it: 1 сообщение, 2 сообщения, 5 сообщений. */
+const plural = (n: number, one: string, few: string, many: string) => {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return `${n} ${one}`;
+  return m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? `${n} ${few}` : `${n} ${many}`;
+};
+
 export const ru: Texts = {
   languageName: "Русский",
   stranger: (id: number) =>
@@ -30,6 +38,7 @@ export const ru: Texts = {
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/backup — текущая x-ui.db файлом",
+    "/reminders — напоминания к отправке и последние отправленные; /broadcast — объявление привязанным пользователям",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -198,4 +207,46 @@ export const ru: Texts = {
   noMatches: (q: string) => `Никто не найден по «${q}».`,
   badFilter: (text: string) =>
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,
+  remind: {
+    header: "⏰ О вашей подписке VPN:",
+    expiry: (email: string, d: number, date: string) => `<b>${email}</b>: заканчивается ${d <= 0 ? "сегодня" : `через ${days(d)}`} (${date}).`,
+    expired: (email: string, date: string) => `<b>${email}</b>: закончилась ${date}.`,
+    traffic: (email: string, percent: number, used: string, limit: string) => `<b>${email}</b>: использовано ${percent}% трафика (${used} из ${limit} ГБ).`,
+    depleted: (email: string, limit: string) => `<b>${email}</b>: трафик исчерпан (${limit} ГБ).`,
+    footer: "Чтобы продлить, напишите администратору.",
+    reportTitle: (day: string) => `📋 <b>Ежедневный отчёт</b>, ${day}`,
+    reportExpiringToday: (n: number) => `<b>Заканчиваются сегодня</b> (${n})`,
+    reportExpiringTomorrow: (n: number) => `<b>Заканчиваются завтра</b> (${n})`,
+    reportDepleted: (n: number) => `<b>Трафик исчерпан</b> (${n})`,
+    reportCreated: (n: number) => `<b>Созданы вчера</b> (${n})`,
+    reportUndelivered: (n: number) => `<b>Напоминания не доставлены</b> (${n})`,
+    reportNone: "нет",
+    status: { sending: "отправляется", sent: "отправлено", passed: "пропущено", blocked: "бот заблокирован", failed: "ошибка" },
+    off: "Напоминания выключены (REMINDERS=off); ежедневный отчёт работает, если задан REPORT_TIME.",
+    settings: (d: string, traffic: string, every: number, report: string) =>
+      `Напоминания: за ${d} дн. до окончания, при ${traffic}% трафика, по окончании и при исчерпании трафика; проверка каждые ${every} мин; отчёт: ${report}.`,
+    dueNone: "<b>Сейчас к отправке</b>: ничего.",
+    due: (n: number) => `<b>Сейчас к отправке</b>: ${plural(n, "сообщение", "сообщения", "сообщений")}:`,
+    to: (tgId: number) => `для <code>${tgId}</code>:`,
+    unreachable: (n: number) =>
+      `<b>Не отправлено</b> (${plural(n, "пользователь заблокировал", "пользователя заблокировали", "пользователей заблокировали")} бота; отправим, когда напишут боту):`,
+    latest: "<b>Последние отправки</b>:",
+    latestNone: "<b>Последние отправки</b>: пока нет.",
+    latestLine: (when: string, email: string, what: string, tgId: number, status: string) => `${when} · ${email} · ${what} · <code>${tgId}</code> · ${status}`,
+    kind: (kind: string, threshold: number) =>
+      kind === "expiry" ? `за ${days(threshold)} до окончания` : kind === "traffic" ? `${threshold}% трафика` : kind === "expired" ? "закончилась" : "трафик исчерпан",
+  },
+  broadcast: {
+    askMessage: "Пришлите объявление: текст (форматирование сохранится), фото или файл. /cancel — отмена.",
+    askAudience: "Кому отправить? Пришлите <code>all</code> (все привязанные пользователи), <code>inbound N</code>, <code>expiring N</code> (дней) или <code>expired</code>.",
+    badAudience: "Возможные: all, inbound N, expiring N, expired.",
+    nobody: "Нет подходящих привязанных пользователей: отправлять некому.",
+    preview: (n: number) => `Выше — объявление так, как его получат. Отправить ${plural(n, "пользователю", "пользователям", "пользователям")}?`,
+    progress: (sent: number, total: number) => `📣 Отправка: ${sent} / ${total}`,
+    done: (delivered: number, blocked: number, failed: number) => `✅ Объявление отправлено: доставлено ${delivered}, заблокировали бота ${blocked}, ошибок ${failed}.`,
+    stopped: (delivered: number, blocked: number, failed: number, total: number) =>
+      `✖️ Отправка остановлена: доставлено ${delivered}, заблокировали бота ${blocked}, ошибок ${failed}, не отправлено ${total - delivered - blocked - failed}.`,
+    busy: "Объявление уже отправляется; /cancel остановит его.",
+    stopping: "Останавливаю отправку…",
+  },
 };
