@@ -7,7 +7,7 @@ import type { PlannedReminder, ReminderPlan, UserReminders } from "../service/re
 function why(r: PlannedReminder): string {
   switch (r.kind) {
     case "expiry":
-      return `expires ${r.value <= 0 ? "today" : `in ${r.value} day(s)`} (${dateString(r.about)}): the ${r.threshold}-day reminder`;
+      return `expires in ${r.value} day(s) (${dateString(r.about)}): the ${r.threshold}-day reminder`;
     case "expired":
       return `expired on ${dateString(r.about)}`;
     case "traffic":

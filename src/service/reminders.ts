@@ -15,7 +15,7 @@ export interface ReminderThresholds {
 
 export interface PlannedReminder extends ReminderKey {
   tgId: number;
-  /** Whole days left until expiry (expiry), or percent of the limit used (traffic, depleted). */
+  /** Days left until expiry, rounded up (expiry), days since it (expired, negative), or percent of the limit used (traffic, depleted). */
   value: number;
   /** Bytes used now (for the traffic chain's texts). */
   usedBytes: number;
@@ -100,7 +100,7 @@ export function planReminders(input: {
   for (const c of input.clients) {
     if (c.tgId <= 0 || !c.enabled) continue;
     const chains: { levels: Level[]; about: number; value: number; traffic: boolean }[] = [
-      { levels: timeLevels(c, input.thresholds.days, now), about: c.expiryTime, value: Math.round((c.expiryTime - now) / DAY_MS), traffic: false },
+      { levels: timeLevels(c, input.thresholds.days, now), about: c.expiryTime, value: Math.ceil((c.expiryTime - now) / DAY_MS), traffic: false },
       { levels: trafficLevels(c, input.thresholds.traffic), about: c.totalBytes, value: c.totalBytes > 0 ? usedPercent(c) : 0, traffic: true },
     ];
     for (const { levels, about, value, traffic } of chains) {

@@ -202,7 +202,7 @@ export const en = {
   remind: {
     header: "⏰ About your VPN subscription:",
     expiry: (email: string, days: number, date: string) =>
-      `<b>${email}</b>: expires ${days <= 0 ? "today" : days === 1 ? "in 1 day" : `in ${days} days`} (${date}).`,
+      `<b>${email}</b>: expires in ${days === 1 ? "1 day" : `${days} days`} (${date}).`,
     expired: (email: string, date: string) => `<b>${email}</b>: expired on ${date}.`,
     traffic: (email: string, percent: number, used: string, limit: string) => `<b>${email}</b>: ${percent}% of the traffic used (${used} of ${limit} GB).`,
     depleted: (email: string, limit: string) => `<b>${email}</b>: the traffic is used up (${limit} GB).`,
@@ -226,7 +226,7 @@ export const en = {
     latestNone: "<b>Last sends</b>: none yet.",
     latestLine: (when: string, email: string, what: string, tgId: number, status: string) => `${when} · ${email} · ${what} · <code>${tgId}</code> · ${status}`,
     kind: (kind: string, threshold: number) =>
-      kind === "expiry" ? `${threshold} days before expiry` : kind === "traffic" ? `${threshold}% of traffic` : kind === "expired" ? "expired" : "traffic used up",
+      kind === "expiry" ? `${threshold} day${threshold === 1 ? "" : "s"} before expiry` : kind === "traffic" ? `${threshold}% of traffic` : kind === "expired" ? "expired" : "traffic used up",
   },
   // /broadcast: an announcement to linked users.
   broadcast: {

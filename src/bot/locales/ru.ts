@@ -209,7 +209,7 @@ export const ru: Texts = {
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,
   remind: {
     header: "⏰ О вашей подписке VPN:",
-    expiry: (email: string, d: number, date: string) => `<b>${email}</b>: заканчивается ${d <= 0 ? "сегодня" : `через ${days(d)}`} (${date}).`,
+    expiry: (email: string, d: number, date: string) => `<b>${email}</b>: заканчивается через ${days(d)} (${date}).`,
     expired: (email: string, date: string) => `<b>${email}</b>: закончилась ${date}.`,
     traffic: (email: string, percent: number, used: string, limit: string) => `<b>${email}</b>: использовано ${percent}% трафика (${used} из ${limit} ГБ).`,
     depleted: (email: string, limit: string) => `<b>${email}</b>: трафик исчерпан (${limit} ГБ).`,
