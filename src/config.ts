@@ -1,6 +1,7 @@
 // Configuration, parsed once into one typed object. Every problem is reported at once, so an
 // administrator fixes the .env in one go.
 import { panelSettings } from "./panel-env.js";
+import { reminderSettings, type ReminderSettings } from "./reminder-env.js";
 import type { PanelConnection } from "./panel/types.js";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -87,6 +88,8 @@ export interface Config {
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
   panel: PanelConnection | null;
+  /** Reminders to linked users and the admins' daily report (REMINDERS, REMIND_*, REPORT_TIME). */
+  reminders: ReminderSettings;
 }
 
 export class ConfigError extends Error {
@@ -101,9 +104,12 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   // An empty variable in .env means "not set".
   const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const parsed = schemas[mode].safeParse(given);
+  const reminderProblems: string[] = [];
+  const reminders = reminderSettings(given, reminderProblems);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`));
+    throw new ConfigError([...parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`), ...reminderProblems]);
   }
+  if (reminderProblems.length > 0) throw new ConfigError(reminderProblems);
   const c = parsed.data;
   const missing = (names: string[]) => names.filter((n) => given[n] === undefined).map((n) => `${n} is required when XUI_APPLY=${c.XUI_APPLY}`);
   const applyProblems =
@@ -131,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     inviteTtlHours: c.INVITE_TTL_HOURS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
+    reminders,
   };
 }
 

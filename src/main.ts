@@ -9,15 +9,22 @@ import { createBot } from "./bot/create-bot.js";
 import { beatOnPolls } from "./bot/heartbeat.js";
 import { openRuntime, onStop } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
+import { ReminderStore } from "./store/reminders.js";
+import { Pacer } from "./bot/jobs/pacer.js";
+import { ReminderJob } from "./bot/jobs/reminders.js";
 
 async function main(): Promise<void> {
   const { config, logger, service, audit, applier } = openRuntime("bot");
   const store = new BotStore(config.botDataPath);
-  const bot = createBot({ config, service, store, audit, logger, applier });
+  const reminders = new ReminderStore(config.botDataPath);
+  const pacer = new Pacer(); // one for the process: reminders and announcements share the rate
+  const bot = createBot({ config, service, store, audit, logger, applier, reminders, pacer });
   await bot.init();
   await registerCommands(bot.api, config.adminIds, logger);
   beatOnPolls(bot.api, store, (err) => logger.warn({ err }, "could not write the heartbeat"));
   const runner = run(bot, { runner: { fetch: { allowed_updates: ["message", "callback_query"] } } });
+  const reminderJob = new ReminderJob({ api: bot.api, service, reminders, audit, config, logger, pacer });
+  reminderJob.start();
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
@@ -26,10 +33,12 @@ async function main(): Promise<void> {
   }
   onStop(logger, async () => {
     await runner.stop();
+    await reminderJob.stop();
     store.markStopped();
     await api?.close();
     await applier.flush(); // a restart that was waiting out its debounce still runs
     store.close();
+    reminders.close();
   }, [audit, service]);
 }
 

@@ -7,6 +7,8 @@ import type { Logger } from "../log.js";
 import type { XuiService } from "../service/xui-service.js";
 import type { AuditLog } from "../store/audit-log.js";
 import type { BotStore } from "../store/bot-store.js";
+import type { ReminderStore } from "../store/reminders.js";
+import type { Pacer } from "./jobs/pacer.js";
 import type { Texts } from "./locales/en.js";
 
 export interface BotFlavor {
@@ -27,6 +29,12 @@ export interface BotDeps {
   logger: Logger;
   /** Makes the running Xray pick changes up (XUI_APPLY); absent: say a restart is needed. */
   applier?: Applier;
+  /** What was reminded to whom, and each user's language and reachability. */
+  reminders: ReminderStore;
+  /** Paces messages to many chats (announcements, reminders); one per process. Default: a new one. */
+  pacer?: Pacer;
+  /** How often an announcement's progress message is edited, ms (tests: 0). */
+  progressEveryMs?: number;
   /** Sends a later message to a chat (the outcome of a pending restart); set by createBot. */
   notify?: (chatId: number, html: string) => void;
 }

@@ -19,6 +19,10 @@ import { history } from "./features/history.js";
 import { invitations } from "./features/invitations.js";
 import { linking } from "./features/linking.js";
 import { findConversation, lists } from "./features/lists.js";
+import { broadcastConversation } from "./conversations/broadcast.js";
+import { reminderCommands, rememberUsers } from "./features/reminders.js";
+import { Broadcasts } from "./jobs/broadcast.js";
+import { Pacer } from "./jobs/pacer.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -44,11 +48,20 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     await next();
   };
 
+  const broadcasts = new Broadcasts({
+    api: bot.api,
+    reminders: deps.reminders,
+    pacer: deps.pacer ?? new Pacer(),
+    logger: deps.logger,
+    ...(deps.progressEveryMs === undefined ? {} : { progressEveryMs: deps.progressEveryMs }),
+  });
+
   bot.use(privateChatsOnly(deps.logger));
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
   bot.use(invitations(deps)); // /start CODE from anyone, before a stranger is told they are one
+  bot.use(rememberUsers(deps));
   bot.use(endUsers(deps));
   bot.use(
     conversations<BotContext, ConvContext>({
@@ -62,6 +75,8 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
     const previews = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : 0;
+    // A running announcement stops after the message being sent; its progress message says so.
+    if (ctx.isAdmin && ctx.from && broadcasts.stop(ctx.from.id)) return void (await ctx.reply(ctx.t.broadcast.stopping));
     await ctx.reply(active || previews > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
   });
   bot.use(async (ctx, next) => {
@@ -73,11 +88,13 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(editConversation(deps), "edit"));
   bot.use(createConversation(findConversation(deps), "find"));
   bot.use(createConversation(linkConversation(deps), "link"));
+  bot.use(createConversation(broadcastConversation(deps, broadcasts), "broadcast"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(linking(deps));
   bot.use(history(deps));
   bot.use(backupCommand(deps));
+  bot.use(reminderCommands(deps));
   bot.use(confirmations(deps));
   bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));
 

@@ -46,6 +46,7 @@ Usage:
   xui-admin undo    ID
   xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
   xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
+  xui-admin remind  --dry-run [--json]   the reminders the bot would send now, to whom, and why
   xui-admin --version
 
 REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
@@ -113,7 +114,8 @@ export type Command =
   | { verb: "history"; limit: number }
   | { verb: "undo"; id: number }
   | { verb: "invite"; ref: string }
-  | { verb: "panel-token"; name: string };
+  | { verb: "panel-token"; name: string }
+  | { verb: "remind" };
 
 export interface Invocation {
   command: Command;
@@ -274,6 +276,10 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     case "invite":
       if (rest.length !== 1) throw usage("invite takes exactly one REF");
       return done({ verb: "invite", ref: rest[0] as string });
+    case "remind":
+      // The bot sends reminders (it alone knows who blocked it and paces the sends): here, only a look.
+      if (v["dry-run"] !== true) throw usage("remind only shows what the bot would send: run it with --dry-run");
+      return done({ verb: "remind" });
     case "panel-token":
       return done({ verb: "panel-token", name: v.name === undefined ? DEFAULT_TOKEN_NAME : parseTokenName(v.name, "--name") });
     default:

@@ -14,6 +14,10 @@ import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { INVITE_TTL_HOURS } from "../store/invitations.js";
+import { reminderSettings } from "../reminder-env.js";
+import { LOCAL_SERVER, planReminders } from "../service/reminders.js";
+import { ReminderStore } from "../store/reminders.js";
+import { reminderPlanJson, renderReminderPlan } from "./remind.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -53,7 +57,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     return EXIT.ok;
   }
   // invite writes only the bot's file, never x-ui.db.
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history", "invite"].includes(command.verb);
+  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history", "invite", "remind"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -180,6 +184,19 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         const invite = await createInvite(service, command.ref, dataPath, env, envInt(env, "INVITE_TTL_HOURS", INVITE_TTL_HOURS, 1));
         print(invite, () => invite.link);
         io.err(`xui-admin: invitation for ${invite.email}: single use, valid until ${invite.expiresAt}`);
+        return EXIT.ok;
+      }
+      case "remind": {
+        const problems: string[] = [];
+        const settings = reminderSettings(env, problems);
+        if (problems.length > 0) throw new XuiError("bad-input", problems.join("; "), problems);
+        const store = new ReminderStore(dataPath);
+        try {
+          const plan = planReminders({ server: LOCAL_SERVER, clients: service.clients(), thresholds: settings, now, ...store.memory(LOCAL_SERVER) });
+          print(reminderPlanJson(plan, settings), () => renderReminderPlan(plan, settings));
+        } finally {
+          store.close();
+        }
         return EXIT.ok;
       }
       case "backup": {

@@ -9,6 +9,7 @@ import { XuiError } from "../core/errors.js";
 import { version } from "../core/version.js";
 import { invitationsMigration } from "./invitations-migration.js";
 import { openPrivateDatabase } from "./private-database.js";
+import { remindersMigration } from "./migration-reminders.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */
 export type Migration = (db: Database.Database) => void;
@@ -61,6 +62,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // 2: invitations.
   invitationsMigration,
+  // 3: reminders sent once, and the Telegram users they go to.
+  remindersMigration,
 ];
 
 /** The version this code writes and reads. */

@@ -9,12 +9,14 @@ import type { Config } from "../../src/config.js";
 import { XuiService, type ServiceOptions } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
 import { BotStore } from "../../src/store/bot-store.js";
+import { ReminderStore } from "../../src/store/reminders.js";
+import { REMINDER_DEFAULTS } from "../../src/reminder-env.js";
 import type { Update } from "grammy/types";
 import { FakeTelegram, type GroupChat, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
-/** Dependencies a test replaces: the applier, the logger. */
-type Extra = Partial<Pick<BotDeps, "applier" | "logger">>;
+/** Dependencies a test replaces: the applier, the logger, the pacer of announcements. */
+type Extra = Partial<Pick<BotDeps, "applier" | "logger" | "pacer" | "progressEveryMs">>;
 
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
 /** A second admin, for several admins at once. */
@@ -43,14 +45,16 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     inviteTtlHours: 72,
     busyTimeoutMs: 10_000,
     panel: null,
+    reminders: REMINDER_DEFAULTS,
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit, ...serviceOptions });
   const start = async (now?: () => number) => {
     const store = new BotStore(config.botDataPath, now ? { now } : {});
-    const bot = createBot({ config, service, store, audit, logger: pino({ level: "silent" }), ...extra }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
+    const reminders = new ReminderStore(config.botDataPath, now ? { now } : {});
+    const bot = createBot({ config, service, store, audit, reminders, logger: pino({ level: "silent" }), ...extra }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
     await bot.init();
-    return { store, bot };
+    return { store, reminders, bot };
   };
   let running = await start();
 
@@ -61,12 +65,21 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     tg,
     service,
     dbPath,
+    config,
+    audit,
     get store() {
       return running.store;
+    },
+    get reminders() {
+      return running.reminders;
+    },
+    get bot() {
+      return running.bot;
     },
     /** A new bot process on the same files, as after a restart; `now` sets its store's clock. */
     async restart(now?: () => number) {
       running.store.close();
+      running.reminders.close();
       running = await start(now);
     },
     /** Sends a text as `from` (in their private chat, or in `group`) and returns what the bot sent in reply. */
@@ -118,6 +131,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
       service.close();
       audit.close();
       running.store.close();
+      running.reminders.close();
     },
   };
 }

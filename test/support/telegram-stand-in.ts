@@ -49,7 +49,7 @@ export interface Button {
   data?: string;
 }
 
-type Failure = { ok: false; error_code: number; description: string };
+type Failure = { ok: false; error_code: number; description: string; parameters?: { retry_after: number } };
 type Reply = { ok: true; result: unknown } | Failure;
 
 export interface Call {
@@ -71,6 +71,8 @@ class ApiError extends Error {
   constructor(
     readonly code: number,
     description: string,
+    /** A flood limit's wait, seconds (429). */
+    readonly retryAfter?: number,
   ) {
     super(description);
   }
@@ -287,6 +289,12 @@ export class FakeTelegram {
   private readonly groups = new Map<number, GroupChat>();
   private readonly unknownChats: ReadonlySet<number>;
   private readonly userMessages = new Set<string>();
+  /** What people wrote, by `${chat}:${message_id}`: what copyMessage copies. */
+  private readonly userTexts = new Map<string, string>();
+  /** People who blocked the bot: Telegram answers 403 to anything sent to them. */
+  readonly blocked = new Set<number>();
+  /** Methods whose next call gets a 429 with this retry_after, seconds. */
+  private readonly floods = new Map<string, number>();
   private readonly openQueries = new Set<string>();
   private readonly updates: Update[] = [];
   private allowedUpdates: (type: string) => boolean = DEFAULT_UPDATES;
@@ -334,6 +342,7 @@ export class FakeTelegram {
     const chatId = group?.id ?? from.id;
     const message_id = this.nextMessageId++;
     this.userMessages.add(`${chatId}:${message_id}`);
+    this.userTexts.set(`${chatId}:${message_id}`, text);
     const command = /^\/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?/.exec(text);
     const message = {
       message_id,
@@ -374,6 +383,11 @@ export class FakeTelegram {
     this.userMessages.add(`${from.id}:${message_id}`);
     const message = { message_id, date: now(), ...content, chat: this.chat(from.id), from: this.user(from) } as NonNullable<Update["message"]>;
     return this.enqueue({ update_id: this.nextUpdateId++, message });
+  }
+
+  /** The next call to `method` is refused by the flood limit: 429 with `retry_after` seconds. */
+  floodOnce(method: string, retryAfter: number): void {
+    this.floods.set(method, retryAfter);
   }
 
   /** A press on the button with `callbackData` under `message` (the data is not checked against the keyboard). */
@@ -532,10 +546,17 @@ export class FakeTelegram {
       call = { method: method ?? name, payload };
       this.calls.push(call);
       if (method === undefined) throw new ApiError(404, "Not Found");
+      const flood = this.floods.get(method);
+      if (flood !== undefined) {
+        this.floods.delete(method);
+        throw new ApiError(429, `Too Many Requests: retry after ${flood}`, flood);
+      }
       response = { ok: true, result: await this.methods[method]?.(payload, files, signal) };
     } catch (error) {
       // A fault in the stand-in itself reaches the bot as a 500, so a test still sees it.
-      response = error instanceof ApiError ? { ok: false, error_code: error.code, description: error.message } : { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` };
+      response = error instanceof ApiError
+        ? { ok: false, error_code: error.code, description: error.message, ...(error.retryAfter === undefined ? {} : { parameters: { retry_after: error.retryAfter } }) }
+        : { ok: false, error_code: 500, description: `Internal Server Error: ${String(error)}` };
     }
     if (call) call.response = response;
     for (const check of [...this.watchers]) check();
@@ -623,6 +644,14 @@ export class FakeTelegram {
       const file_id = `BQAC-${m.message_id}`;
       this.files.set(file_id, document);
       return { ...this.asTelegram(m), document: { file_id, file_unique_id: `AgAD-${m.message_id}`, file_name: document.file_name, mime_type: "application/octet-stream", file_size: document.content.length } };
+    },
+    copyMessage: (p) => {
+      const chat = this.known(chatId(p));
+      const text = this.userTexts.get(`${Number(p.from_chat_id)}:${Number(p.message_id)}`);
+      if (text === undefined) throw bad("message to copy not found");
+      const m = this.store(chat);
+      m.text = text;
+      return { message_id: m.message_id };
     },
     deleteMessage: (p) => {
       const chat = chatId(p);
@@ -723,6 +752,7 @@ export class FakeTelegram {
 
   /** The chat, unless it is one Telegram has never seen. */
   private known(chat: number): number {
+    if (this.blocked.has(chat)) throw new ApiError(403, "Forbidden: bot was blocked by the user");
     if (this.unknownChats.has(chat) && !this.people.has(chat)) throw bad("chat not found");
     return chat;
   }

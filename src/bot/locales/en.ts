@@ -26,6 +26,7 @@ export const en = {
     "/history [N] — the latest changes; /undo — revert your last change",
     "/backup — the current x-ui.db as a file",
     "/link alice — link a Telegram user to a client; /unlink alice; /invite alice — a one-time invitation link; /me — your own clients, as a user sees them",
+    "/reminders — reminders due now and the last sent; /broadcast — an announcement to linked users",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -223,6 +224,50 @@ export const en = {
     adminNotice: (user: string, email: string) => `🔗 ${user} opened the invitation for <b>${email}</b>: the client is linked to them now.`,
     meNone: (id: number) => `No client is linked to your Telegram account (ID <code>${id}</code>).`,
     servers: "servers",
+  },
+  // Reminders to linked users, the admins' daily report, /reminders.
+  remind: {
+    header: "⏰ About your VPN subscription:",
+    expiry: (email: string, days: number, date: string) =>
+      `<b>${email}</b>: expires in ${days === 1 ? "1 day" : `${days} days`} (${date}).`,
+    expired: (email: string, date: string) => `<b>${email}</b>: expired on ${date}.`,
+    traffic: (email: string, percent: number, used: string, limit: string) => `<b>${email}</b>: ${percent}% of the traffic used (${used} of ${limit} GB).`,
+    depleted: (email: string, limit: string) => `<b>${email}</b>: the traffic is used up (${limit} GB).`,
+    footer: "To renew, contact your administrator.",
+    reportTitle: (day: string) => `📋 <b>Daily report</b>, ${day}`,
+    reportExpiringToday: (n: number) => `<b>Expiring today</b> (${n})`,
+    reportExpiringTomorrow: (n: number) => `<b>Expiring tomorrow</b> (${n})`,
+    reportDepleted: (n: number) => `<b>Traffic used up</b> (${n})`,
+    reportCreated: (n: number) => `<b>Created yesterday</b> (${n})`,
+    reportUndelivered: (n: number) => `<b>Reminders not delivered</b> (${n})`,
+    reportNone: "none",
+    status: { sending: "sending", sent: "sent", passed: "passed", blocked: "blocked the bot", failed: "failed" },
+    off: "Reminders are off (REMINDERS=off); the daily report still runs when REPORT_TIME is set.",
+    settings: (days: string, traffic: string, every: number, report: string) =>
+      `Reminders: ${days} days before expiry, at ${traffic}% of traffic, on expiry and when traffic is used up; checked every ${every} min; daily report: ${report}.`,
+    dueNone: "<b>Due now</b>: nothing.",
+    due: (n: number) => `<b>Due now</b>: ${n} message(s):`,
+    to: (tgId: number) => `to <code>${tgId}</code>:`,
+    unreachable: (n: number) => `<b>Not sent</b> (${n} user(s) blocked the bot; sent when they write to it again):`,
+    latest: "<b>Last sends</b>:",
+    latestNone: "<b>Last sends</b>: none yet.",
+    latestLine: (when: string, email: string, what: string, tgId: number, status: string) => `${when} · ${email} · ${what} · <code>${tgId}</code> · ${status}`,
+    kind: (kind: string, threshold: number) =>
+      kind === "expiry" ? `${threshold} day${threshold === 1 ? "" : "s"} before expiry` : kind === "traffic" ? `${threshold}% of traffic` : kind === "expired" ? "expired" : "traffic used up",
+  },
+  // /broadcast: an announcement to linked users.
+  broadcast: {
+    askMessage: "Send the announcement: a text (its formatting is kept), a photo or a file. /cancel to stop.",
+    askAudience: "Who gets it? Send <code>all</code> (every linked user), <code>inbound N</code>, <code>expiring N</code> (days) or <code>expired</code>.",
+    badAudience: "Use all, inbound N, expiring N or expired.",
+    nobody: "No linked user matches: nothing to send.",
+    preview: (n: number) => `The announcement is above, as users will get it. Send it to ${n} user(s)?`,
+    progress: (sent: number, total: number) => `📣 Sending: ${sent} / ${total}`,
+    done: (delivered: number, blocked: number, failed: number) => `✅ Announcement sent: ${delivered} delivered, ${blocked} blocked the bot, ${failed} failed.`,
+    stopped: (delivered: number, blocked: number, failed: number, total: number) =>
+      `✖️ Announcement stopped: ${delivered} delivered, ${blocked} blocked the bot, ${failed} failed, ${total - delivered - blocked - failed} not sent.`,
+    busy: "An announcement is already being sent; /cancel stops it.",
+    stopping: "Stopping the announcement…",
   },
 };
 
