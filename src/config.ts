@@ -7,6 +7,8 @@ import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
 import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
+import { USAGE_KEEP_DAYS } from "./store/usage-history.js";
+import { USAGE_SAMPLE_MIN } from "./store/usage-sampler.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -38,6 +40,8 @@ const common = {
   BACKUP_KEEP: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(20),
   AUDIT_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(AUDIT_KEEP_DAYS),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
+  USAGE_SAMPLE_MIN: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1440, "must be at most 1440 (a day)").default(USAGE_SAMPLE_MIN),
+  USAGE_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(31, "must be at least 31 (the charts show 30 days)").default(USAGE_KEEP_DAYS),
   XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
   XUI_APPLY_COMMAND: z.string().optional(),
   XUI_PANEL_URL: z.url({ error: "must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/" }).optional(),
@@ -79,6 +83,8 @@ export interface Config {
   backupKeep: number;
   /** Audit entries older than this many days are deleted. */
   auditKeepDays: number;
+  /** Usage history: a sample every `sampleMin` minutes, days older than `keepDays` deleted. */
+  usage: { sampleMin: number; keepDays: number };
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
@@ -124,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupThreshold: c.BACKUP_THRESHOLD,
     backupKeep: c.BACKUP_KEEP,
     auditKeepDays: c.AUDIT_KEEP_DAYS,
+    usage: { sampleMin: c.USAGE_SAMPLE_MIN, keepDays: c.USAGE_KEEP_DAYS },
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
   };

@@ -7,13 +7,14 @@ import { startApi, type RunningApi } from "./api/server.js";
 import { registerCommands } from "./bot/commands.js";
 import { createBot } from "./bot/create-bot.js";
 import { beatOnPolls } from "./bot/heartbeat.js";
-import { openRuntime, onStop } from "./runtime.js";
+import { openRuntime, onStop, startUsageHistory } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
 
 async function main(): Promise<void> {
   const { config, logger, service, audit, applier } = openRuntime("bot");
   const store = new BotStore(config.botDataPath);
-  const bot = createBot({ config, service, store, audit, logger, applier });
+  const { usage, sampler } = startUsageHistory({ config, service, logger });
+  const bot = createBot({ config, service, store, audit, logger, applier, usage });
   await bot.init();
   await registerCommands(bot.api, config.adminIds, logger);
   beatOnPolls(bot.api, store, (err) => logger.warn({ err }, "could not write the heartbeat"));
@@ -21,16 +22,17 @@ async function main(): Promise<void> {
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
-    api = await startApi(createApi({ service, token: config.api.token, applier, logger }), config.api.host, config.api.port);
+    api = await startApi(createApi({ service, token: config.api.token, applier, logger, usage }), config.api.host, config.api.port);
     logger.info({ host: config.api.host, port: api.port }, "api started");
   }
   onStop(logger, async () => {
+    sampler.stop();
     await runner.stop();
     store.markStopped();
     await api?.close();
     await applier.flush(); // a restart that was waiting out its debounce still runs
     store.close();
-  }, [audit, service]);
+  }, [audit, usage, service]);
 }
 
 await main();

@@ -8,6 +8,7 @@ import type { XuiService } from "../service/xui-service.js";
 import type { AuditLog } from "../store/audit-log.js";
 import type { BotStore } from "../store/bot-store.js";
 import type { Texts } from "./locales/en.js";
+import type { UsageSource } from "../core/usage.js";
 
 export interface BotFlavor {
   /** Texts in the user's language (Telegram's language_code, else BOT_LANGUAGE). */
@@ -27,6 +28,8 @@ export interface BotDeps {
   logger: Logger;
   /** Makes the running Xray pick changes up (XUI_APPLY); absent: say a restart is needed. */
   applier?: Applier;
+  /** The usage history (/stats, the usage chart); absent: no history yet. */
+  usage?: UsageSource;
   /** Sends a later message to a chat (the outcome of a pending restart); set by createBot. */
   notify?: (chatId: number, html: string) => void;
 }

@@ -16,6 +16,7 @@ import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { findConversation, lists } from "./features/lists.js";
+import { statsCommand } from "./features/stats.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -71,6 +72,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(history(deps));
+  bot.use(statsCommand(deps));
   bot.use(backupCommand(deps));
   bot.use(confirmations(deps));
   bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));

@@ -12,6 +12,10 @@ import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./he
 import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
+import { LOCAL_SERVER } from "../core/usage.js";
+import { serverStats } from "../service/stats.js";
+import { UsageHistory } from "../store/usage-history.js";
+import { renderStats } from "./render-stats.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -50,7 +54,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     );
     return EXIT.ok;
   }
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history"].includes(command.verb);
+  const readOnly = ["check", "show", "find", "list", "inbounds", "stats", "backup", "history"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -163,6 +167,17 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       case "inbounds": {
         const list = service.inbounds();
         print(list, () => list.map(renderInbound).join("\n"));
+        return EXIT.ok;
+      }
+      case "stats": {
+        // The history the bot records; none where the bot never ran with this data file.
+        const usage = existsSync(dataPath) ? new UsageHistory(dataPath) : undefined;
+        try {
+          const stats = serverStats(service.clients(), service.inbounds(), usage, now, LOCAL_SERVER);
+          print(stats, () => renderStats(stats));
+        } finally {
+          usage?.close();
+        }
         return EXIT.ok;
       }
       case "undo": {

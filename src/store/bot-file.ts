@@ -8,6 +8,7 @@ import type Database from "better-sqlite3";
 import { XuiError } from "../core/errors.js";
 import { version } from "../core/version.js";
 import { openPrivateDatabase } from "./private-database.js";
+import { usageHistoryMigration } from "./usage-history-migration.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */
 export type Migration = (db: Database.Database) => void;
@@ -58,6 +59,12 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!columns.includes(name)) db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
     }
   },
+  // 2: reserved: invitations
+  () => {},
+  // 3: reserved: reminders
+  () => {},
+  // 4: usage history
+  usageHistoryMigration,
 ];
 
 /** The version this code writes and reads. */

@@ -40,6 +40,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupThreshold: 20,
     backupKeep: 20,
     auditKeepDays: 180,
+    usage: { sampleMin: 15, keepDays: 400 },
     busyTimeoutMs: 10_000,
     panel: null,
   };

@@ -13,6 +13,7 @@ import { esc } from "../html.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "../operate.js";
 import { cardText, listLine } from "../render.js";
+import { sendUsageChart } from "./stats.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -81,7 +82,7 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
     .row();
   // A flow only where one can be set at all (the service checks the transport).
   if (client.protocol === "vless") keyboard.text(t.cardEditFlow, card("edit-flow"));
-  keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row().text(t.cardDelete, card("delete"));
+  keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row().text(t.cardUsage, card("usage")).text(t.cardDelete, card("delete"));
   return { text: cardText(t, client, now), keyboard };
 }
 
@@ -216,6 +217,11 @@ async function onCardButton(ctx: BotContext, deps: BotDeps, selId: string, actio
   const t = ctx.t;
   const adminId = ctx.from?.id ?? 0;
   if (action === "limit") return ctx.conversation.enter("operation", "limit", [email]);
+  if (action === "usage") {
+    const client = deps.service.get(email);
+    if (!client) return void (await ctx.answerCallbackQuery({ text: t.outdated, show_alert: true }));
+    return sendUsageChart(ctx, deps, client);
+  }
   if (action.startsWith("edit-")) return ctx.conversation.enter("edit", email, action.slice("edit-".length));
   if (action === "reset" || action === "delete") {
     const op: Operation = { kind: action };

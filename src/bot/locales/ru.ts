@@ -1,5 +1,6 @@
 // Русские тексты: те же ключи, что в en.ts (это проверяет тип Texts).
 import type { Texts } from "./en.js";
+import { plural } from "./plural.js";
 
 const days = (n: number) => {
   const m10 = n % 10;
@@ -29,6 +30,7 @@ export const ru: Texts = {
     "/find ali — поиск; /user alice — карточка клиента (или просто пришлите email)",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
+    "/stats — клиенты по статусам, трафик, топ клиентов, подключения, с графиками",
     "/backup — текущая x-ui.db файлом",
     "/cancel — прервать текущий вопрос",
     "",
@@ -198,4 +200,29 @@ export const ru: Texts = {
   noMatches: (q: string) => `Никто не найден по «${q}».`,
   badFilter: (text: string) =>
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,
+  stats: {
+    title: "📊 <b>Статистика сервера</b>",
+    clients: (n: number) => `👥 <b>${plural("ru", n, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}</b>`,
+    expiring: (n: number, days: number) => `⏳ из активных ${n} заканчиваются в ближайшие ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    online: (n: number) => `🟩 Сейчас онлайн: ${n}`,
+    traffic: "📶 <b>Трафик</b>",
+    today: "сегодня",
+    days: (n: number) => `${plural("ru", n, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    allTime: "за всё время",
+    unknown: "—",
+    historySince: (day: string) => `История трафика — с ${day}.`,
+    noHistory: (minutes: number) =>
+      `Истории трафика пока нет: бот записывает её каждые ${plural("ru", minutes, { one: "минуту", few: "минуты", many: "минут", other: "минуты" })}, пока работает.`,
+    top: (n: number) => `🏆 <b>Топ-${n} по трафику</b>`,
+    topEmpty: "Трафика пока не было ни у одного клиента.",
+    inbounds: "🔌 <b>Подключения (inbounds)</b>",
+    inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, active: number, online: number, used: string) =>
+      `#${id} ${remark} (${protocol}, :${port}): ${plural("ru", clients, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}, активных ${active}, онлайн ${online}, ${used}`,
+    chartTop: "Клиенты с наибольшим трафиком (с последнего сброса)",
+    chartExpiring: (days: number) => `Сколько клиентов заканчивается по дням, ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })} вперёд`,
+    chartUsage: (email: string, days: number) => `${email}: трафик по дням, последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    chartEmpty: "данных пока нет",
+    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}.`,
+  },
+  cardUsage: "📈 График трафика",
 };
