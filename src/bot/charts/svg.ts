@@ -41,9 +41,9 @@ export function fitText(text: string, max: number): string {
   return chars.length <= max ? chars.join("") : `${chars.slice(0, Math.max(0, max - 1)).join("")}…`;
 }
 
-function text(x: number, y: number, size: number, content: string, options: { anchor?: "start" | "middle" | "end"; fill?: string; weight?: string } = {}): string {
+function text(x: number, y: number, size: number, content: string, options: { anchor?: "start" | "middle" | "end"; fill?: string } = {}): string {
   const anchor = options.anchor ?? "start";
-  return `<text x="${x}" y="${y}" font-size="${size}" text-anchor="${anchor}" fill="${options.fill ?? INK}"${options.weight ? ` font-weight="${options.weight}"` : ""}>${escapeXml(content)}</text>`;
+  return `<text x="${x}" y="${y}" font-size="${size}" text-anchor="${anchor}" fill="${options.fill ?? INK}">${escapeXml(content)}</text>`;
 }
 
 function svg(height: number, body: string[]): string {
@@ -55,7 +55,7 @@ function svg(height: number, body: string[]): string {
   ].join("\n");
 }
 
-const title = (t: string) => text(16, 30, TITLE_SIZE, fitText(t, charsFitting(CHART_WIDTH - 32, TITLE_SIZE)), { weight: "bold" });
+const title = (t: string) => text(16, 30, TITLE_SIZE, fitText(t, charsFitting(CHART_WIDTH - 32, TITLE_SIZE)));
 
 /** Horizontal bars, one row per item, labels on the left (for the top clients). */
 export function horizontalBars(spec: ChartSpec): string {
