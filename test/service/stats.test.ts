@@ -10,6 +10,7 @@ import { XuiService } from "../../src/service/xui-service.js";
 import { UsageHistory } from "../../src/store/usage-history.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
+import { buildXui3Db, demoXui3 } from "../support/xui3-fixture.js";
 
 /** Local noon, 15 March 2026: the days of the history are local days. */
 const NOW = new Date(2026, 2, 15, 12, 0).getTime();
@@ -143,4 +144,19 @@ describe("serverStats on real 2.x files", () => {
       service.close();
     });
   }
+});
+
+describe("serverStats on a 3x-ui 3.x file", () => {
+  it("counts a client on several inbounds once in the totals and once in each of its inbounds", () => {
+    const path = tempDbPath();
+    buildXui3Db(path, demoXui3(NOW));
+    const service = XuiService.open(path, { readonly: true });
+    const s = serverStats(service.clients(), service.inbounds(), undefined, NOW, "local");
+    expect(s.clients.total).toBe(8);
+    expect(s.online).toBe(1); // alice, a minute ago
+    expect(s.top[0]).toMatchObject({ email: "bob", used: 7 * GB });
+    expect(s.inbounds.map((i) => [i.id, i.clients, i.online])).toEqual([[1, 4, 1], [2, 3, 1], [3, 3, 1], [4, 2, 0]]);
+    expect(s.traffic.allTime).toBe(GB + 3 * GB + 2 * GB + 5 * GB + 10 * MB + GB + GB);
+    service.close();
+  });
 });
