@@ -21,6 +21,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/bin ./bin
+# The font the charts are drawn in (with its license).
+COPY assets ./assets
 COPY package.json ./
 # The panel's files belong to root on a stock install, so the default user is root; where
 # x-ui.db and its folder belong to another user, run the container as that user (compose

@@ -9,6 +9,8 @@ import type { ApplySettings } from "./apply/applier.js";
 import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
 import { INVITE_TTL_HOURS } from "./store/invitations.js";
+import { USAGE_KEEP_DAYS } from "./store/usage-history.js";
+import { USAGE_SAMPLE_MIN } from "./store/usage-sampler.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -41,6 +43,8 @@ const common = {
   AUDIT_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(AUDIT_KEEP_DAYS),
   API_TOKEN: z.string().min(16, "must be at least 16 characters (it guards every change)").optional(),
   INVITE_TTL_HOURS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").default(INVITE_TTL_HOURS),
+  USAGE_SAMPLE_MIN: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(1, "must be at least 1").max(1440, "must be at most 1440 (a day)").default(USAGE_SAMPLE_MIN),
+  USAGE_KEEP_DAYS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(31, "must be at least 31 (the charts show 30 days)").default(USAGE_KEEP_DAYS),
   XUI_APPLY: z.enum(["none", "command", "panel"], { error: "must be none, command or panel" }).default("none"),
   XUI_APPLY_COMMAND: z.string().optional(),
   XUI_PANEL_URL: z.url({ error: "must be the panel's URL with its base path, e.g. https://127.0.0.1:2053/path/" }).optional(),
@@ -84,6 +88,8 @@ export interface Config {
   auditKeepDays: number;
   /** An invitation link works this many hours after it was made. */
   inviteTtlHours: number;
+  /** Usage history: a sample every `sampleMin` minutes, days older than `keepDays` deleted. */
+  usage: { sampleMin: number; keepDays: number };
   /** How long a write keeps retrying a locked x-ui.db before "busy, nothing changed", ms. */
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
@@ -135,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     backupKeep: c.BACKUP_KEEP,
     auditKeepDays: c.AUDIT_KEEP_DAYS,
     inviteTtlHours: c.INVITE_TTL_HOURS,
+    usage: { sampleMin: c.USAGE_SAMPLE_MIN, keepDays: c.USAGE_KEEP_DAYS },
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
     reminders,

@@ -7,7 +7,7 @@ import { startApi, type RunningApi } from "./api/server.js";
 import { registerCommands } from "./bot/commands.js";
 import { createBot } from "./bot/create-bot.js";
 import { beatOnPolls } from "./bot/heartbeat.js";
-import { openRuntime, onStop } from "./runtime.js";
+import { openRuntime, onStop, startUsageHistory } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
 import { ReminderStore } from "./store/reminders.js";
 import { Pacer } from "./bot/jobs/pacer.js";
@@ -18,7 +18,8 @@ async function main(): Promise<void> {
   const store = new BotStore(config.botDataPath);
   const reminders = new ReminderStore(config.botDataPath);
   const pacer = new Pacer(); // one for the process: reminders and announcements share the rate
-  const bot = createBot({ config, service, store, audit, logger, applier, reminders, pacer });
+  const { usage, sampler } = startUsageHistory({ config, service, logger });
+  const bot = createBot({ config, service, store, audit, logger, applier, reminders, pacer, usage });
   await bot.init();
   await registerCommands(bot.api, config.adminIds, logger);
   beatOnPolls(bot.api, store, (err) => logger.warn({ err }, "could not write the heartbeat"));
@@ -28,10 +29,11 @@ async function main(): Promise<void> {
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
-    api = await startApi(createApi({ service, token: config.api.token, applier, logger }), config.api.host, config.api.port);
+    api = await startApi(createApi({ service, token: config.api.token, applier, logger, usage }), config.api.host, config.api.port);
     logger.info({ host: config.api.host, port: api.port }, "api started");
   }
   onStop(logger, async () => {
+    sampler.stop();
     await runner.stop();
     await reminderJob.stop();
     store.markStopped();
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
     await applier.flush(); // a restart that was waiting out its debounce still runs
     store.close();
     reminders.close();
-  }, [audit, service]);
+  }, [audit, usage, service]);
 }
 
 await main();

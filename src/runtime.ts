@@ -8,6 +8,9 @@ import { PanelApi } from "./panel/panel-api.js";
 import { XuiService } from "./service/xui-service.js";
 import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
+import { LOCAL_SERVER } from "./core/usage.js";
+import { UsageHistory } from "./store/usage-history.js";
+import { startUsageSampler, type UsageSampler } from "./store/usage-sampler.js";
 
 export interface Runtime {
   config: Config;
@@ -53,6 +56,23 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
   if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
+}
+
+/**
+ * The usage history and its sampler: a sample now, then every USAGE_SAMPLE_MIN minutes. Two
+ * processes sampling one file (the bot and `npm run api`) stay correct: each sample compares
+ * with the counters the file last recorded, whoever recorded them.
+ */
+export function startUsageHistory({ config, service, logger }: Pick<Runtime, "config" | "service" | "logger">): { usage: UsageHistory; sampler: UsageSampler } {
+  const usage = new UsageHistory(config.botDataPath, { keepDays: config.usage.keepDays });
+  const sampler = startUsageSampler({
+    history: usage,
+    server: LOCAL_SERVER,
+    read: () => service.clients(),
+    everyMs: config.usage.sampleMin * 60_000,
+    onError: (err) => logger.warn({ err }, "could not record usage history; trying again at the next sample"),
+  });
+  return { usage, sampler };
 }
 
 /** On SIGINT/SIGTERM: stop taking work, then close the files, then exit. */

@@ -9,6 +9,8 @@ import { createLogger, type Logger } from "../log.js";
 import { XuiError } from "../core/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
+import { serverStats } from "../service/stats.js";
+import { LOCAL_SERVER, type UsageSource } from "../core/usage.js";
 import type { OpResult } from "../core/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
@@ -24,6 +26,8 @@ export interface ApiDeps {
   applier?: Applier;
   /** Where failures are logged with their request ID; absent: warnings and errors to stdout. */
   logger?: Logger;
+  /** The usage history, for /api/stats' traffic today / 7 / 30 days; absent: those are null. */
+  usage?: UsageSource;
 }
 
 /** 1 MiB: a request naming tens of thousands of clients still fits. */
@@ -135,5 +139,6 @@ export function createApi(deps: ApiDeps): Hono {
     },
   });
   route(app, "/api/check", { GET: (c) => c.json(service.check()) });
+  route(app, "/api/stats", { GET: (c) => c.json(serverStats(service.clients(), service.inbounds(), deps.usage, service.now(), LOCAL_SERVER)) });
   return app;
 }

@@ -2,7 +2,7 @@
 // emails (they can be long and Unicode). Anything that does not decode is "outdated".
 import { EDIT_KEYS, type EditKey } from "./edit-fields.js";
 export type ListAction = "extend" | "block" | "unblock" | "reset" | "limit";
-export type CardAction = "extend7" | "extend30" | "block" | "unblock" | "reset" | "limit" | "delete" | `edit-${EditKey}` | "link" | "unlink" | "invite";
+export type CardAction = "extend7" | "extend30" | "block" | "unblock" | "reset" | "limit" | "delete" | "usage" | `edit-${EditKey}` | "link" | "unlink" | "invite";
 
 export type Callback =
   | { kind: "confirm"; pendingId: string; yes: boolean }
@@ -25,6 +25,7 @@ const CARD_ACTIONS: Record<string, CardAction> = {
   lk: "link",
   ul: "unlink",
   iv: "invite",
+  g: "usage",
   ...Object.fromEntries(EDIT_KEYS.map((k) => [`x${k.slice(0, 2)}`, `edit-${k}` as const])),
 };
 const code = (table: Record<string, string>, value: string) => Object.keys(table).find((k) => table[k] === value) as string;

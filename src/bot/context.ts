@@ -10,6 +10,7 @@ import type { BotStore } from "../store/bot-store.js";
 import type { ReminderStore } from "../store/reminders.js";
 import type { Pacer } from "./jobs/pacer.js";
 import type { Texts } from "./locales/en.js";
+import type { UsageSource } from "../core/usage.js";
 
 export interface BotFlavor {
   /** Texts in the user's language (Telegram's language_code, else BOT_LANGUAGE). */
@@ -35,6 +36,8 @@ export interface BotDeps {
   pacer?: Pacer;
   /** How often an announcement's progress message is edited, ms (tests: 0). */
   progressEveryMs?: number;
+  /** The usage history (/stats, the usage chart); absent: no history yet. */
+  usage?: UsageSource;
   /** Sends a later message to a chat (the outcome of a pending restart); set by createBot. */
   notify?: (chatId: number, html: string) => void;
 }

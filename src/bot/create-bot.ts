@@ -23,6 +23,7 @@ import { broadcastConversation } from "./conversations/broadcast.js";
 import { reminderCommands, rememberUsers } from "./features/reminders.js";
 import { Broadcasts } from "./jobs/broadcast.js";
 import { Pacer } from "./jobs/pacer.js";
+import { statsCommand } from "./features/stats.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -93,6 +94,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(lists(deps));
   bot.use(linking(deps));
   bot.use(history(deps));
+  bot.use(statsCommand(deps));
   bot.use(backupCommand(deps));
   bot.use(reminderCommands(deps));
   bot.use(confirmations(deps));

@@ -40,6 +40,7 @@ Usage:
   xui-admin find    QUERY
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
   xui-admin inbounds
+  xui-admin stats   [--json]    clients by status, online, traffic (today/7/30 days/all time), top 10, inbounds
   xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
   xui-admin invite  REF [--json]  a one-time link that links whoever opens it first to REF (needs BOT_TOKEN)
@@ -110,6 +111,7 @@ export type Command =
   | { verb: "find"; query: string }
   | { verb: "list"; filter: ClientFilter }
   | { verb: "inbounds" }
+  | { verb: "stats" }
   | { verb: "backup"; out?: string }
   | { verb: "history"; limit: number }
   | { verb: "undo"; id: number }
@@ -264,6 +266,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       return done({ verb: "list", filter: v.filter === undefined ? { kind: "all" } : parseFilter(v.filter) });
     case "inbounds":
       return done({ verb: "inbounds" });
+    case "stats":
+      return done({ verb: "stats" });
     case "health":
       return done({ verb: "health" });
     case "backup":

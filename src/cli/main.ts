@@ -15,9 +15,13 @@ import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { INVITE_TTL_HOURS } from "../store/invitations.js";
 import { reminderSettings } from "../reminder-env.js";
-import { LOCAL_SERVER, planReminders } from "../service/reminders.js";
+import { planReminders } from "../service/reminders.js";
 import { ReminderStore } from "../store/reminders.js";
 import { reminderPlanJson, renderReminderPlan } from "./remind.js";
+import { LOCAL_SERVER } from "../core/usage.js";
+import { serverStats } from "../service/stats.js";
+import { UsageHistory } from "../store/usage-history.js";
+import { renderStats } from "./render-stats.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -57,7 +61,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     return EXIT.ok;
   }
   // invite writes only the bot's file, never x-ui.db.
-  const readOnly = ["check", "show", "find", "list", "inbounds", "backup", "history", "invite", "remind"].includes(command.verb);
+  const readOnly = ["check", "show", "find", "list", "inbounds", "stats", "backup", "history", "invite", "remind"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -170,6 +174,17 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       case "inbounds": {
         const list = service.inbounds();
         print(list, () => list.map(renderInbound).join("\n"));
+        return EXIT.ok;
+      }
+      case "stats": {
+        // The history the bot records; none where the bot never ran with this data file.
+        const usage = existsSync(dataPath) ? new UsageHistory(dataPath) : undefined;
+        try {
+          const stats = serverStats(service.clients(), service.inbounds(), usage, now, LOCAL_SERVER);
+          print(stats, () => renderStats(stats));
+        } finally {
+          usage?.close();
+        }
         return EXIT.ok;
       }
       case "undo": {

@@ -42,7 +42,7 @@ export interface ReminderPlan {
 }
 
 /** The server reminders are recorded for, until the bot manages several. */
-export const LOCAL_SERVER = "local";
+export { LOCAL_SERVER } from "../core/usage.js";
 
 /** An expiry longer ago than this gets no "expired" reminder: a first start must not greet every long-lapsed client. */
 export const EXPIRED_WITHIN_DAYS = 7;

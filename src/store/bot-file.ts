@@ -10,6 +10,7 @@ import { version } from "../core/version.js";
 import { invitationsMigration } from "./invitations-migration.js";
 import { openPrivateDatabase } from "./private-database.js";
 import { remindersMigration } from "./migration-reminders.js";
+import { usageHistoryMigration } from "./usage-history-migration.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */
 export type Migration = (db: Database.Database) => void;
@@ -64,6 +65,8 @@ export const MIGRATIONS: readonly Migration[] = [
   invitationsMigration,
   // 3: reminders sent once, and the Telegram users they go to.
   remindersMigration,
+  // 4: usage history
+  usageHistoryMigration,
 ];
 
 /** The version this code writes and reads. */

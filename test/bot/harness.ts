@@ -15,8 +15,8 @@ import type { Update } from "grammy/types";
 import { FakeTelegram, type GroupChat, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
-/** Dependencies a test replaces: the applier, the logger, the pacer of announcements. */
-type Extra = Partial<Pick<BotDeps, "applier" | "logger" | "pacer" | "progressEveryMs">>;
+/** Dependencies a test replaces: the applier, the logger, the pacer of announcements, the usage history. */
+type Extra = Partial<Pick<BotDeps, "applier" | "logger" | "pacer" | "progressEveryMs" | "usage">>;
 
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
 /** A second admin, for several admins at once. */
@@ -43,6 +43,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     backupKeep: 20,
     auditKeepDays: 180,
     inviteTtlHours: 72,
+    usage: { sampleMin: 15, keepDays: 400 },
     busyTimeoutMs: 10_000,
     panel: null,
     reminders: REMINDER_DEFAULTS,

@@ -89,7 +89,7 @@ describe(".dockerignore", () => {
     for (const path of [".env", ".env.production", "src/.env", ".git/config", "node_modules/grammy/package.json", "data/bot.db", "dist/main.js", "coverage/index.html", "x-ui.db", "bot.db-wal", "test/fixtures/real/om0504_x-ui.db", "scratch/notes.txt", "bench/run.ts"]) {
       expect(ignored(path), path).toBe(true);
     }
-    expect(contextFiles().filter((f) => !/^(src\/|bin\/|scripts\/build\.mjs$|package(-lock)?\.json$|tsconfig(\.build)?\.json$)/.test(f))).toEqual([]);
+    expect(contextFiles().filter((f) => !/^(src\/|bin\/|assets\/|scripts\/build\.mjs$|package(-lock)?\.json$|tsconfig(\.build)?\.json$)/.test(f))).toEqual([]);
   });
 });
 

@@ -33,6 +33,8 @@ export interface SentMessage {
   text?: string;
   caption?: string;
   document?: SentDocument;
+  /** A photo (sendPhoto, or one of a sendMediaGroup's), as uploaded. */
+  photo?: SentDocument;
   reply_markup?: InlineKeyboardMarkup;
   /** A reply keyboard (the buttons under the input field) this message put up. */
   reply_keyboard?: KeyboardButton[][];
@@ -84,6 +86,7 @@ class StoredMessage implements SentMessage {
   declare text?: string;
   declare caption?: string;
   declare document?: SentDocument;
+  declare photo?: SentDocument;
   declare reply_markup?: InlineKeyboardMarkup;
   declare reply_keyboard?: KeyboardButton[][];
   declare removes_keyboard?: true;
@@ -653,6 +656,27 @@ export class FakeTelegram {
       m.text = text;
       return { message_id: m.message_id };
     },
+    sendPhoto: async (p, files) => {
+      const chat = this.known(chatId(p));
+      const photo = await this.document(p.photo, files, "photo");
+      const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
+      if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
+      const m = this.store(chat);
+      Object.assign(m, { photo }, caption !== undefined ? { caption } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+      return this.asTelegram(m);
+    },
+    // An album: 2 to 10 photos (attach://name parts), one message each.
+    sendMediaGroup: async (p, files) => {
+      const chat = this.known(chatId(p));
+      const media = json(p.media);
+      if (!Array.isArray(media) || media.length < 2 || media.length > 10) throw bad("wrong number of media in the album (2-10)");
+      const photos: SentDocument[] = [];
+      for (const item of media as unknown[]) {
+        if (!isRecord(item) || item.type !== "photo") throw bad("unsupported media type in the album");
+        photos.push(await this.document(item.media, files, "photo"));
+      }
+      return photos.map((photo) => this.asTelegram(Object.assign(this.store(chat), { photo })));
+    },
     deleteMessage: (p) => {
       const chat = chatId(p);
       if (this.userMessages.delete(`${chat}:${Number(p.message_id)}`)) return true;
@@ -713,15 +737,15 @@ export class FakeTelegram {
     return text;
   }
 
-  private async document(value: unknown, files: Files): Promise<SentDocument> {
+  private async document(value: unknown, files: Files, field: "document" | "photo" = "document"): Promise<SentDocument> {
     const ref = typeof value === "string" ? value : undefined;
-    const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get("document");
+    const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get(field);
     if (upload) {
       if (upload.size === 0) throw bad("file must be non-empty");
       if (upload.size > 50 * 1024 * 1024) throw new ApiError(413, "Request Entity Too Large");
       return { file_name: upload.name, content: Buffer.from(await upload.arrayBuffer()) };
     }
-    if (ref === undefined || ref === "") throw bad("there is no document in the request");
+    if (ref === undefined || ref === "") throw bad(`there is no ${field} in the request`);
     const known = this.files.get(ref);
     if (known) return known;
     // URLs would be downloaded by Telegram; from here nothing can be.

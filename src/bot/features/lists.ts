@@ -15,6 +15,7 @@ import type { Texts } from "../locales/en.js";
 import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "../operate.js";
 import { cardText, listLine } from "../render.js";
 import { inviteReplies } from "./linking.js";
+import { sendUsageChart } from "./stats.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -86,7 +87,7 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
   keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row();
   keyboard.text(t.link.cardLink, card("link"));
   if (client.tgId) keyboard.text(t.link.cardUnlink, card("unlink"));
-  keyboard.text(t.link.cardInvite, card("invite")).row().text(t.cardDelete, card("delete"));
+  keyboard.text(t.link.cardInvite, card("invite")).row().text(t.cardUsage, card("usage")).text(t.cardDelete, card("delete"));
   return { text: cardText(t, client, now), keyboard };
 }
 
@@ -223,6 +224,11 @@ async function onCardButton(ctx: BotContext, deps: BotDeps, selId: string, actio
   if (action === "limit") return ctx.conversation.enter("operation", "limit", [email]);
   if (action === "link") return ctx.conversation.enter("link", email);
   if (action === "invite") return sendReplies(ctx, inviteReplies(t, deps, email, adminId, ctx.me.username));
+  if (action === "usage") {
+    const client = deps.service.get(email);
+    if (!client) return void (await ctx.answerCallbackQuery({ text: t.outdated, show_alert: true }));
+    return sendUsageChart(ctx, deps, client);
+  }
   if (action.startsWith("edit-")) return ctx.conversation.enter("edit", email, action.slice("edit-".length));
   if (action === "reset" || action === "delete") {
     const op: Operation = { kind: action };

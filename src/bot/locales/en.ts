@@ -3,6 +3,7 @@
 import type { ClientStatus } from "../../service/status.js";
 import type { NoteCode, OperationKind } from "../../core/types.js";
 import type { EditKey } from "../edit-fields.js";
+import { plural } from "./plural.js";
 
 export const en = {
   languageName: "English",
@@ -24,6 +25,7 @@ export const en = {
     "/find ali — search; /user alice — client card (or just send the email)",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
+    "/stats — clients by status, traffic, top clients, inbounds, with charts",
     "/backup — the current x-ui.db as a file",
     "/link alice — link a Telegram user to a client; /unlink alice; /invite alice — a one-time invitation link; /me — your own clients, as a user sees them",
     "/reminders — reminders due now and the last sent; /broadcast — an announcement to linked users",
@@ -269,6 +271,31 @@ export const en = {
     busy: "An announcement is already being sent; /cancel stops it.",
     stopping: "Stopping the announcement…",
   },
+  // /stats and the charts (chart titles are plain text, not HTML).
+  stats: {
+    title: "📊 <b>Server statistics</b>",
+    clients: (n: number) => `👥 <b>${plural("en", n, { one: "client", other: "clients" })}</b>`,
+    expiring: (n: number, days: number) => `⏳ ${n} of the active end within ${plural("en", days, { one: "day", other: "days" })}`,
+    online: (n: number) => `🟩 Online now: ${n}`,
+    traffic: "📶 <b>Traffic</b>",
+    today: "today",
+    days: (n: number) => `${plural("en", n, { one: "day", other: "days" })}`,
+    allTime: "all time",
+    unknown: "—",
+    historySince: (day: string) => `Usage history since ${day}.`,
+    noHistory: (minutes: number) => `No usage history yet: the bot records it every ${plural("en", minutes, { one: "minute", other: "minutes" })} while it runs.`,
+    top: (n: number) => `🏆 <b>Top ${n} by usage</b>`,
+    topEmpty: "No client has used any traffic yet.",
+    inbounds: "🔌 <b>Inbounds</b>",
+    inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, active: number, online: number, used: string) =>
+      `#${id} ${remark} (${protocol}, :${port}): ${plural("en", clients, { one: "client", other: "clients" })}, ${active} active, ${online} online, ${used}`,
+    chartTop: "Top clients by usage (since last reset)",
+    chartExpiring: (days: number) => `Clients expiring per day, next ${plural("en", days, { one: "day", other: "days" })}`,
+    chartUsage: (email: string, days: number) => `${email}: traffic per day, last ${plural("en", days, { one: "day", other: "days" })}`,
+    chartEmpty: "no data yet",
+    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} in the last ${plural("en", days, { one: "day", other: "days" })}.`,
+  },
+  cardUsage: "📈 Usage chart",
 };
 
 export type Texts = typeof en;

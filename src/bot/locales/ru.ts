@@ -1,16 +1,11 @@
 // Русские тексты: те же ключи, что в en.ts (это проверяет тип Texts).
 import type { Texts } from "./en.js";
+import { plural } from "./plural.js";
 
-/** n with the word's form for it: one (1, 21), few (2–4, 22–24), many (5–20, 25…). */
-const plural = (n: number, one: string, few: string, many: string) => {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return `${n} ${one}`;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} ${few}`;
-  return `${n} ${many}`;
-};
+/** n with the word's form for it (Intl.PluralRules): 1 день, 2 дня, 5 дней. */
+const forms = (n: number, one: string, few: string, many: string) => plural("ru", n, { one, few, many, other: few });
 
-const days = (n: number) => plural(n, "день", "дня", "дней");
+const days = (n: number) => forms(n, "день", "дня", "дней");
 
 export const ru: Texts = {
   languageName: "Русский",
@@ -32,6 +27,7 @@ export const ru: Texts = {
     "/find ali — поиск; /user alice — карточка клиента (или просто пришлите email)",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
+    "/stats — клиенты по статусам, трафик, топ клиентов, подключения, с графиками",
     "/backup — текущая x-ui.db файлом",
     "/link alice — привязать пользователя Telegram к клиенту; /unlink alice — отвязать; /invite alice — одноразовая ссылка-приглашение; /me — ваши клиенты, как их видит пользователь",
     "/reminders — напоминания к отправке и последние отправленные; /broadcast — объявление привязанным пользователям",
@@ -218,7 +214,7 @@ export const ru: Texts = {
       `<b>${email}</b> сейчас привязан к ${before}. Привязать к ${after} вместо него? ${before} больше не будет его видеть.`,
     usage: "<code>/link alice</code> — привязать пользователя Telegram к клиенту; <code>/unlink alice</code>; <code>/invite alice</code>.",
     invite: (email: string, link: string, hours: number) =>
-      `🔗 Приглашение для <b>${email}</b>, для одного человека, действует ${plural(hours, "час", "часа", "часов")}:\n${link}\n\nОтправьте его пользователю: открыв ссылку, он привяжет свой аккаунт Telegram к этому клиенту.`,
+      `🔗 Приглашение для <b>${email}</b>, для одного человека, действует ${forms(hours, "час", "часа", "часов")}:\n${link}\n\nОтправьте его пользователю: открыв ссылку, он привяжет свой аккаунт Telegram к этому клиенту.`,
     inviteUnknown: "Эта ссылка-приглашение недействительна. Проверьте, что открыли ссылку целиком, или попросите у администратора VPN новую.",
     inviteUsed: "Эта ссылка-приглашение уже использована. Попросите у администратора VPN новую.",
     inviteExpired: "Срок действия ссылки-приглашения истёк. Попросите у администратора VPN новую.",
@@ -248,10 +244,10 @@ export const ru: Texts = {
     settings: (d: string, traffic: string, every: number, report: string) =>
       `Напоминания: за ${d} дн. до окончания, при ${traffic}% трафика, по окончании и при исчерпании трафика; проверка каждые ${every} мин; отчёт: ${report}.`,
     dueNone: "<b>Сейчас к отправке</b>: ничего.",
-    due: (n: number) => `<b>Сейчас к отправке</b>: ${plural(n, "сообщение", "сообщения", "сообщений")}:`,
+    due: (n: number) => `<b>Сейчас к отправке</b>: ${forms(n, "сообщение", "сообщения", "сообщений")}:`,
     to: (tgId: number) => `для <code>${tgId}</code>:`,
     unreachable: (n: number) =>
-      `<b>Не отправлено</b> (${plural(n, "пользователь заблокировал", "пользователя заблокировали", "пользователей заблокировали")} бота; отправим, когда напишут боту):`,
+      `<b>Не отправлено</b> (${forms(n, "пользователь заблокировал", "пользователя заблокировали", "пользователей заблокировали")} бота; отправим, когда напишут боту):`,
     latest: "<b>Последние отправки</b>:",
     latestNone: "<b>Последние отправки</b>: пока нет.",
     latestLine: (when: string, email: string, what: string, tgId: number, status: string) => `${when} · ${email} · ${what} · <code>${tgId}</code> · ${status}`,
@@ -263,7 +259,7 @@ export const ru: Texts = {
     askAudience: "Кому отправить? Пришлите <code>all</code> (все привязанные пользователи), <code>inbound N</code>, <code>expiring N</code> (дней) или <code>expired</code>.",
     badAudience: "Возможные: all, inbound N, expiring N, expired.",
     nobody: "Нет подходящих привязанных пользователей: отправлять некому.",
-    preview: (n: number) => `Выше — объявление так, как его получат. Отправить ${plural(n, "пользователю", "пользователям", "пользователям")}?`,
+    preview: (n: number) => `Выше — объявление так, как его получат. Отправить ${forms(n, "пользователю", "пользователям", "пользователям")}?`,
     progress: (sent: number, total: number) => `📣 Отправка: ${sent} / ${total}`,
     done: (delivered: number, blocked: number, failed: number) => `✅ Объявление отправлено: доставлено ${delivered}, заблокировали бота ${blocked}, ошибок ${failed}.`,
     stopped: (delivered: number, blocked: number, failed: number, total: number) =>
@@ -271,4 +267,29 @@ export const ru: Texts = {
     busy: "Объявление уже отправляется; /cancel остановит его.",
     stopping: "Останавливаю отправку…",
   },
+  stats: {
+    title: "📊 <b>Статистика сервера</b>",
+    clients: (n: number) => `👥 <b>${plural("ru", n, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}</b>`,
+    expiring: (n: number, days: number) => `⏳ из активных ${n} заканчиваются в ближайшие ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    online: (n: number) => `🟩 Сейчас онлайн: ${n}`,
+    traffic: "📶 <b>Трафик</b>",
+    today: "сегодня",
+    days: (n: number) => `${plural("ru", n, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    allTime: "за всё время",
+    unknown: "—",
+    historySince: (day: string) => `История трафика — с ${day}.`,
+    noHistory: (minutes: number) =>
+      `Истории трафика пока нет: бот записывает её каждые ${plural("ru", minutes, { one: "минуту", few: "минуты", many: "минут", other: "минуты" })}, пока работает.`,
+    top: (n: number) => `🏆 <b>Топ-${n} по трафику</b>`,
+    topEmpty: "Трафика пока не было ни у одного клиента.",
+    inbounds: "🔌 <b>Подключения (inbounds)</b>",
+    inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, active: number, online: number, used: string) =>
+      `#${id} ${remark} (${protocol}, :${port}): ${plural("ru", clients, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}, активных ${active}, онлайн ${online}, ${used}`,
+    chartTop: "Клиенты с наибольшим трафиком (с последнего сброса)",
+    chartExpiring: (days: number) => `Сколько клиентов заканчивается по дням, ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })} вперёд`,
+    chartUsage: (email: string, days: number) => `${email}: трафик по дням, последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    chartEmpty: "данных пока нет",
+    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}.`,
+  },
+  cardUsage: "📈 График трафика",
 };
