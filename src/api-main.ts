@@ -5,7 +5,7 @@ import { onStop, openRuntime } from "./runtime.js";
 
 const { config, logger, service, audit, applier } = openRuntime("api");
 const api = config.api as NonNullable<typeof config.api>;
-const running = await startApi(createApi({ service, token: api.token, applier, logger }), api.host, api.port);
+const running = await startApi(createApi({ service, token: api.token, applier, logger, publicHost: config.publicHost }), api.host, api.port);
 logger.info({ host: api.host, port: running.port, db: config.xuiDbPath }, "api started");
 onStop(
   logger,

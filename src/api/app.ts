@@ -9,6 +9,7 @@ import { createLogger, type Logger } from "../log.js";
 import { XuiError } from "../core/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
+import { connectionJson, connectionOf } from "../service/links/connection.js";
 import type { OpResult } from "../core/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
@@ -24,6 +25,8 @@ export interface ApiDeps {
   applier?: Applier;
   /** Where failures are logged with their request ID; absent: warnings and errors to stdout. */
   logger?: Logger;
+  /** PUBLIC_HOST: the host of connection links when the panel names none. */
+  publicHost?: string | undefined;
 }
 
 /** 1 MiB: a request naming tens of thousands of clients still fits. */
@@ -112,6 +115,15 @@ export function createApi(deps: ApiDeps): Hono {
       const result = await service.create(input, { actor: "api" });
       const client = service.get(input.email);
       return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) }, 201);
+    },
+  });
+  // The subscription URL and share links, as `xui-admin sub REF --json`.
+  route(app, "/api/users/:ref/links", {
+    GET: (c) => {
+      const ref = c.req.param("ref");
+      const client = service.get(ref);
+      if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
+      return c.json(connectionJson(connectionOf(service, client, { publicHost: deps.publicHost })));
     },
   });
   route(app, "/api/users/:ref", {

@@ -13,6 +13,7 @@ import { access, privateChatsOnly } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
 import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
+import { connection } from "./features/connection.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { findConversation, lists } from "./features/lists.js";
@@ -45,6 +46,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
+  bot.use(connection(deps, "users"));
   bot.use(endUsers(deps));
   bot.use(
     conversations<BotContext, ConvContext>({
@@ -68,6 +70,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(createClientConversation(deps), "create"));
   bot.use(createConversation(editConversation(deps), "edit"));
   bot.use(createConversation(findConversation(deps), "find"));
+  bot.use(connection(deps, "admins"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(history(deps));

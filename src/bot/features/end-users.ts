@@ -4,6 +4,7 @@ import { Composer } from "grammy";
 import type { BotContext, BotDeps } from "../context.js";
 import { cardText } from "../render.js";
 import { sendReplies, textReplies } from "../operate.js";
+import { connectionKeyboard } from "./connection.js";
 
 export function endUsers(deps: BotDeps): Composer<BotContext> {
   const composer = new Composer<BotContext>();
@@ -17,7 +18,7 @@ export function endUsers(deps: BotDeps): Composer<BotContext> {
     }
     const now = deps.service.now();
     const text = [ctx.t.selfHeader(own.length), ...own.map((c) => cardText(ctx.t, c, now, false))].join("\n\n");
-    await sendReplies(ctx, textReplies(text));
+    await sendReplies(ctx, textReplies(text, connectionKeyboard(ctx.t, own)));
   });
   return composer;
 }

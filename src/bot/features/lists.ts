@@ -7,6 +7,7 @@ import { parseClientFilter } from "../../service/queries.js";
 import type { ClientFilter, Client, Operation } from "../../core/types.js";
 import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback, type CardAction } from "../callback-data.js";
+import { connectionData } from "../connection-callback.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { ask, type Conv } from "../conversations/ask.js";
 import { esc } from "../html.js";
@@ -82,6 +83,8 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
   // A flow only where one can be set at all (the service checks the transport).
   if (client.protocol === "vless") keyboard.text(t.cardEditFlow, card("edit-flow"));
   keyboard.text(t.cardEditEmail, card("edit-email")).text(t.cardEditRenew, card("edit-renew")).row().text(t.cardDelete, card("delete"));
+  // The user's connection, for the admin to forward: not a card action, the link feature answers it.
+  keyboard.text(t.connectionButton, connectionData(client.email, "subscription"));
   return { text: cardText(t, client, now), keyboard };
 }
 
