@@ -33,6 +33,10 @@ export interface SentMessage {
   text?: string;
   caption?: string;
   document?: SentDocument;
+  /** An uploaded photo (sendPhoto, or one of a sendMediaGroup album): its bytes. */
+  photo?: SentDocument;
+  /** Set on the photos of one album. */
+  media_group_id?: string;
   reply_markup?: InlineKeyboardMarkup;
   parse_mode?: string;
   edits: number;
@@ -78,6 +82,8 @@ class StoredMessage implements SentMessage {
   declare text?: string;
   declare caption?: string;
   declare document?: SentDocument;
+  declare photo?: SentDocument;
+  declare media_group_id?: string;
   declare reply_markup?: InlineKeyboardMarkup;
   declare parse_mode?: string;
   edits = 0;
@@ -565,6 +571,29 @@ export class FakeTelegram {
       this.files.set(file_id, document);
       return { ...this.asTelegram(m), document: { file_id, file_unique_id: `AgAD-${m.message_id}`, file_name: document.file_name, mime_type: "application/octet-stream", file_size: document.content.length } };
     },
+    sendPhoto: async (p, files) => {
+      const chat = this.known(chatId(p));
+      const m = await this.photoMessage(chat, p, p.photo, files, "photo");
+      const markup = inlineKeyboard(p.reply_markup);
+      if (markup) m.reply_markup = markup;
+      return this.asTelegram(m);
+    },
+    // An album: 2 to 10 photos, each uploaded as attach://<field>, each with its own caption.
+    sendMediaGroup: async (p, files) => {
+      const chat = this.known(chatId(p));
+      const media = json(p.media);
+      if (!Array.isArray(media)) throw bad("can't parse media JSON object");
+      if (media.length < 2 || media.length > 10) throw bad("wrong number of messages in media group");
+      const group = String(this.nextMessageId);
+      const sent: Message[] = [];
+      for (const item of media) {
+        if (!isRecord(item) || item.type !== "photo") throw bad("unsupported media type in media group");
+        const m = await this.photoMessage(chat, item, item.media, files);
+        m.media_group_id = group;
+        sent.push({ ...this.asTelegram(m), media_group_id: group });
+      }
+      return sent;
+    },
     deleteMessage: (p) => {
       const chat = chatId(p);
       if (this.userMessages.delete(`${chat}:${Number(p.message_id)}`)) return true;
@@ -625,9 +654,19 @@ export class FakeTelegram {
     return text;
   }
 
-  private async document(value: unknown, files: Files): Promise<SentDocument> {
+  /** A photo message with its caption (at most 1024 visible characters), its bytes recorded. */
+  private async photoMessage(chat: number, p: Payload, value: unknown, files: Files, field?: string): Promise<StoredMessage> {
+    const photo = await this.document(value, files, field);
+    const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
+    if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
+    const m = this.store(chat);
+    Object.assign(m, { photo }, caption !== undefined ? { caption } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+    return m;
+  }
+
+  private async document(value: unknown, files: Files, field = "document"): Promise<SentDocument> {
     const ref = typeof value === "string" ? value : undefined;
-    const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get("document");
+    const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get(field);
     if (upload) {
       if (upload.size === 0) throw bad("file must be non-empty");
       if (upload.size > 50 * 1024 * 1024) throw new ApiError(413, "Request Entity Too Large");
