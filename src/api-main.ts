@@ -6,7 +6,7 @@ import { onStop, openRuntime, startUsageHistory } from "./runtime.js";
 const { config, logger, service, audit, applier } = openRuntime("api");
 const { usage, sampler } = startUsageHistory({ config, service, logger });
 const api = config.api as NonNullable<typeof config.api>;
-const running = await startApi(createApi({ service, token: api.token, applier, logger, usage }), api.host, api.port);
+const running = await startApi(createApi({ service, token: api.token, applier, logger, usage, publicHost: config.publicHost }), api.host, api.port);
 logger.info({ host: api.host, port: running.port, db: config.xuiDbPath }, "api started");
 onStop(
   logger,

@@ -53,6 +53,8 @@ const common = {
   XUI_APPLY_DEBOUNCE_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(10_000),
   XUI_APPLY_MAX_WAIT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(30_000),
   XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
+  // The server's public name or IP for connection links when the panel names none (subDomain).
+  PUBLIC_HOST: z.string().optional(),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0, "must be a port number").max(65535, "must be a port number").default(8888),
 };
@@ -96,6 +98,8 @@ export interface Config {
   panel: PanelConnection | null;
   /** Reminders to linked users and the admins' daily report (REMINDERS, REMIND_*, REPORT_TIME). */
   reminders: ReminderSettings;
+  /** PUBLIC_HOST: the host of share links and the subscription URL when the panel has no subDomain. */
+  publicHost?: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
     reminders,
+    publicHost: c.PUBLIC_HOST?.trim() || undefined,
   };
 }
 

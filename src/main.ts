@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   logger.info({ bot: bot.botInfo.username, db: config.xuiDbPath, family: service.schema.family, data: config.botDataPath, backups: config.backupDir }, "bot started");
   let api: RunningApi | undefined;
   if (config.api) {
-    api = await startApi(createApi({ service, token: config.api.token, applier, logger, usage }), config.api.host, config.api.port);
+    api = await startApi(createApi({ service, token: config.api.token, applier, logger, usage, publicHost: config.publicHost }), config.api.host, config.api.port);
     logger.info({ host: config.api.host, port: api.port }, "api started");
   }
   onStop(logger, async () => {

@@ -11,6 +11,7 @@ import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
 import { serverStats } from "../service/stats.js";
 import { LOCAL_SERVER, type UsageSource } from "../core/usage.js";
+import { connectionJson, connectionOf } from "../service/links/connection.js";
 import type { OpResult } from "../core/types.js";
 import type { XuiService } from "../service/xui-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
@@ -28,6 +29,8 @@ export interface ApiDeps {
   logger?: Logger;
   /** The usage history, for /api/stats' traffic today / 7 / 30 days; absent: those are null. */
   usage?: UsageSource;
+  /** PUBLIC_HOST: the host of connection links when the panel names none. */
+  publicHost?: string | undefined;
 }
 
 /** 1 MiB: a request naming tens of thousands of clients still fits. */
@@ -116,6 +119,15 @@ export function createApi(deps: ApiDeps): Hono {
       const result = await service.create(input, { actor: "api" });
       const client = service.get(input.email);
       return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) }, 201);
+    },
+  });
+  // The subscription URL and share links, as `xui-admin sub REF --json`.
+  route(app, "/api/users/:ref/links", {
+    GET: (c) => {
+      const ref = c.req.param("ref");
+      const client = service.get(ref);
+      if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
+      return c.json(connectionJson(connectionOf(service, client, { publicHost: deps.publicHost })));
     },
   });
   route(app, "/api/users/:ref", {

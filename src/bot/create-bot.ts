@@ -14,6 +14,7 @@ import { access, privateChatsOnly } from "./features/access.js";
 import { adminCommands } from "./features/admin-commands.js";
 import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
+import { connection } from "./features/connection.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { invitations } from "./features/invitations.js";
@@ -61,8 +62,9 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
-  bot.use(invitations(deps)); // /start CODE from anyone, before a stranger is told they are one
   bot.use(rememberUsers(deps));
+  bot.use(invitations(deps)); // /start CODE from anyone, before a stranger is told they are one
+  bot.use(connection(deps, "users"));
   bot.use(endUsers(deps));
   bot.use(
     conversations<BotContext, ConvContext>({
@@ -90,6 +92,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(findConversation(deps), "find"));
   bot.use(createConversation(linkConversation(deps), "link"));
   bot.use(createConversation(broadcastConversation(deps, broadcasts), "broadcast"));
+  bot.use(connection(deps, "admins"));
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(linking(deps));

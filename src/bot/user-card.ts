@@ -8,6 +8,7 @@ import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";
 import { textReplies, type Reply } from "./operate.js";
 import { expiryText, limitText, statusText } from "./render.js";
+import { connectionKeyboard } from "./features/connection.js";
 
 const BAR_CELLS = 10;
 
@@ -37,7 +38,6 @@ export function userCardReplies(t: Texts, deps: BotDeps, userId: number, heading
   const remarks = new Map(deps.service.inbounds().map((i) => [i.id, i.remark]));
   const now = deps.service.now();
   const cards = own.map((c) => userCardText(t, c, now, remarks));
-  // The "Connection" button of each client (subscription URL, share links, QR codes: issue 12's
-  // /sub) belongs on this reply, one row per client.
-  return textReplies([...(heading ? [heading] : []), t.selfHeader(own.length), ...cards].join("\n\n"));
+  // Under the cards: each client's "Connection" button (subscription URL, share links, QR codes).
+  return textReplies([...(heading ? [heading] : []), t.selfHeader(own.length), ...cards].join("\n\n"), connectionKeyboard(t, own));
 }

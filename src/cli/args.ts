@@ -38,6 +38,7 @@ Usage:
                         [--limit-ip N] [--comment C] [--flow F]
   xui-admin show    REF
   xui-admin find    QUERY
+  xui-admin sub     REF [--json]   the subscription URL and share links (host: $PUBLIC_HOST)
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
   xui-admin inbounds
   xui-admin stats   [--json]    clients by status, online, traffic (today/7/30 days/all time), top 10, inbounds
@@ -109,6 +110,7 @@ export type Command =
   | { verb: "edit"; ref: string; changes: ClientEdit; dryRun: boolean }
   | { verb: "show"; ref: string }
   | { verb: "find"; query: string }
+  | { verb: "sub"; ref: string }
   | { verb: "list"; filter: ClientFilter }
   | { verb: "inbounds" }
   | { verb: "stats" }
@@ -259,6 +261,9 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
     case "show":
       if (rest.length !== 1) throw usage("show takes exactly one REF");
       return done({ verb: "show", ref: rest[0] as string });
+    case "sub":
+      if (rest.length !== 1) throw usage("sub takes exactly one REF");
+      return done({ verb: "sub", ref: rest[0] as string });
     case "find":
       if (rest.length === 0) throw usage("find needs a QUERY");
       return done({ verb: "find", query: rest.join(" ") });

@@ -6,6 +6,7 @@ import { PartialError, XuiError } from "../core/errors.js";
 import { panelFromEnv, type PanelClient } from "../panel-env.js";
 import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
+import { connectionJson, connectionOf } from "../service/links/connection.js";
 import { XuiService } from "../service/xui-service.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./health.js";
@@ -22,6 +23,7 @@ import { LOCAL_SERVER } from "../core/usage.js";
 import { serverStats } from "../service/stats.js";
 import { UsageHistory } from "../store/usage-history.js";
 import { renderStats } from "./render-stats.js";
+import { renderConnection } from "./render-connection.js";
 import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
@@ -61,7 +63,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     return EXIT.ok;
   }
   // invite writes only the bot's file, never x-ui.db.
-  const readOnly = ["check", "show", "find", "list", "inbounds", "stats", "backup", "history", "invite", "remind"].includes(command.verb);
+  const readOnly = ["check", "show", "sub", "find", "list", "inbounds", "stats", "backup", "history", "invite", "remind"].includes(command.verb);
   // The same files as the bot's (see store/data-dir), wherever the command is run from.
   const files = dataFiles(env, systemDataDir);
   const dataPath = inv.data ?? files.botData;
@@ -159,6 +161,13 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         const client = service.get(command.ref);
         if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
         print(clientView(client, now), () => renderClient(client, now));
+        return EXIT.ok;
+      }
+      case "sub": {
+        const client = service.get(command.ref);
+        if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
+        const connection = connectionOf(service, client, { publicHost: env.PUBLIC_HOST?.trim() || undefined });
+        print(connectionJson(connection), () => renderConnection(connection));
         return EXIT.ok;
       }
       case "find": {

@@ -33,8 +33,10 @@ export interface SentMessage {
   text?: string;
   caption?: string;
   document?: SentDocument;
-  /** A photo (sendPhoto, or one of a sendMediaGroup's), as uploaded. */
+  /** An uploaded photo (sendPhoto, or one of a sendMediaGroup album): its bytes. */
   photo?: SentDocument;
+  /** Set on the photos of one album. */
+  media_group_id?: string;
   reply_markup?: InlineKeyboardMarkup;
   /** A reply keyboard (the buttons under the input field) this message put up. */
   reply_keyboard?: KeyboardButton[][];
@@ -87,6 +89,7 @@ class StoredMessage implements SentMessage {
   declare caption?: string;
   declare document?: SentDocument;
   declare photo?: SentDocument;
+  declare media_group_id?: string;
   declare reply_markup?: InlineKeyboardMarkup;
   declare reply_keyboard?: KeyboardButton[][];
   declare removes_keyboard?: true;
@@ -658,24 +661,26 @@ export class FakeTelegram {
     },
     sendPhoto: async (p, files) => {
       const chat = this.known(chatId(p));
-      const photo = await this.document(p.photo, files, "photo");
-      const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
-      if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
-      const m = this.store(chat);
-      Object.assign(m, { photo }, caption !== undefined ? { caption } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+      const m = await this.photoMessage(chat, p, p.photo, files, "photo");
+      const markup = inlineKeyboard(p.reply_markup);
+      if (markup) m.reply_markup = markup;
       return this.asTelegram(m);
     },
-    // An album: 2 to 10 photos (attach://name parts), one message each.
+    // An album: 2 to 10 photos, each uploaded as attach://<field>, each with its own caption.
     sendMediaGroup: async (p, files) => {
       const chat = this.known(chatId(p));
       const media = json(p.media);
-      if (!Array.isArray(media) || media.length < 2 || media.length > 10) throw bad("wrong number of media in the album (2-10)");
-      const photos: SentDocument[] = [];
-      for (const item of media as unknown[]) {
-        if (!isRecord(item) || item.type !== "photo") throw bad("unsupported media type in the album");
-        photos.push(await this.document(item.media, files, "photo"));
+      if (!Array.isArray(media)) throw bad("can't parse media JSON object");
+      if (media.length < 2 || media.length > 10) throw bad("wrong number of messages in media group");
+      const group = String(this.nextMessageId);
+      const sent: Message[] = [];
+      for (const item of media) {
+        if (!isRecord(item) || item.type !== "photo") throw bad("unsupported media type in media group");
+        const m = await this.photoMessage(chat, item, item.media, files);
+        m.media_group_id = group;
+        sent.push({ ...this.asTelegram(m), media_group_id: group });
       }
-      return photos.map((photo) => this.asTelegram(Object.assign(this.store(chat), { photo })));
+      return sent;
     },
     deleteMessage: (p) => {
       const chat = chatId(p);
@@ -737,7 +742,17 @@ export class FakeTelegram {
     return text;
   }
 
-  private async document(value: unknown, files: Files, field: "document" | "photo" = "document"): Promise<SentDocument> {
+  /** A photo message with its caption (at most 1024 visible characters), its bytes recorded. */
+  private async photoMessage(chat: number, p: Payload, value: unknown, files: Files, field?: string): Promise<StoredMessage> {
+    const photo = await this.document(value, files, field);
+    const caption = typeof p.caption === "string" && p.caption !== "" ? p.caption : undefined;
+    if (caption !== undefined && visibleText(caption, p.parse_mode).length > 1024) throw bad("message caption is too long");
+    const m = this.store(chat);
+    Object.assign(m, { photo }, caption !== undefined ? { caption } : {}, typeof p.parse_mode === "string" ? { parse_mode: p.parse_mode } : {});
+    return m;
+  }
+
+  private async document(value: unknown, files: Files, field = "document"): Promise<SentDocument> {
     const ref = typeof value === "string" ? value : undefined;
     const upload = ref?.startsWith("attach://") ? files.get(ref.slice("attach://".length)) : files.get(field);
     if (upload) {

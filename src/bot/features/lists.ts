@@ -7,6 +7,7 @@ import { parseClientFilter } from "../../service/queries.js";
 import type { ClientFilter, Client, Operation } from "../../core/types.js";
 import type { Selection } from "../../store/bot-store.js";
 import { decode, encode, type Callback, type CardAction } from "../callback-data.js";
+import { connectionData } from "../connection-callback.js";
 import type { BotContext, BotDeps, ConvContext } from "../context.js";
 import { ask, type Conv } from "../conversations/ask.js";
 import { editReplies } from "../conversations/edit.js";
@@ -88,6 +89,8 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
   keyboard.text(t.link.cardLink, card("link"));
   if (client.tgId) keyboard.text(t.link.cardUnlink, card("unlink"));
   keyboard.text(t.link.cardInvite, card("invite")).row().text(t.cardUsage, card("usage")).text(t.cardDelete, card("delete"));
+  // The user's connection, for the admin to forward: not a card action, the link feature answers it.
+  keyboard.text(t.connectionButton, connectionData(client.email, "subscription"));
   return { text: cardText(t, client, now), keyboard };
 }
 

@@ -23,6 +23,7 @@ export const en = {
     "/edit alice comment paid — change a field: tg, ip, comment, flow, email, renew, start",
     "/create — add a client (asks inbound, email, days, GB)",
     "/find ali — search; /user alice — client card (or just send the email)",
+    "/sub alice — subscription URL and share links with QR codes, to forward",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
     "/stats — clients by status, traffic, top clients, inbounds, with charts",
@@ -296,6 +297,24 @@ export const en = {
     usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} in the last ${plural("en", days, { one: "day", other: "days" })}.`,
   },
   cardUsage: "📈 Usage chart",
+  // Connection links and QR codes (/sub, the "Connection" button).
+  connectionButton: "🔗 Connection",
+  connectionButtonFor: (email: string) => `🔗 ${email.length > 28 ? `${email.slice(0, 27)}…` : email}`,
+  shareLinksButton: (n: number) => `📎 Share links (${n})`,
+  subscriptionCaption: (email: string) =>
+    `<b>${email}</b>: your subscription. Add this URL to your VPN app (v2rayNG, Hiddify, Streisand, v2rayN…) or scan the QR code; it keeps your connections up to date.`,
+  jsonSubscription: "JSON subscription",
+  subscriptionMissing: {
+    disabled: (email: string) => `<b>${email}</b>: the server has no subscription service. Use the share links below: scan a QR code or copy a link into your VPN app.`,
+    "no-sub-id": (email: string) => `<b>${email}</b>: this client has no subscription ID. Use the share links below.`,
+    "no-host": (email: string) =>
+      `<b>${email}</b>: the server's address for the subscription is not configured (subDomain in the panel, or PUBLIC_HOST for the bot). Use the share links below.`,
+  },
+  noShareLinks: (email: string, noHost: boolean) =>
+    noHost
+      ? `<b>${email}</b>: no share links: the server's public address is not configured (PUBLIC_HOST for the bot).`
+      : `<b>${email}</b>: no share links (no enabled inbound of a protocol that has them).`,
+  subUsage: "/sub alice — a client's subscription URL and share links with QR codes, to forward to the user.",
 };
 
 export type Texts = typeof en;

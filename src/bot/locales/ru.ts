@@ -25,6 +25,7 @@ export const ru: Texts = {
     "/edit alice comment оплатил — изменить поле: tg, ip, comment, flow, email, renew, start",
     "/create — добавить клиента (спросит inbound, email, дни, ГБ)",
     "/find ali — поиск; /user alice — карточка клиента (или просто пришлите email)",
+    "/sub alice — подписка и ссылки для подключения с QR-кодами, чтобы переслать",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/stats — клиенты по статусам, трафик, топ клиентов, подключения, с графиками",
@@ -292,4 +293,22 @@ export const ru: Texts = {
     usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}.`,
   },
   cardUsage: "📈 График трафика",
+  // Ссылки для подключения и QR-коды (/sub, кнопка «Подключение»).
+  connectionButton: "🔗 Подключение",
+  connectionButtonFor: (email: string) => `🔗 ${email.length > 28 ? `${email.slice(0, 27)}…` : email}`,
+  shareLinksButton: (n: number) => `📎 Ссылки для подключения (${n})`,
+  subscriptionCaption: (email: string) =>
+    `<b>${email}</b>: ваша подписка. Добавьте эту ссылку в VPN-приложение (v2rayNG, Hiddify, Streisand, v2rayN…) или отсканируйте QR-код; подписка сама обновляет ваши подключения.`,
+  jsonSubscription: "JSON-подписка",
+  subscriptionMissing: {
+    disabled: (email: string) => `<b>${email}</b>: на сервере не включена подписка. Используйте ссылки ниже: отсканируйте QR-код или скопируйте ссылку в VPN-приложение.`,
+    "no-sub-id": (email: string) => `<b>${email}</b>: у этого клиента нет ID подписки. Используйте ссылки ниже.`,
+    "no-host": (email: string) =>
+      `<b>${email}</b>: адрес сервера для подписки не настроен (subDomain в панели или PUBLIC_HOST у бота). Используйте ссылки ниже.`,
+  },
+  noShareLinks: (email: string, noHost: boolean) =>
+    noHost
+      ? `<b>${email}</b>: ссылок нет: публичный адрес сервера не настроен (PUBLIC_HOST у бота).`
+      : `<b>${email}</b>: ссылок нет (нет включённых подключений с протоколом, для которого они бывают).`,
+  subUsage: "/sub alice — ссылка на подписку и ссылки для подключения клиента с QR-кодами, чтобы переслать пользователю.",
 };
