@@ -10,6 +10,8 @@ import { XuiService } from "../src/service/xui-service.js";
 import type { Operation, Selector } from "../src/core/types.js";
 import { buildSyntheticDb } from "../test/support/xui-fixture.js";
 import { naiveApply } from "./naive.js";
+import { apiFigures, baselineMb, type ApiFigures } from "./api.js";
+import { singleWrite } from "./single-write.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,50000").split(",").map(Number);
 /** The naive way is extrapolated from as many clients as it gets through in this time. */
@@ -68,6 +70,54 @@ function emailsOf(template: string): { all: string[]; big: string } {
   const big = db.prepare("SELECT email FROM client_traffics WHERE inbound_id = ? AND expiry_time > 0 LIMIT 1").pluck().get(bigInbound) as string;
   db.close();
   return { all, big };
+}
+
+/** Figures measured before the work on single-client speed (issue "Fast where people wait"). */
+const BEFORE: Record<number, { user: string; write: string; memory: string }> = {
+  10000: { user: "22-27 (32x)", write: "46-55", memory: "+122 MB (25x)" },
+  50000: { user: "127-340 (130x)", write: "410-760", memory: "+345 MB (14x)" },
+};
+
+/** The long-running process at the sizes people wait at: one client read, one client written, memory. */
+async function waitingFigures(): Promise<void> {
+  const sizes = SIZES.filter((n) => n >= 10_000);
+  if (sizes.length === 0) return;
+  const empty = join(work, "template-empty.db");
+  buildSyntheticDb(empty, { clients: 0 });
+  const baseline = await baselineMb(fresh(empty), work);
+  const rows: { api: ApiFigures; write: { service: number; minimal: number } }[] = [];
+  for (const size of sizes) {
+    const template = join(work, `template-${size}.db`);
+    buildSyntheticDb(template, { clients: size });
+    const { big } = emailsOf(template);
+    const write = await singleWrite(() => fresh(template), work, big);
+    const api = await apiFigures(fresh(template), work, size, { throughput: size === 10_000 });
+    rows.push({ api, write });
+  }
+  console.log("| clients | file MB | GET /api/health ms | GET /api/users/:ref ms | ratio (goal <= 3) | before |");
+  console.log("|---:|---:|---:|---:|---:|---|");
+  for (const { api } of rows) {
+    console.log(`| ${api.clients} | ${api.fileMb.toFixed(1)} | ${api.healthMs.toFixed(2)} | ${api.userMs.toFixed(2)} | ${(api.userMs / api.healthMs).toFixed(2)} | ${BEFORE[api.clients]?.user ?? "-"} ms |`);
+  }
+  console.log("");
+  console.log("| clients | extend one in the big inbound, warm, ms | minimal warm script ms | ratio (goal <= 1.5) | before ms |");
+  console.log("|---:|---:|---:|---:|---|");
+  for (const { api, write } of rows) {
+    console.log(`| ${api.clients} | ${ms(write.service)} | ${ms(write.minimal)} | ${(write.service / write.minimal).toFixed(2)} | ${BEFORE[api.clients]?.write ?? "-"} |`);
+  }
+  console.log("");
+  console.log(`| clients | resident MB above the empty-file baseline (${baseline.toFixed(0)} MB) | file MB | ratio (goal < 5) | before |`);
+  console.log("|---:|---:|---:|---:|---|");
+  for (const { api } of rows) {
+    const above = api.memoryMb - baseline;
+    console.log(`| ${api.clients} | ${above.toFixed(0)} | ${api.fileMb.toFixed(1)} | ${(above / api.fileMb).toFixed(1)} | ${BEFORE[api.clients]?.memory ?? "-"} |`);
+  }
+  for (const { api } of rows) {
+    if (api.readsPerSecond !== undefined) {
+      console.log("");
+      console.log(`Throughput at ${api.clients} clients: ${api.readsPerSecond.toFixed(0)} reads/s (goal >= 500) from 8 callers, while the panel stand-in wrote every second and ${api.writes ?? 0} single-client extends went through the API, each checked afterwards.`);
+    }
+  }
 }
 
 interface Line {
@@ -139,6 +189,12 @@ function processRuns(template: string, commands: ((path: string) => string[])[])
 
 async function main(): Promise<void> {
   console.log(`# xui-admin-bot benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
+  // BENCH_PARTS=waiting: only the long-running process's figures (the last tables).
+  if (process.env.BENCH_PARTS === "waiting") {
+    await waitingFigures();
+    rmSync(work, { recursive: true, force: true });
+    return;
+  }
   // Whole processes first, while the disk has no writes of the other runs still to flush
   // (the CLI syncs more files than the script: its backup and its audit log).
   const template = join(work, `template-cli.db`);
@@ -164,6 +220,8 @@ async function main(): Promise<void> {
       console.log(`| ${size} | ${l.task} | ${ms(l.service)} | ${naive} | ${ratio} | ${l.lock === undefined ? "-" : ms(l.lock)} |`);
     }
   }
+  console.log("");
+  await waitingFigures();
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -11,9 +11,10 @@
 // copies only once they are committed.
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
-import { formatSettings, type JsonObject } from "../xui/panel-json.js";
+import type { JsonObject } from "../xui/panel-json.js";
 import { ClientRows } from "../xui/client-rows.js";
 import { RowTable } from "../xui/row-table.js";
+import type { ClientSpans } from "../xui/settings-splice.js";
 import { jsonStamp, type InboundSnapshot, type SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "../core/diff-table.js";
 import { PartialError, XuiError } from "../core/errors.js";
@@ -43,6 +44,8 @@ export type OnCommit = (unit: DiffTable) => void;
 export const UNIT_CLIENTS = 5_000;
 /** Attempts at one unit while the panel keeps changing what it computed from. */
 const MAX_ATTEMPTS = 5;
+/** Above this many changed clients in an inbound, finding their places costs more than splicing saves. */
+const SPLICE_POSITIONS_MAX = 256;
 /** Above this many rows, one scan beats a lookup per row. */
 const SCAN_THRESHOLD = 500;
 
@@ -96,6 +99,20 @@ interface InboundEdit {
 function positionOf(edit: InboundEdit, json: JsonObject): number {
   edit.positions ??= new Map(((edit.inbound.settings as JsonObject).clients as unknown[]).map((c, k) => [c, k]));
   return edit.positions.get(json) ?? -1;
+}
+
+/**
+ * The clients an edit replaces, by their place in the array (ascending), for splicing their
+ * text; null when it removes any (the rest move: serialise whole).
+ */
+function replacedPositions(edit: InboundEdit): [number, JsonObject][] | null {
+  const list = (edit.inbound.settings as JsonObject).clients as unknown[];
+  const out: [number, JsonObject][] = [];
+  for (const [original, replaced] of edit.clients) {
+    if (replaced === null) return null;
+    out.push([list.indexOf(original), replaced]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
 }
 
 /** The inbound's settings with its edits: new objects; the cached ones stay as they are. */
@@ -176,6 +193,13 @@ function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, co
 /** Whether the change alters what Xray holds of the client besides its state: gone, renamed, another flow. */
 const rewritesXray = (notes: number, fields: FieldChanges | undefined): boolean =>
   (notes & NOTE.deleted) !== 0 || fields?.email !== undefined || fields?.flow !== undefined;
+
+/** Whether every client keeps its email, key and place: no delete, no rename (from diff `start` on). */
+function keepsPlaces(op: Operation, diffs: DiffTable, start: number): boolean {
+  if (op.kind === "delete") return false;
+  for (let i = start; i < diffs.length; i++) if (diffs.fields(i)?.email !== undefined) return false;
+  return true;
+}
 
 /** Whether `s` writes the same JSON fields as diff `i` planned. */
 const sameJsonFields = (s: ClientState, diffs: DiffTable, i: number): boolean =>
@@ -287,24 +311,34 @@ export class Engine {
       const now = this.ctx.now();
       const touched = this.plan(op, unit, now, diffs, true);
       if (diffs.count(true, start) === 0) return token;
-      const edited = new Map<number, { settings: JsonObject; text: string }>();
+      const edited = new Map<number, { settings: JsonObject; text: string; spans?: ClientSpans }>();
       for (const [id, edit] of touched) {
         const settings = editedSettings(edit);
-        edited.set(id, { settings, text: formatSettings(settings) });
+        // A few clients of a big inbound: their bytes spliced into the stored text.
+        const few = edit.clients.size <= SPLICE_POSITIONS_MAX ? replacedPositions(edit) : null;
+        edited.set(id, { settings, ...this.ctx.reader.textFor(id, edit.inbound.text, settings, few) });
       }
       try {
         await backup;
         const targets = unit;
+        let rewritten: RowTable | null = null;
         const { lockMs, tokenAfter } = await this.ctx.db.write((conn) => {
-          if (this.ctx.db.changeToken() !== token) this.verify(conn, op, targets, start, diffs, touched, now);
+          const moved = this.ctx.db.changeToken() !== token;
+          if (moved) this.verify(conn, op, targets, start, diffs, touched, now);
           const updateRow = rowUpdater(conn, op, diffs, this.ctx.db.schema.trafficColumns);
+          const ids: number[] = [];
           targets.forEach((t, k) => {
-            if (diffs.isChanged(start + k)) updateRow(start + k, rowId(t));
+            if (!diffs.isChanged(start + k)) return;
+            updateRow(start + k, rowId(t));
+            ids.push(rowId(t));
           });
           const writeSettings = conn.prepare("UPDATE inbounds SET settings = ? WHERE id = ?");
           for (const [id, { text }] of edited) writeSettings.run(text, id);
+          // A small change on an unmoved snapshot: the next one is this one patched (below).
+          if (!moved && ids.length <= SCAN_THRESHOLD && keepsPlaces(op, diffs, start)) rewritten = RowTable.readIds(conn, this.ctx.db.schema.trafficColumns, ids);
         });
-        for (const [id, { settings, text }] of edited) this.ctx.reader.remember(id, text, settings);
+        for (const [id, { settings, text, spans }] of edited) this.ctx.reader.remember(id, text, settings, spans);
+        if (rewritten) this.ctx.reader.patch(token, tokenAfter, edited, rewritten);
         result.transactions++;
         result.longestLockMs = Math.max(result.longestLockMs, lockMs);
         return tokenAfter;

@@ -3,7 +3,7 @@
 // whole operation before anything is written, naming every such reference.
 import type { JsonObject } from "../xui/panel-json.js";
 import type { RowTable } from "../xui/row-table.js";
-import { clientKey, str, type InboundSnapshot, type Snapshot } from "../xui/snapshot.js";
+import { str, type InboundSnapshot, type Place, type Snapshot } from "../xui/snapshot.js";
 import { XuiError } from "../core/errors.js";
 import type { Selector } from "../core/types.js";
 
@@ -36,12 +36,6 @@ function candidates(snapshot: Snapshot, inbounds: Iterable<InboundSnapshot> = sn
   return out;
 }
 
-function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
 function onePerEmail(targets: Target[]): Target[] {
   const seen = new Set<string>();
   return targets.filter((t) => !seen.has(t.email) && (seen.add(t.email), true));
@@ -54,28 +48,31 @@ export interface Resolution {
   ambiguous: Map<string, string[]>;
 }
 
+/** The client at `place`, as a target whose row is not looked up yet. */
+function targetAt(snapshot: Snapshot, place: Place): Target {
+  const inbound = snapshot.inbounds.get(place.inboundId) as InboundSnapshot;
+  const json = inbound.clients[place.at] as JsonObject;
+  return { email: str(json.email), json, inbound, rows: snapshot.rowTable, row: -1 };
+}
+
 export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
-  const byEmail = new Map<string, Target[]>();
-  const byKey = new Map<string, Target[]>();
-  for (const c of candidates(snapshot)) {
-    push(byEmail, c.email.toLowerCase(), c);
-    const key = clientKey(c.inbound.protocol, c.json);
-    if (key) push(byKey, key, c);
-  }
+  const { byEmail, byKey } = snapshot.places;
   const found: Target[] = [];
-  const seen = new Set<Target>();
+  const seen = new Set<string>();
   const unknown: string[] = [];
   const ambiguous = new Map<string, string[]>();
   for (const ref of refs) {
-    const hits = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    const places = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    const hits = places?.map((p) => targetAt(snapshot, p));
     // On 3.x one client sits in each inbound it is attached to: its entries are one client.
     const matches = snapshot.multiInbound && hits ? onePerEmail(hits) : hits;
     if (!matches) unknown.push(ref);
     else if (matches.length > 1) ambiguous.set(ref, matches.map((m) => `${m.email} (inbound ${m.inbound.id})`));
     else {
       const match = matches[0] as Target;
-      if (!seen.has(match)) {
-        seen.add(match);
+      const key = `${match.inbound.id}\u0000${match.email}`;
+      if (!seen.has(key)) {
+        seen.add(key);
         found.push(match);
       }
     }

@@ -111,7 +111,8 @@ export class XuiService {
   // --- reads -------------------------------------------------------------------------
 
   clients(): Client[] {
-    return this.ctx.reader.read().clients;
+    // A copy: the snapshot (and its array) is served again to later readers.
+    return this.ctx.reader.read().clients.slice();
   }
 
   inbounds(): InboundInfo[] {

@@ -44,10 +44,10 @@ const allocate = (n: number): RowColumns => ({
 const int = (v: unknown): number => (typeof v === "number" ? v : num(v));
 
 export class RowTable {
-  readonly emails: string[] = [];
+  readonly emails: string[];
   /** Row index by exact email (the last of exact duplicates, which only files without the
    *  panel's UNIQUE constraint can hold). */
-  private readonly byEmail = new Map<string, number>();
+  private readonly byEmail: Map<string, number>;
   /** Row index by lower-cased email, the fallback join; built on first use (exact emails
    *  almost always match). */
   private byLowerEmail: Map<string, number> | undefined;
@@ -55,8 +55,23 @@ export class RowTable {
   readonly columns: RowColumns;
   private size = 0;
 
-  private constructor(capacity: number) {
-    this.columns = allocate(capacity);
+  /** `like`: a table whose emails this one shares and whose columns it copies. */
+  private constructor(capacity: number, like?: RowTable) {
+    if (like) {
+      this.emails = like.emails;
+      this.byEmail = like.byEmail;
+      this.byLowerEmail = like.byLowerEmail;
+      this.size = like.size;
+      const c = like.columns;
+      this.columns = {
+        id: c.id.slice(), inbound_id: c.inbound_id.slice(), enable: c.enable.slice(), up: c.up.slice(), down: c.down.slice(),
+        expiry_time: c.expiry_time.slice(), total: c.total.slice(), reset: c.reset.slice(), all_time: c.all_time.slice(), last_online: c.last_online.slice(),
+      };
+    } else {
+      this.emails = [];
+      this.byEmail = new Map();
+      this.columns = allocate(capacity);
+    }
   }
 
   static empty(): RowTable {
@@ -105,6 +120,20 @@ export class RowTable {
     c.reset[i] = int(r[8]);
     c.all_time[i] = int(r[9]);
     c.last_online[i] = int(r[10]);
+  }
+
+  /**
+   * A copy with `fresh`'s values put in, each row matched by email and ID (the emails and
+   * their index are shared: a table never changes once read); null when a row is not here.
+   */
+  withRows(fresh: RowTable): RowTable | null {
+    const copy = new RowTable(0, this);
+    for (let j = 0; j < fresh.size; j++) {
+      const i = this.byEmail.get(fresh.emails[j] as string);
+      if (i === undefined || this.columns.id[i] !== fresh.columns.id[j]) return null;
+      for (const name of Object.keys(copy.columns) as NumberColumn[]) copy.columns[name][i] = fresh.columns[name][j] as number;
+    }
+    return copy;
   }
 
   get length(): number {

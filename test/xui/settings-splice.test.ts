@@ -1,0 +1,61 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
+import { clientSpans, spliceClients } from "../../src/xui/settings-splice.js";
+
+// Values as odd as the panel's files hold: HTML-unsafe and control characters, lone
+// surrogates, index-like and prototype keys, -0 (the shapes formatSettings serialises by hand).
+const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
+  value: fc.oneof(
+    { maxDepth: 3 },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: "binary", maxLength: 8 }),
+    fc.constantFrom("<script>", "a&b", "\u2028\u2029", "\n    }", "\ud800", "😀"),
+    fc.array(tie("value"), { maxLength: 3 }),
+    fc.dictionary(fc.oneof(fc.string({ unit: "binary", maxLength: 5 }), fc.constantFrom("0", "12", "__proto__", "email")), tie("value"), { maxKeys: 4 }),
+  ),
+})).value;
+const client = fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("email", "id", "flow", "settings")), jsonValue, { maxKeys: 6 });
+const settings = fc.record({
+  clients: fc.array(client, { minLength: 1, maxLength: 12 }),
+  rest: fc.dictionary(fc.string({ maxLength: 6 }).filter((k) => k !== "clients"), jsonValue, { maxKeys: 3 }),
+});
+
+describe("splicing clients into the stored settings text", () => {
+  it("gives exactly the whole serialisation of the edited settings, and the spans of the result", () => {
+    fc.assert(
+      fc.property(settings, fc.array(fc.tuple(fc.nat(), client), { minLength: 1, maxLength: 5 }), ({ clients, rest }, edits) => {
+        const before: JsonObject = { ...rest, clients };
+        const base = formatSettings(before);
+        const spans = clientSpans(base, clients.length);
+        expect(spans).not.toBeNull();
+        const replaced = new Map(edits.map(([k, c]) => [k % clients.length, c]));
+        const after: JsonObject = { ...rest, clients: clients.map((c, k) => replaced.get(k) ?? c) };
+        const out = spliceClients(base, spans!, [...replaced].sort((a, b) => a[0] - b[0]));
+        expect(out.text).toBe(formatSettings(after));
+        expect(out.spans).toEqual(clientSpans(out.text, clients.length));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("finds no spans in a text laid out otherwise, or for another count of clients", () => {
+    const value = { clients: [{ email: "a" }, { email: "b" }], decryption: "none" };
+    const text = formatSettings(value);
+    expect(clientSpans(text, 2)).not.toBeNull();
+    expect(clientSpans(text, 3)).toBeNull();
+    expect(clientSpans(text, 1)).toBeNull();
+    expect(clientSpans(JSON.stringify(value), 2)).toBeNull();
+    expect(clientSpans(JSON.stringify(value, null, 4), 2)).toBeNull();
+    expect(clientSpans(formatSettings({ clients: [] }), 0)).toBeNull();
+  });
+
+  it("refuses positions out of order", () => {
+    const text = formatSettings({ clients: [{ email: "a" }, { email: "b" }] });
+    const spans = clientSpans(text, 2)!;
+    expect(() => spliceClients(text, spans, [[1, { email: "x" }], [0, { email: "y" }]])).toThrow(RangeError);
+  });
+});
