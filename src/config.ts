@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
 import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
-import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
+import { dataFiles, mirrorDir, SYSTEM_DATA_DIR } from "./store/data-dir.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -46,6 +46,7 @@ const common = {
   XUI_APPLY_DEBOUNCE_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(10_000),
   XUI_APPLY_MAX_WAIT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(0).default(30_000),
   XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
+  MIRROR_MAX_AGE_MS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(5000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0, "must be a port number").max(65535, "must be a port number").default(8888),
 };
@@ -83,6 +84,11 @@ export interface Config {
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
   panel: PanelConnection | null;
+  /**
+   * With a panel and no file at xuiDbPath: the folder of the panel's local mirror, and how old
+   * a read may find it before it is read again from the panel (ms).
+   */
+  mirror?: { dir: string; maxAgeMs: number };
 }
 
 export class ConfigError extends Error {
@@ -126,6 +132,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     auditKeepDays: c.AUDIT_KEEP_DAYS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
+    mirror: { dir: mirrorDir(given, systemDataDir), maxAgeMs: c.MIRROR_MAX_AGE_MS },
   };
 }
 

@@ -11,7 +11,7 @@ import { openRuntime, onStop } from "./runtime.js";
 import { BotStore } from "./store/bot-store.js";
 
 async function main(): Promise<void> {
-  const { config, logger, service, audit, applier } = openRuntime("bot");
+  const { config, logger, service, audit, applier } = await openRuntime("bot");
   const store = new BotStore(config.botDataPath);
   const bot = createBot({ config, service, store, audit, logger, applier });
   await bot.init();

@@ -16,6 +16,7 @@ import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { findConversation, lists } from "./features/lists.js";
+import { freshMirror } from "./fresh-mirror.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -45,6 +46,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
+  bot.use(freshMirror(deps.service, deps.logger));
   bot.use(endUsers(deps));
   bot.use(
     conversations<BotContext, ConvContext>({
