@@ -5,6 +5,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
 import { createLogger } from "../../src/log.js";
@@ -14,6 +15,7 @@ import { DAY_MS } from "../../src/core/units.js";
 import { PanelApi } from "../../src/panel/panel-api.js";
 import { XuiService, type RemoteOptions } from "../../src/service/xui-service.js";
 import { AuditLog } from "../../src/store/audit-log.js";
+import { ADMIN, harnesses } from "../bot/harness.js";
 import { runPanel3, type RunningPanel3 } from "../support/panel3/harness.js";
 import { tempDir } from "../support/temp-dir.js";
 import { disagreements } from "../support/xui3-agreement.js";
@@ -250,5 +252,36 @@ describe("the HTTP API without a local x-ui.db", () => {
     const down = await call("GET", "/api/users/frank");
     expect(down.status).toBe(503);
     expect(((await down.json()) as { code: string }).code).toBe("panel-unreachable");
+  });
+});
+
+describe("the bot without a local x-ui.db", () => {
+  const start = harnesses();
+  it("reads the panel again when its copy is too old, changes through it, and shows the last copy while the panel is down", async () => {
+    let now = NOW;
+    const running = await runPanel3({ fixture: demoXui3(NOW) });
+    using remote = await openRemote(running, { now: () => now, mirrorMaxAgeMs: 5000 });
+    const warnings: unknown[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => void warnings.push(JSON.parse(line)) });
+    const h = await start(undefined, { service: remote.service, logger }, {}, running.dbPath);
+    expect((await h.say(ADMIN, "/list")).map((m) => m.text).join("\n")).toContain("carol");
+
+    const other = new PanelApi({ url: running.panel.url, token: running.token, timeoutMs: 2000 });
+    await other.deleteClient("carol");
+    other.close();
+    now += 5000;
+    expect((await h.say(ADMIN, "/list")).map((m) => m.text).join("\n")).not.toContain("carol");
+
+    const before = expiry(running.dbPath, "alice")!;
+    const [reply] = await h.say(ADMIN, "/extend alice 5");
+    expect(reply?.text).toMatch(/Extend<\/b>: 1 changed/);
+    expect(expiry(running.dbPath, "alice")).toBe(before + 5 * DAY_MS);
+
+    await running.panel.stop();
+    now += 5000;
+    expect((await h.say(ADMIN, "/list")).map((m) => m.text).join("\n")).toContain("alice");
+    expect(warnings).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/could not read the panel's state/) as string }));
+    const [refused] = await h.say(ADMIN, "/extend alice 5");
+    expect(refused?.text).toMatch(/refused the connection/);
   });
 });
