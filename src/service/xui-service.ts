@@ -59,14 +59,12 @@ interface Remote {
 
 export const DEFAULT_MIRROR_MAX_AGE_MS = 5000;
 
-/** The first 3x-ui release with /panel/api/clients (the routes the mirror and every write use). */
-const FIRST_CLIENTS_API = [3, 1];
-
+/** Before 3.1, 3x-ui has no /panel/api/clients (the routes the mirror and every write use). */
 function tooOld(version: string): boolean {
   const m = /^v?(\d+)\.(\d+)/.exec(version);
   if (!m) return false; // a development build: the routes answer for themselves
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  return major < (FIRST_CLIENTS_API[0] as number) || (major === FIRST_CLIENTS_API[0] && minor < (FIRST_CLIENTS_API[1] as number));
+  const major = Number(m[1]);
+  return major < 3 || (major === 3 && Number(m[2]) < 1);
 }
 
 export interface AuditSink {

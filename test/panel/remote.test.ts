@@ -215,10 +215,15 @@ describe("xui-admin without a local x-ui.db", () => {
     const running = await runPanel3({ fixture: demoXui3(NOW) });
     const env = { XUI_DB_PATH: join(tempDir("gone"), "x-ui.db"), XUI_PANEL_URL: running.panel.url, XUI_API_TOKEN: running.token, DATA_DIR: tempDir("data") };
     expect((await cli(env, "list")).out).toMatch(/8 client\(s\)/);
+    const healthy = JSON.parse((await cli(env, "health", "--json")).out) as { checks: { name: string; ok: boolean; detail: string }[] };
+    expect(healthy.checks[0]).toMatchObject({ name: "database", ok: true, detail: expect.stringMatching(/answers \(3x-ui 3\.6\.0\)/) as string });
     await running.panel.stop();
     const down = await cli(env, "list");
     expect(down.code).toBe(2);
     expect(down.err).toMatch(/^xui-admin: the panel at .* refused the connection/);
+    const unhealthy = await cli(env, "health", "--json");
+    expect(unhealthy.code).toBe(1);
+    expect((JSON.parse(unhealthy.out) as { checks: { ok: boolean; detail: string }[] }).checks[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/API fails: .*refused the connection/) as string });
   });
 });
 
