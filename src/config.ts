@@ -7,10 +7,10 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import type { ApplySettings } from "./apply/applier.js";
 import { AUDIT_KEEP_DAYS } from "./store/audit-log.js";
-import { dataFiles, SYSTEM_DATA_DIR } from "./store/data-dir.js";
 import { INVITE_TTL_HOURS } from "./store/invitations.js";
 import { USAGE_KEEP_DAYS } from "./store/usage-history.js";
 import { USAGE_SAMPLE_MIN } from "./store/usage-sampler.js";
+import { dataFiles, mirrorDir, SYSTEM_DATA_DIR } from "./store/data-dir.js";
 
 const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -55,6 +55,7 @@ const common = {
   XUI_APPLY_TIMEOUT_MS: z.coerce.number({ error: "must be a whole number" }).int().min(100).default(30_000),
   // The server's public name or IP for connection links when the panel names none (subDomain).
   PUBLIC_HOST: z.string().optional(),
+  MIRROR_MAX_AGE_MS: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number").min(0, "must not be negative").default(5000),
   API_HOST: z.string().min(1).default("127.0.0.1"),
   API_PORT: z.coerce.number({ error: "must be a port number" }).int().min(0, "must be a port number").max(65535, "must be a port number").default(8888),
 };
@@ -100,6 +101,11 @@ export interface Config {
   reminders: ReminderSettings;
   /** PUBLIC_HOST: the host of share links and the subscription URL when the panel has no subDomain. */
   publicHost?: string | undefined;
+  /**
+   * With a panel and no file at xuiDbPath: the folder of the panel's local mirror, and how old
+   * a read may find it before it is read again from the panel (ms).
+   */
+  mirror?: { dir: string; maxAgeMs: number };
 }
 
 export class ConfigError extends Error {
@@ -150,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     panel,
     reminders,
     publicHost: c.PUBLIC_HOST?.trim() || undefined,
+    mirror: { dir: mirrorDir(given, systemDataDir), maxAgeMs: c.MIRROR_MAX_AGE_MS },
   };
 }
 

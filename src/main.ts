@@ -14,7 +14,7 @@ import { Pacer } from "./bot/jobs/pacer.js";
 import { ReminderJob } from "./bot/jobs/reminders.js";
 
 async function main(): Promise<void> {
-  const { config, logger, service, audit, applier } = openRuntime("bot");
+  const { config, logger, service, audit, applier } = await openRuntime("bot");
   const store = new BotStore(config.botDataPath);
   const reminders = new ReminderStore(config.botDataPath);
   const pacer = new Pacer(); // one for the process: reminders and announcements share the rate

@@ -1,6 +1,7 @@
 // How to reach a 3x-ui 3.x panel's API, from the environment: read the same way by the bot's
 // configuration and by the CLI (which loads no zod: start-up time is part of every call).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { XuiError } from "./core/errors.js";
 import type { PanelApi } from "./panel/panel-api.js";
 import type { PanelConnection } from "./panel/types.js";
@@ -77,4 +78,18 @@ export async function panelFromEnv(env: NodeJS.ProcessEnv): Promise<PanelApi | u
   if (!settings) return undefined;
   const { PanelApi: Api } = await import("./panel/panel-api.js");
   return new Api(settings);
+}
+
+/**
+ * Whether the panel's state is read through its API (a mirror) rather than from its file: a
+ * 3.x panel's API is configured and there is no file at the database path (a panel on another
+ * server, or on PostgreSQL). With the file there, it is read from the file as always.
+ */
+export function readsThroughApi(dbPath: string, panel: unknown): boolean {
+  return panel !== null && panel !== undefined && !existsSync(dbPath);
+}
+
+/** The mirror file of a panel read through its API: `<dir>/<name>.db`. */
+export function mirrorFile(dir: string, name: string): string {
+  return join(dir, `${name}.db`);
 }

@@ -5,7 +5,9 @@ import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
 import { PanelApi } from "./panel/panel-api.js";
-import { XuiService } from "./service/xui-service.js";
+import { mirrorFile, readsThroughApi } from "./panel-env.js";
+import { mirrorDir } from "./store/data-dir.js";
+import { DEFAULT_MIRROR_MAX_AGE_MS, XuiService } from "./service/xui-service.js";
 import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 import { LOCAL_SERVER } from "./core/usage.js";
@@ -20,7 +22,7 @@ export interface Runtime {
   applier: Applier;
 }
 
-export function openRuntime(mode: "bot" | "api"): Runtime {
+export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
   loadEnvFile();
   let config: Config;
   try {
@@ -44,17 +46,25 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   // On a 3.x file every change goes through the panel's API (the panel writes its own data).
   const panel = config.panel ? new PanelApi(config.panel) : undefined;
-  const service = XuiService.open(config.xuiDbPath, {
-    ...(panel ? { panel } : {}),
-    backupDir: config.backupDir,
-    backupThreshold: config.backupThreshold,
-    backupKeep: config.backupKeep,
-    busyBudgetMs: config.busyTimeoutMs,
-    audit,
-  });
+  const options = { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit };
+  const mirror = config.mirror ?? { dir: mirrorDir(process.env), maxAgeMs: DEFAULT_MIRROR_MAX_AGE_MS };
+  let service: XuiService;
+  try {
+    // No x-ui.db here but a 3.x panel's API: its state is read through the API into a mirror.
+    service =
+      panel && readsThroughApi(config.xuiDbPath, panel)
+        ? await XuiService.openRemote(panel, mirrorFile(mirror.dir, "panel"), { ...options, mirrorMaxAgeMs: mirror.maxAgeMs })
+        : XuiService.open(config.xuiDbPath, { ...(panel ? { panel } : {}), ...options });
+  } catch (error) {
+    // The panel down or not a 3.x panel, the file unreadable: say why and stop (a service manager retries).
+    if (!(error instanceof XuiError)) throw error;
+    process.stderr.write(`cannot open the panel's data: ${error.message}\n`);
+    process.exit(1);
+  }
   if (service.writer === "none") logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
   // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
   if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
+  if (service.isRemote) logger.info({ panelVersion: service.panelVersion }, "no local x-ui.db: the panel's state is read through its API");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
 }
 

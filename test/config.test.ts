@@ -46,6 +46,12 @@ describe("configuration", () => {
     expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", AUDIT_KEEP_DAYS: "0" })).toThrow(/AUDIT_KEEP_DAYS must be at least 1/);
   });
 
+  it("keeps the mirror of a panel read through its API in the data folder, 5 s old at most unless told", () => {
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", DATA_DIR: "/d" }).mirror).toEqual({ dir: "/d/mirrors", maxAgeMs: 5000 });
+    expect(loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", DATA_DIR: "/d", MIRROR_MAX_AGE_MS: "0" }).mirror).toEqual({ dir: "/d/mirrors", maxAgeMs: 0 });
+    expect(() => loadConfig({ BOT_TOKEN: TOKEN, ADMIN_IDS: "1", MIRROR_MAX_AGE_MS: "soon" })).toThrow(/MIRROR_MAX_AGE_MS must be a whole number/);
+  });
+
   it("rejects a malformed token and an empty admin list", () => {
     expect(() => loadConfig({ BOT_TOKEN: "nope", ADMIN_IDS: " , " })).toThrow(/BOT_TOKEN does not look like a bot token[\s\S]*ADMIN_IDS must list at least one/);
   });

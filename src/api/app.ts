@@ -89,6 +89,12 @@ export function createApi(deps: ApiDeps): Hono {
     }
     await next();
   });
+  // A panel read through its API: its mirror brought up to date when older than its maximum
+  // age (a no-op on a local file). The panel down is a 503 that says so, not a stale answer.
+  app.use("/api/*", async (_c, next) => {
+    await service.ensureFresh();
+    await next();
+  });
   app.use("/api/*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, 413, "body-too-large", `body larger than ${MAX_BODY} bytes`, ["body"]) }));
 
   const applier = deps.applier ?? createApplier({ mode: "none" });

@@ -25,6 +25,7 @@ import { reminderCommands, rememberUsers } from "./features/reminders.js";
 import { Broadcasts } from "./jobs/broadcast.js";
 import { Pacer } from "./jobs/pacer.js";
 import { statsCommand } from "./features/stats.js";
+import { freshMirror } from "./fresh-mirror.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -62,6 +63,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   // Ordering per chat (a conversation sees its answers in order); other chats run in parallel.
   bot.use(sequentialize((ctx) => ctx.chat?.id.toString()));
   bot.use(access(deps.config));
+  bot.use(freshMirror(deps.service, deps.logger));
   bot.use(rememberUsers(deps));
   bot.use(invitations(deps)); // /start CODE from anyone, before a stranger is told they are one
   bot.use(connection(deps, "users"));

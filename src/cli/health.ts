@@ -1,6 +1,8 @@
 // xui-admin health: is the bot working? One line per check, exit 0 when every check passes and
 // 1 when any fails. Docker's HEALTHCHECK runs it, and so does an administrator of the systemd
 // service; it needs no API token and changes nothing.
+import { existsSync } from "node:fs";
+import { panelFromEnv, type PanelClient } from "../panel-env.js";
 import { XuiService } from "../service/xui-service.js";
 import { XuiError } from "../core/errors.js";
 import { readHeartbeat } from "../store/bot-store.js";
@@ -74,6 +76,18 @@ function database(path: string): HealthCheck {
   }
 }
 
+/** No file but a 3.x panel's API (the bot reads the panel through it): the panel answers, 3.1 or later. */
+async function remoteDatabase(path: string, panel: PanelClient): Promise<HealthCheck> {
+  try {
+    const version = await panel.panelVersion();
+    return { name: "database", ok: true, detail: `no ${path}: the panel at ${panel.where} answers (3x-ui ${version}); it is read and changed through its API` };
+  } catch (error) {
+    return { name: "database", ok: false, detail: `no ${path}, and the panel's API fails: ${message(error)}` };
+  } finally {
+    panel.close();
+  }
+}
+
 function bot(path: string, now: number, maxAgeMs: number): HealthCheck {
   const check = (ok: boolean, detail: string): HealthCheck => ({ name: "bot", ok, detail });
   let beat;
@@ -119,7 +133,8 @@ async function api(env: NodeJS.ProcessEnv): Promise<HealthCheck> {
 }
 
 export async function health(input: HealthInput): Promise<HealthReport> {
-  const checks = [database(input.db), bot(input.botData, input.now, input.maxAgeMs), await api(input.env)];
+  const panel = existsSync(input.db) ? undefined : await panelFromEnv(input.env).catch(() => undefined);
+  const checks = [panel ? await remoteDatabase(input.db, panel) : database(input.db), bot(input.botData, input.now, input.maxAgeMs), await api(input.env)];
   return { ok: checks.every((c) => c.ok), version: version(), checks };
 }
 

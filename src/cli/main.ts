@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../core/errors.js";
-import { panelFromEnv, type PanelClient } from "../panel-env.js";
+import { mirrorFile, panelFromEnv, readsThroughApi, type PanelClient } from "../panel-env.js";
 import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { connectionJson, connectionOf } from "../service/links/connection.js";
@@ -13,7 +13,7 @@ import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./he
 import { createInvite } from "./invite.js";
 import { version } from "../core/version.js";
 import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
-import { dataFiles, SYSTEM_DATA_DIR } from "../store/data-dir.js";
+import { dataFiles, mirrorDir, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { INVITE_TTL_HOURS } from "../store/invitations.js";
 import { reminderSettings } from "../reminder-env.js";
 import { planReminders } from "../service/reminders.js";
@@ -98,8 +98,15 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   let service: XuiService;
   let panel: PanelClient | undefined;
   try {
-    panel = readOnly ? undefined : await panelFromEnv(env);
-    service = XuiService.open(inv.db, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}), ...(panel ? { panel } : {}) });
+    // Reads need the panel only when there is no file to read it from (then: a mirror).
+    const local = existsSync(inv.db);
+    panel = readOnly && local ? undefined : await panelFromEnv(env);
+    const options = { ...backups, ...(audit ? { audit } : {}) };
+    service =
+      panel && readsThroughApi(inv.db, panel)
+        ? // One mirror per user: a root call must not leave the bot's user a file it cannot read.
+          await XuiService.openRemote(panel, mirrorFile(mirrorDir(env, systemDataDir), `cli-${process.getuid?.() ?? 0}`), options)
+        : XuiService.open(inv.db, { readonly: readOnly, ...options, ...(panel ? { panel } : {}) });
   } catch (error) {
     audit?.close();
     panel?.close();

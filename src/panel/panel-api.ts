@@ -11,6 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { XuiError, badInput } from "../core/errors.js";
 import { BASE_HEADERS, PanelSession } from "./session.js";
+import { stateClientsSchema, stateInboundsSchema, type PanelState } from "./state-wire.js";
 import { PanelFailure, PanelTransport, type HttpAnswer } from "./transport.js";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelConnection, PanelInbound } from "./types.js";
 import {
@@ -97,6 +98,24 @@ export class PanelApi {
     }
     const traffic = await this.request({ method: "GET", path: clientPath("traffic", email), schema: trafficAnswerSchema });
     return toEntry(got.client, got.inboundIds, toTraffic(traffic));
+  }
+
+  /**
+   * The panel's whole state for a local mirror (mirror.ts): every client record with its
+   * inbounds and usage, every inbound with its settings and usage rows. Two reads, retried
+   * like any read; an answer of the wrong shape is a panel-invalid error, never half a state.
+   */
+  async readState(): Promise<PanelState> {
+    const [clients, inbounds] = await Promise.all([
+      this.request({ method: "GET", path: "panel/api/clients/list", schema: stateClientsSchema }),
+      this.request({ method: "GET", path: "panel/api/inbounds/list", schema: stateInboundsSchema }),
+    ]);
+    return { clients, inbounds };
+  }
+
+  /** The panel as messages name it: its URL without credentials (the base path included). */
+  get where(): string {
+    return this.http.where;
   }
 
   async listInbounds(): Promise<PanelInbound[]> {

@@ -6,13 +6,13 @@ import { z } from "zod";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelInbound, PanelTraffic } from "./types.js";
 
 /** Go's int64 may exceed 2^53 (usage is clamped at 9e18): whole, not "safe integer". */
-const whole = z.number().refine(Number.isInteger, "not a whole number");
-const text = z.string();
+export const whole = z.number().refine(Number.isInteger, "not a whole number");
+export const text = z.string();
 
 export const envelopeSchema = z.object({ success: z.boolean(), msg: z.string().optional().default(""), obj: z.unknown().optional() });
 
 /** model.ClientRecord as the API sends it (its `id` is the row id; the UUID is `uuid`). */
-const recordShape = {
+export const recordShape = {
   id: whole,
   email: text,
   subId: text.default(""),

@@ -1,6 +1,9 @@
 // The one entry point every front end uses: open an x-ui.db, read clients, run operations,
 // check and sync. It returns data (diffs, reports), never text for people.
+import { createHash } from "node:crypto";
 import { backupDatabase, backupTo } from "../xui/backup.js";
+import { PanelMirror } from "../panel/mirror.js";
+import type { PanelApi } from "../panel/panel-api.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
@@ -39,6 +42,31 @@ export interface ServiceOptions extends XuiDbOptions {
   panel?: PanelPort;
 }
 
+/** A 3.x panel read and written through its API alone (XuiService.openRemote). */
+export type RemotePanel = PanelPort & Pick<PanelApi, "readState" | "panelVersion" | "where">;
+
+export interface RemoteOptions extends ServiceOptions {
+  /** Reads that call ensureFresh() are served from a mirror at most this old, ms (default 5 000). */
+  mirrorMaxAgeMs?: number;
+}
+
+/** What a service opened with openRemote keeps beside its mirror file. */
+interface Remote {
+  mirror: PanelMirror;
+  version: string;
+  identity: DatabaseIdentity;
+}
+
+export const DEFAULT_MIRROR_MAX_AGE_MS = 5000;
+
+/** Before 3.1, 3x-ui has no /panel/api/clients (the routes the mirror and every write use). */
+function tooOld(version: string): boolean {
+  const m = /^v?(\d+)\.(\d+)/.exec(version);
+  if (!m) return false; // a development build: the routes answer for themselves
+  const major = Number(m[1]);
+  return major < 3 || (major === 3 && Number(m[2]) < 1);
+}
+
 export interface AuditSink {
   record(record: ChangeRecord): number;
   /** Adds a later committed unit's diffs to entry `id`. */
@@ -61,6 +89,7 @@ export class XuiService {
   private constructor(
     readonly db: XuiDb,
     private readonly options: ServiceOptions,
+    private readonly remote?: Remote,
   ) {
     this.ctx = {
       db,
@@ -83,6 +112,44 @@ export class XuiService {
 
   static open(path: string, options: ServiceOptions = {}): XuiService {
     return new XuiService(XuiDb.open(path, options), options);
+  }
+
+  /**
+   * A 3x-ui 3.1+ panel with no x-ui.db here (another server, or a panel on PostgreSQL): its
+   * state is read through its API into a mirror file at `mirrorPath` (refreshed before every
+   * change, after it, and by ensureFresh when older than mirrorMaxAgeMs), and every change
+   * goes through the API as with a local 3.x file. Fails (nothing written but the mirror)
+   * when the panel cannot be reached or is older than 3.1.
+   */
+  static async openRemote(panel: RemotePanel, mirrorPath: string, options: RemoteOptions = {}): Promise<XuiService> {
+    const version = await panel.panelVersion();
+    if (tooOld(version)) {
+      throw new XuiError("panel-invalid", `the panel at ${panel.where} runs 3x-ui ${version}: without a local x-ui.db this tool needs 3.1 or later (its clients API); on 2.x, run it on the panel's server with XUI_DB_PATH`);
+    }
+    const mirror = new PanelMirror(panel, mirrorPath, { maxAgeMs: options.mirrorMaxAgeMs ?? DEFAULT_MIRROR_MAX_AGE_MS, ...(options.now ? { now: options.now } : {}) });
+    await mirror.refresh();
+    // Audit entries name the panel (a hash of its URL), not the mirror, which is rebuilt at will.
+    const id = createHash("sha256").update(`xui-admin-bot:panel:${panel.where}`).digest("hex").slice(0, 16);
+    const db = XuiDb.open(mirrorPath, { ...options, readonly: true });
+    return new XuiService(db, { ...options, panel }, { mirror, version, identity: { path: mirrorPath, id } });
+  }
+
+  /** The panel's version as it reports it, for a service opened with openRemote. */
+  get panelVersion(): string | undefined {
+    return this.remote?.version;
+  }
+
+  /** Whether the panel's state is read through its API (openRemote) rather than from its file. */
+  get isRemote(): boolean {
+    return this.remote !== undefined;
+  }
+
+  /**
+   * Brings a remote panel's mirror up to date when it is older than its maximum age (a no-op
+   * for a local file, which is read live). Front ends call it before serving a request.
+   */
+  async ensureFresh(): Promise<void> {
+    await this.remote?.mirror.ensureFresh();
   }
 
   get path(): string {
@@ -159,8 +226,30 @@ export class XuiService {
 
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
-    if (options.dryRun) return this.run(op, selector, { dryRun: true });
-    return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+    if (options.dryRun) {
+      await this.ensureFresh();
+      return this.run(op, selector, { dryRun: true });
+    }
+    return this.locked(() => this.applyLocked(op, selector, options.actor));
+  }
+
+  /**
+   * Runs a change as the only writer of this database. A remote panel's mirror is read afresh
+   * first (the change plans against the panel as it is now) and after (the next read shows
+   * what the panel stored); a failed read afterwards leaves it stale, to be read again.
+   */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const remote = this.remote;
+    if (!remote) return this.db.exclusive(fn);
+    return this.db.exclusive(async () => {
+      await remote.mirror.refresh();
+      try {
+        return await fn();
+      } finally {
+        remote.mirror.markStale();
+        await remote.mirror.refresh().catch(() => undefined);
+      }
+    });
   }
 
   /** Runs `op` with whoever commits on this database: the panel's API or the file engine. */
@@ -176,10 +265,11 @@ export class XuiService {
   async edit(selector: Selector, changes: ClientEdit, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
     const op: Operation = { kind: "edit", changes };
     if (options.dryRun) {
+      await this.ensureFresh();
       checkEdit(this.ctx, selector, changes);
       return this.apply(op, selector, { dryRun: true });
     }
-    return this.db.exclusive(() => {
+    return this.locked(() => {
       checkEdit(this.ctx, selector, changes);
       return this.applyLocked(op, selector, options.actor);
     });
@@ -222,12 +312,12 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
-    return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
+    return this.locked(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
   }
 
   /** Which database this is, as audit entries record it. */
   databaseIdentity(): DatabaseIdentity {
-    this.identity ??= { path: this.db.path, id: this.db.identity() };
+    this.identity ??= this.remote?.identity ?? { path: this.db.path, id: this.db.identity() };
     return this.identity;
   }
 
@@ -268,7 +358,7 @@ export class XuiService {
    * since. Planned from a fresh read under the write lock.
    */
   async undo(entry: AuditEntry, options: WriteOptions = {}): Promise<{ result: OpResult | null; skipped: string[] }> {
-    return this.db.exclusive(async () => {
+    return this.locked(async () => {
       const plan = this.planUndo(entry);
       const emails = Object.keys(plan.op.clients);
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
@@ -301,7 +391,8 @@ export class XuiService {
       backup = await this.backup();
     };
     const run = () => sync(this.ctx, options, takeBackup);
-    const report = options.dryRun ? await run() : await this.db.exclusive(run);
+    if (options.dryRun) await this.ensureFresh();
+    const report = options.dryRun ? await run() : await this.locked(run);
     if (!report.dryRun && report.actions.length > 0) {
       const database = this.databaseIdentity();
       this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions, database });

@@ -56,3 +56,8 @@ export function dataFiles(env: Env, systemDir = SYSTEM_DATA_DIR): DataFiles {
   const inDir = (name: string) => join((dir ??= dataDir(env, systemDir)), name);
   return { botData: given(env, "BOT_DATA_PATH") ?? inDir("bot.db"), backups: given(env, "BACKUP_DIR") ?? inDir("backups") };
 }
+
+/** Local copies of 3.x panels read through their API (no x-ui.db here): <name>.db inside the data folder. */
+export function mirrorDir(env: Env, systemDir = SYSTEM_DATA_DIR): string {
+  return join(dataDir(env, systemDir), "mirrors");
+}

@@ -15,8 +15,11 @@ import type { Update } from "grammy/types";
 import { FakeTelegram, type GroupChat, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
 
-/** Dependencies a test replaces: the applier, the logger, the pacer of announcements, the usage history. */
-type Extra = Partial<Pick<BotDeps, "applier" | "logger" | "pacer" | "progressEveryMs" | "usage">>;
+/**
+ * Dependencies a test replaces: the applier, the logger, the pacer of announcements, the usage
+ * history, the service (one opened elsewhere, a remote panel's).
+ */
+type Extra = Partial<Pick<BotDeps, "applier" | "logger" | "pacer" | "progressEveryMs" | "usage" | "service">>;
 
 export const ADMIN: Person = { id: 1001, first_name: "Admin", language_code: "en" };
 /** A second admin, for several admins at once. */

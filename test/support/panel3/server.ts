@@ -40,6 +40,8 @@ export interface Panel3 {
   resetCalls(): void;
   /** The route answers {success:false, msg} (after auth) until refuse(route, null). */
   refuse(route: string, msg: string | null): void;
+  /** The route answers {success:true, obj} with this obj, whatever it is (until answer(route, undefined)). */
+  answer(route: string, obj: unknown): void;
   /** The next `times` requests to the route lose their connection without an answer. */
   drop(route: string, times?: number): void;
   /** The route never answers (until stop/close or stall(route, false)). */
@@ -122,6 +124,7 @@ export async function startPanel3(options: Panel3Options): Promise<Panel3> {
   const basePath = options.basePath ?? auth.setting("webBasePath") ?? "/";
   const counts: Record<string, number> = {};
   const refusals = new Map<string, string>();
+  const answers = new Map<string, unknown>();
   const drops = new Map<string, number>();
   const stalls = new Set<string>();
 
@@ -250,6 +253,7 @@ export async function startPanel3(options: Panel3Options): Promise<Panel3> {
     if ("status" in allowed) return allowed;
     const refusal = refusals.get(key);
     if (refusal !== undefined) return { status: 200, body: envelope(refusal, null, new Error("")) };
+    if (answers.has(key)) return { status: 200, body: envelope("", answers.get(key)) };
     const call: Call = { params: matched.params, query: url.searchParams, body, userId: allowed.userId };
     const handler = matched.route[2];
     try {
@@ -304,6 +308,7 @@ export async function startPanel3(options: Panel3Options): Promise<Panel3> {
       for (const k of Object.keys(counts)) delete counts[k];
     },
     refuse: (route, msg) => (msg === null ? refusals.delete(route) : refusals.set(route, msg)),
+    answer: (route, obj) => (obj === undefined ? answers.delete(route) : answers.set(route, obj)),
     drop: (route, times = 1) => drops.set(route, times),
     stall: (route, on = true) => (on ? stalls.add(route) : stalls.delete(route)),
     expireSessions: () => auth.bumpLoginEpoch(),
