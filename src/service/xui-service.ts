@@ -10,6 +10,9 @@ import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "../core/diff-table.js";
 import { Engine, type EngineContext, type OnCommit } from "./engine.js";
+import { Panel2Api } from "../panel/v2/api.js";
+import type { PanelConnection } from "../panel/types.js";
+import { Remote2Writer, UNIT_CLIENTS_REMOTE, type RemoteWriter } from "./remote2.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
@@ -37,6 +40,10 @@ export interface ServiceOptions extends XuiDbOptions {
    * three stores in step and applies changes live); without it, such a file is read-only.
    */
   panel?: PanelPort;
+  /** Set by openRemote2: the database is a mirror of a remote 2.x panel, which commits writes. */
+  remote?: RemoteWriter;
+  /** Called by close(), after the database is closed (a remote panel's connections). */
+  onClose?: () => void;
 }
 
 export interface AuditSink {
@@ -67,8 +74,9 @@ export class XuiService {
       reader: new SnapshotReader(db),
       now: options.now ?? Date.now,
       // A delete takes one whatever the count: its undo needs the audit log, a backup needs nothing.
-      backupBefore: async (count, op) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
-      ...(options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
+      // A mirror of a remote panel is no backup of it: none is taken there.
+      ...(options.remote ? {} : { backupBefore: async (count: number, op: Operation) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null) }),
+      ...(options.remote ? { remote: options.remote, unitClients: UNIT_CLIENTS_REMOTE } : options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
     if (options.panel && db.schema.family === "3x-ui-3") {
@@ -78,11 +86,33 @@ export class XuiService {
 
   /** Who commits writes: this process into the file, or the panel through its API. */
   get writer(): "file" | "panel" | "none" {
-    return this.panelEngine ? "panel" : this.db.writable ? "file" : "none";
+    return this.panelEngine || this.options.remote ? "panel" : this.db.writable ? "file" : "none";
   }
 
   static open(path: string, options: ServiceOptions = {}): XuiService {
     return new XuiService(XuiDb.open(path, options), options);
+  }
+
+  /**
+   * A remote 3x-ui 2.x panel, reached through its own API (nothing of ours on that server):
+   * reads come from a mirror file at `mirrorPath` (the 2.x layout, rebuilt from inbounds/list:
+   * see refresh), writes go to the panel (remote2.ts). Logs in and reads the panel first.
+   */
+  static async openRemote2(connection: PanelConnection, mirrorPath: string, options: Omit<ServiceOptions, "remote" | "panel"> = {}): Promise<XuiService> {
+    const api = new Panel2Api(connection);
+    const remote = new Remote2Writer(api, mirrorPath);
+    try {
+      await remote.refresh();
+      return new XuiService(XuiDb.open(mirrorPath, options), { ...options, remote, onClose: () => api.close() });
+    } catch (error) {
+      api.close();
+      throw error;
+    }
+  }
+
+  /** Reads a remote panel again into its mirror (nothing to do for a local file). */
+  async refresh(): Promise<void> {
+    await this.options.remote?.refresh();
   }
 
   get path(): string {
@@ -99,6 +129,7 @@ export class XuiService {
 
   close(): void {
     this.db.close();
+    this.options.onClose?.();
   }
 
   /** Whether the database can be read now and written at all (for health checks). */
@@ -159,7 +190,18 @@ export class XuiService {
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
     if (options.dryRun) return this.run(op, selector, { dryRun: true });
-    return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+    return this.locked(() => this.applyLocked(op, selector, options.actor));
+  }
+
+  /**
+   * Runs `fn` as the only writer of this database; on a remote panel's mirror, after reading the
+   * panel again, so that the change is planned on what it holds now.
+   */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.exclusive(async () => {
+      await this.refresh();
+      return fn();
+    });
   }
 
   /** Runs `op` with whoever commits on this database: the panel's API or the file engine. */
@@ -178,7 +220,7 @@ export class XuiService {
       checkEdit(this.ctx, selector, changes);
       return this.apply(op, selector, { dryRun: true });
     }
-    return this.db.exclusive(() => {
+    return this.locked(() => {
       checkEdit(this.ctx, selector, changes);
       return this.applyLocked(op, selector, options.actor);
     });
@@ -221,7 +263,7 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
-    return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
+    return this.locked(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
   }
 
   /** Which database this is, as audit entries record it. */
@@ -267,7 +309,7 @@ export class XuiService {
    * since. Planned from a fresh read under the write lock.
    */
   async undo(entry: AuditEntry, options: WriteOptions = {}): Promise<{ result: OpResult | null; skipped: string[] }> {
-    return this.db.exclusive(async () => {
+    return this.locked(async () => {
       const plan = this.planUndo(entry);
       const emails = Object.keys(plan.op.clients);
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
@@ -299,6 +341,7 @@ export class XuiService {
     const takeBackup = async () => {
       backup = await this.backup();
     };
+    if (this.options.remote && !options.dryRun) throw new XuiError("read-only", `${this.db.path} mirrors a remote panel: sync repairs a local file only; nothing was changed`);
     const run = () => sync(this.ctx, options, takeBackup);
     const report = options.dryRun ? await run() : await this.db.exclusive(run);
     if (!report.dryRun && report.actions.length > 0) {
