@@ -56,7 +56,7 @@ export interface RemoteUnit {
 }
 
 /** "conflict": the panel changed an inbound since the mirror was read (now refreshed): plan again. */
-export type RemoteOutcome = "conflict" | { notApplied: number[]; error?: unknown };
+export type RemoteOutcome = "conflict" | { notApplied: number[]; error?: Error };
 
 /** Where the engine commits when the database is a mirror of a remote panel. */
 export interface RemoteWriter {
@@ -95,7 +95,7 @@ export class Remote2Writer implements RemoteWriter {
     }
     const { perClient, byInbound } = sortChanges(targets, start, diffs);
     const applied = new Set<number>();
-    const outcome = (error?: unknown): RemoteOutcome => {
+    const outcome = (error?: Error): RemoteOutcome => {
       const notApplied = targets.map((_, k) => start + k).filter((i) => diffs.isChanged(i) && !applied.has(i));
       return error === undefined ? { notApplied } : { notApplied, error };
     };
@@ -127,7 +127,8 @@ export class Remote2Writer implements RemoteWriter {
     } catch (error) {
       // Read back what the panel has now, whatever it applied; the error is reported as is.
       await this.refresh().catch(() => undefined);
-      return outcome(error);
+      // Every failure on the way is an Error (transport, XuiError, or the mirror's file system).
+      return outcome(error as Error);
     }
     await this.refresh();
     return outcome();

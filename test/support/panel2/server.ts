@@ -156,8 +156,8 @@ export async function startPanel2(options: Panel2Options): Promise<Panel2> {
       const created = new Map(oldClients.map((c) => [c.email, c.created_at]));
       const updated = new Map(oldClients.map((c) => [c.email, c.updated_at]));
       for (const c of newClients) {
-        if (!("created_at" in c)) c.created_at = (created.get(c.email) as number | undefined) ?? now();
-        if (!("updated_at" in c) && updated.get(c.email) !== undefined) c.updated_at = updated.get(c.email) as number;
+        if (!("created_at" in c)) c.created_at = (created.get(c.email)) ?? now();
+        if (!("updated_at" in c) && updated.get(c.email) !== undefined) c.updated_at = updated.get(c.email);
       }
       db.prepare("UPDATE inbounds SET up = ?, down = ?, total = ?, remark = ?, enable = ?, expiry_time = ?, traffic_reset = ?, listen = ?, port = ?, protocol = ?, settings = ?, stream_settings = ?, sniffing = ? WHERE id = ?").run(
         Number(data.up ?? 0), Number(data.down ?? 0), Number(data.total ?? 0), String(data.remark ?? ""), data.enable === true ? 1 : 0, Number(data.expiryTime ?? 0),
