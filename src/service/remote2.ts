@@ -60,6 +60,7 @@ export type RemoteOutcome = "conflict" | { notApplied: number[]; error?: Error }
 
 /** Where the engine commits when the database is a mirror of a remote panel. */
 export interface RemoteWriter {
+  panelVersion(): Promise<string>;
   commit(unit: RemoteUnit): Promise<RemoteOutcome>;
   insert(insertions: Insertion[]): Promise<void>;
   refresh(): Promise<void>;
@@ -69,10 +70,21 @@ export interface RemoteWriter {
 export const UNIT_CLIENTS_REMOTE = 1;
 
 export class Remote2Writer implements RemoteWriter {
+  private version: Promise<string> | undefined;
+
   constructor(
     readonly api: Panel2Api,
     readonly mirrorPath: string,
   ) {}
+
+  /** The panel's version, asked once per connection (again only after a failed try). */
+  panelVersion(): Promise<string> {
+    this.version ??= this.api.panelVersion().catch((error: unknown) => {
+      this.version = undefined;
+      throw error;
+    });
+    return this.version;
+  }
 
   /** Reads every inbound from the panel into a new mirror. */
   async refresh(): Promise<void> {

@@ -110,6 +110,11 @@ export class XuiService {
     }
   }
 
+  /** A remote panel's version as it reports it (e.g. "2.9.4"); undefined for a local file. */
+  async remoteVersion(): Promise<string | undefined> {
+    return this.options.remote?.panelVersion();
+  }
+
   /** Reads a remote panel again into its mirror (nothing to do for a local file). */
   async refresh(): Promise<void> {
     await this.options.remote?.refresh();

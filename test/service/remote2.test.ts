@@ -63,6 +63,7 @@ describe("a remote 2.x panel", () => {
     const strip = (list: ReturnType<XuiService["clients"]>) => list.map((c) => ({ ...c })).sort((a, b) => a.email.localeCompare(b.email));
     expect(strip(service.clients())).toEqual(strip(local.clients()));
     expect(service.writer).toBe("panel");
+    expect(await service.remoteVersion()).toBe("2.9.4");
     expect(service.check().findings).toEqual([]);
   });
 
@@ -204,6 +205,19 @@ describe("a remote 2.x panel", () => {
     panel.garble("GET /panel/api/inbounds/list");
     const error = await service.refresh().catch((e: unknown) => e);
     expect((error as XuiError).code).toBe("panel-invalid");
+  });
+
+  it("records exactly the clients the panel applied when a write fails part-way", async () => {
+    const { service, panel, dbPath, audit } = await setup();
+    panel.garble("POST /panel/api/inbounds/updateClient/:clientId", true, 1);
+    const error = await service.apply({ kind: "extend", days: 30 }, { inboundId: 1 }, { actor: "1" }).catch((e: unknown) => e);
+    expect((error as XuiError).code).toBe("partial");
+    expect((error as XuiError).subjects).toEqual(["bob", "carol"]);
+    expect(rawRow(dbPath, "alice")?.expiry_time).toBe(NOW + 40 * DAY_MS);
+    expect(rawRow(dbPath, "bob")?.expiry_time).toBe(NOW + 11 * DAY_MS);
+    const entry = audit.latest(1)[0];
+    expect(entry?.diffs.filter((d) => !d.notes.includes("no-change")).map((d) => d.email)).toEqual(["alice"]);
+    expect(panelCheck(dbPath)).toEqual([]);
   });
 
   it("reports a write the panel answered with nonsense, and applies nothing after it", async () => {

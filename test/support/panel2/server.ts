@@ -27,8 +27,8 @@ export interface Panel2 {
   readonly dbPath: string;
   calls(): Record<string, number>;
   resetCalls(): void;
-  /** The route answers 200 with JSON that is no entity.Msg, until garble(route, false). */
-  garble(route: string, on?: boolean): void;
+  /** The route answers 200 with JSON that is no entity.Msg (after `after` good answers), until garble(route, false). */
+  garble(route: string, on?: boolean, after?: number): void;
   /** Every session ends (the panel restarted with a new secret). */
   expireSessions(): void;
   stop(): Promise<void>;
@@ -108,7 +108,8 @@ export async function startPanel2(options: Panel2Options): Promise<Panel2> {
   const basePath = options.basePath ?? "/";
   const sessions = new Set<string>();
   const counts: Record<string, number> = {};
-  const garbled = new Set<string>();
+  /** Garbled routes, with how many good answers each gives first. */
+  const garbled = new Map<string, number>();
 
   const inbound = (id: number): InboundRow => {
     const row = db.prepare("SELECT * FROM inbounds WHERE id = ?").get(id) as InboundRow | undefined;
@@ -300,7 +301,11 @@ export async function startPanel2(options: Panel2Options): Promise<Panel2> {
     const sid = /(?:^|;\s*)3x-ui=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
     // checkAPIAuth: no session, no API (404, not 401).
     if (sid === undefined || !sessions.has(sid)) return { status: 404 };
-    if (garbled.has(matched.key)) return { status: 200, body: { hello: "world" } };
+    const good = garbled.get(matched.key);
+    if (good !== undefined) {
+      if (good <= 0) return { status: 200, body: { hello: "world" } };
+      garbled.set(matched.key, good - 1);
+    }
     try {
       return matched.run()(body);
     } catch (error) {
@@ -342,7 +347,7 @@ export async function startPanel2(options: Panel2Options): Promise<Panel2> {
     resetCalls: () => {
       for (const k of Object.keys(counts)) delete counts[k];
     },
-    garble: (route, on = true) => (on ? garbled.add(route) : garbled.delete(route)),
+    garble: (route, on = true, after = 0) => (on ? garbled.set(route, after) : garbled.delete(route)),
     expireSessions: () => sessions.clear(),
     stop,
     close: async () => {
