@@ -23,6 +23,7 @@ import { applyInPlace, copyState, isRestoredFields, needsXrayRestart } from "./o
 import { blankState, NOTE } from "../core/types.js";
 import { selectTargets, type Target } from "./select.js";
 import type { ClientState, FieldChanges, OpResult, Operation, Selector } from "../core/types.js";
+import type { RemoteWriter } from "./remote2.js";
 
 export interface EngineContext {
   db: XuiDb;
@@ -32,6 +33,8 @@ export interface EngineContext {
   backupBefore?: (count: number, op: Operation) => Promise<string | null>;
   /** Touched clients per transaction (default UNIT_CLIENTS). */
   unitClients?: number;
+  /** Set when `db` mirrors a remote panel: units are committed through its API (remote2.ts). */
+  remote?: RemoteWriter;
 }
 
 /** Told of every committed unit, right after its COMMIT: its diffs, as a table of their own. */
@@ -50,6 +53,16 @@ const SPLICE_POSITIONS_MAX = 256;
 const SCAN_THRESHOLD = 500;
 
 class Conflict extends Error {}
+
+/** A remote unit that applied part of its clients before it failed (see commitRemote). */
+class UnitPartial extends Error {
+  constructor(
+    readonly notApplied: string[],
+    readonly reason: unknown,
+  ) {
+    super("part of a unit was applied");
+  }
+}
 
 /** Reads a client's stored state into `s`: the admin's switch as given, the rest from row `i`. */
 function readState(s: ClientState, enabled: boolean, rows: RowTable, i: number): void {
@@ -242,10 +255,16 @@ export class Engine {
         try {
           token = await this.commitUnit(op, unit, token, diffs, result, backup);
         } catch (error) {
+          const later = units.slice(k + 1).flatMap((u) => u.map((t) => t.email));
+          if (error instanceof UnitPartial) {
+            // What the panel applied of this unit is on record before the failure is told.
+            result.transactions++;
+            options.onCommit?.(diffs.slice(start));
+            throw new PartialError(result, [...error.notApplied, ...later], error.reason);
+          }
           if (result.transactions === 0) throw error;
           diffs.truncate(start);
-          const notApplied = units.slice(k).flatMap((u) => u.map((t) => t.email));
-          throw new PartialError(result, notApplied, error);
+          throw new PartialError(result, [...unit.map((t) => t.email), ...later], error);
         }
         if (diffs.length > start && diffs.count(true, start) > 0) options.onCommit?.(diffs.slice(start));
       }
@@ -320,6 +339,11 @@ export class Engine {
       }
       try {
         await backup;
+        if (this.ctx.remote) {
+          await this.commitRemote(this.ctx.remote, op, unit, start, diffs, touched, edited);
+          result.transactions++;
+          return token;
+        }
         const targets = unit;
         let rewritten: RowTable | null = null;
         const { lockMs, tokenAfter } = await this.ctx.db.write((conn) => {
@@ -349,6 +373,33 @@ export class Engine {
         unit = selectTargets(snapshot, { refs: unit.map((t) => t.email) });
       }
     }
+  }
+
+  /**
+   * Commits a planned unit through a remote panel's API. Its diffs that the panel did not apply
+   * become no-change (so that the audit records only what was applied); when some were applied
+   * before a failure, throws UnitPartial naming the others.
+   */
+  private async commitRemote(
+    remote: RemoteWriter,
+    op: Operation,
+    targets: Target[],
+    start: number,
+    diffs: DiffTable,
+    touched: Map<number, InboundEdit>,
+    edited: Map<number, { settings: JsonObject; text: string }>,
+  ): Promise<void> {
+    const edits = new Map([...touched].map(([id, edit]) => [id, { ...edit, ...(edited.get(id) as { settings: JsonObject; text: string }) }]));
+    const outcome = await remote.commit({ op, targets, start, diffs, edits });
+    if (outcome === "conflict") throw new Conflict();
+    const changedBefore = diffs.count(true, start);
+    for (const i of outcome.notApplied) {
+      const before = diffs.before.get(i);
+      diffs.set(i, diffs.emails[i] as string, diffs.inboundIds[i] as number, before, before, NOTE["no-change"], false);
+    }
+    if (outcome.error === undefined) return;
+    if (outcome.notApplied.length === changedBefore) throw outcome.error;
+    throw new UnitPartial(outcome.notApplied.map((i) => diffs.emails[i] as string), outcome.error);
   }
 
   /**

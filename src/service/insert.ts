@@ -97,6 +97,11 @@ function settingsWith(insertions: Insertion[]): Map<number, { settings: JsonObje
 
 /** Writes the insertions in one transaction; returns how long it held the lock. */
 export async function insertClients(ctx: EngineContext, insertions: Insertion[]): Promise<number> {
+  if (ctx.remote) {
+    // A remote panel checks and appends itself (addClient); no lock of ours is held.
+    await ctx.remote.insert(insertions);
+    return 0;
+  }
   const edited = settingsWith(insertions);
   const { lockMs } = await ctx.db.write((conn) => {
     const readSettings = conn.prepare("SELECT settings FROM inbounds WHERE id = ?").pluck();

@@ -13,6 +13,9 @@ import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "../core/diff-table.js";
 import { Engine, type EngineContext, type OnCommit } from "./engine.js";
+import { Panel2Api } from "../panel/v2/api.js";
+import type { PanelConnection } from "../panel/types.js";
+import { Remote2Writer, UNIT_CLIENTS_REMOTE, type RemoteWriter } from "./remote2.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
@@ -40,6 +43,10 @@ export interface ServiceOptions extends XuiDbOptions {
    * three stores in step and applies changes live); without it, such a file is read-only.
    */
   panel?: PanelPort;
+  /** Set by openRemote2: the database is a mirror of a remote 2.x panel, which commits writes. */
+  remote?: RemoteWriter;
+  /** Called by close(), after the database is closed (a remote panel's connections). */
+  onClose?: () => void;
 }
 
 /** A 3.x panel read and written through its API alone (XuiService.openRemote). */
@@ -96,8 +103,9 @@ export class XuiService {
       reader: new SnapshotReader(db),
       now: options.now ?? Date.now,
       // A delete takes one whatever the count: its undo needs the audit log, a backup needs nothing.
-      backupBefore: async (count, op) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null),
-      ...(options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
+      // A mirror of a remote panel is no backup of it: none is taken there.
+      ...(options.remote ? {} : { backupBefore: async (count: number, op: Operation) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null) }),
+      ...(options.remote ? { remote: options.remote, unitClients: UNIT_CLIENTS_REMOTE } : options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
     if (options.panel && db.schema.family === "3x-ui-3") {
@@ -107,7 +115,7 @@ export class XuiService {
 
   /** Who commits writes: this process into the file, or the panel through its API. */
   get writer(): "file" | "panel" | "none" {
-    return this.panelEngine ? "panel" : this.db.writable ? "file" : "none";
+    return this.panelEngine || this.options.remote ? "panel" : this.db.writable ? "file" : "none";
   }
 
   static open(path: string, options: ServiceOptions = {}): XuiService {
@@ -150,6 +158,44 @@ export class XuiService {
    */
   async ensureFresh(): Promise<void> {
     await this.remote?.mirror.ensureFresh();
+    if (this.options.remote && Date.now() - this.remote2ReadAt >= this.remote2MaxAgeMs) await this.refresh();
+  }
+
+  /** When a remote 2.x panel was last read into its mirror (Date.now()), and how old a read may find it. */
+  private remote2ReadAt = 0;
+  private remote2MaxAgeMs = DEFAULT_MIRROR_MAX_AGE_MS;
+
+  /**
+   * A remote 3x-ui 2.x panel, reached through its own API (nothing of ours on that server):
+   * reads come from a mirror file at `mirrorPath` (the 2.x layout, rebuilt from inbounds/list:
+   * see refresh), writes go to the panel (remote2.ts). Logs in and reads the panel first.
+   */
+  static async openRemote2(connection: PanelConnection, mirrorPath: string, options: Omit<RemoteOptions, "remote" | "panel"> = {}): Promise<XuiService> {
+    const api = new Panel2Api(connection);
+    const remote = new Remote2Writer(api, mirrorPath);
+    try {
+      await remote.refresh();
+      const service = new XuiService(XuiDb.open(mirrorPath, options), { ...options, remote, onClose: () => api.close() });
+      service.remote2ReadAt = Date.now();
+      service.remote2MaxAgeMs = options.mirrorMaxAgeMs ?? DEFAULT_MIRROR_MAX_AGE_MS;
+      return service;
+    } catch (error) {
+      api.close();
+      throw error;
+    }
+  }
+
+  /** A remote panel's version as it reports it (e.g. "2.9.4"); undefined for a local file. */
+  async remoteVersion(): Promise<string | undefined> {
+    return this.options.remote?.panelVersion();
+  }
+
+  /** Reads a remote panel again into its mirror (nothing to do for a local file). */
+  async refresh(): Promise<void> {
+    await this.remote?.mirror.refresh();
+    if (!this.options.remote) return;
+    await this.options.remote.refresh();
+    this.remote2ReadAt = Date.now();
   }
 
   get path(): string {
@@ -166,6 +212,7 @@ export class XuiService {
 
   close(): void {
     this.db.close();
+    this.options.onClose?.();
   }
 
   /** Whether the database can be read now and written at all (for health checks). */
@@ -235,19 +282,19 @@ export class XuiService {
 
   /**
    * Runs a change as the only writer of this database. A remote panel's mirror is read afresh
-   * first (the change plans against the panel as it is now) and after (the next read shows
-   * what the panel stored); a failed read afterwards leaves it stale, to be read again.
+   * first (the change plans against the panel as it is now); a 3.x panel's again after (the
+   * next read shows what the panel stored; a 2.x panel's writer reads back itself), and a
+   * failed read afterwards leaves it stale, to be read again.
    */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const remote = this.remote;
-    if (!remote) return this.db.exclusive(fn);
+    if (!this.remote && !this.options.remote) return this.db.exclusive(fn);
     return this.db.exclusive(async () => {
-      await remote.mirror.refresh();
+      await this.refresh();
       try {
         return await fn();
       } finally {
-        remote.mirror.markStale();
-        await remote.mirror.refresh().catch(() => undefined);
+        this.remote?.mirror.markStale();
+        await this.remote?.mirror.refresh().catch(() => undefined);
       }
     });
   }
@@ -390,6 +437,7 @@ export class XuiService {
     const takeBackup = async () => {
       backup = await this.backup();
     };
+    if (this.options.remote && !options.dryRun) throw new XuiError("read-only", `${this.db.path} mirrors a remote panel: sync repairs a local file only; nothing was changed`);
     const run = () => sync(this.ctx, options, takeBackup);
     if (options.dryRun) await this.ensureFresh();
     const report = options.dryRun ? await run() : await this.locked(run);
