@@ -1,6 +1,9 @@
 // Configuration, parsed once into one typed object. Every problem is reported at once, so an
 // administrator fixes the .env in one go.
 import { panelSettings } from "./panel-env.js";
+import { LOCAL_SERVER, type ServerSpec } from "./core/servers.js";
+import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
+import { readServersFile } from "./servers-file.js";
 import type { PanelConnection } from "./panel/types.js";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -26,6 +29,8 @@ const botToken = z
 
 const common = {
   XUI_DB_PATH: z.string().min(1).default("/etc/x-ui/x-ui.db"),
+  // Several servers: a JSON list (see servers-file.ts); without it, one server from XUI_DB_PATH.
+  SERVERS_FILE: z.string().optional(),
   // Paths of our own files: defaults inside DATA_DIR (see dataFiles), not under the working directory.
   DATA_DIR: z.string().optional(),
   BOT_DATA_PATH: z.string().optional(),
@@ -83,6 +88,8 @@ export interface Config {
   busyTimeoutMs: number;
   /** A 3x-ui 3.x panel's API that commits writes to a 3.x database; null when not configured. */
   panel: PanelConnection | null;
+  /** Every server the bot manages: SERVERS_FILE's, or one named `local` (XUI_DB_PATH, XUI_PANEL_URL). */
+  servers: ServerSpec[];
 }
 
 export class ConfigError extends Error {
@@ -105,6 +112,10 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   const applyProblems =
     c.XUI_APPLY === "command" ? missing(["XUI_APPLY_COMMAND"]) : c.XUI_APPLY === "panel" ? missing(["XUI_PANEL_URL", "XUI_PANEL_USERNAME", "XUI_PANEL_PASSWORD"]) : [];
   const panel = panelSettings(given, applyProblems);
+  const servers =
+    c.SERVERS_FILE === undefined
+      ? [{ name: LOCAL_SERVER, kind: "local" as const, db: c.XUI_DB_PATH, ...(panel ? { panel } : {}) }]
+      : readServersFile(c.SERVERS_FILE, given, panel?.timeoutMs ?? timeoutOf(given), applyProblems);
   if (applyProblems.length > 0) throw new ConfigError(applyProblems);
   const files = dataFiles(given, systemDataDir);
   if (resolve(files.botData) === resolve(c.XUI_DB_PATH)) {
@@ -126,8 +137,12 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     auditKeepDays: c.AUDIT_KEEP_DAYS,
     busyTimeoutMs: c.XUI_BUSY_TIMEOUT_MS,
     panel,
+    servers,
   };
 }
+
+/** SERVER_TIMEOUT_MS as panelSettings checks it (a bad value is its problem to report). */
+const timeoutOf = (env: Record<string, string | undefined>): number => (/^\d+$/.test(env.SERVER_TIMEOUT_MS ?? "") ? Number(env.SERVER_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS);
 
 function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_MAX_WAIT_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
   const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, maxWaitMs: c.XUI_APPLY_MAX_WAIT_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };

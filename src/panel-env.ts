@@ -2,6 +2,7 @@
 // configuration and by the CLI (which loads no zod: start-up time is part of every call).
 import { readFileSync } from "node:fs";
 import { XuiError } from "./core/errors.js";
+import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
 import type { PanelApi } from "./panel/panel-api.js";
 import type { PanelConnection } from "./panel/types.js";
 
@@ -10,8 +11,7 @@ import type { PanelConnection } from "./panel/types.js";
 export type PanelClient = PanelApi;
 
 
-/** Every remote call's time limit unless SERVER_TIMEOUT_MS says otherwise. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+
 
 /**
  * The panel to write through, or null when none is configured; `problems` collects what is

@@ -4,15 +4,15 @@ import { createApplier, type Applier } from "./apply/applier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
-import { PanelApi } from "./panel/panel-api.js";
-import { XuiService } from "./service/xui-service.js";
+import type { ClientService } from "./service/client-service.js";
+import { Fleet } from "./service/fleet.js";
 import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 
 export interface Runtime {
   config: Config;
   logger: Logger;
-  service: XuiService;
+  service: ClientService;
   audit: AuditLog;
   applier: Applier;
 }
@@ -28,7 +28,9 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
     process.exit(1);
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
-  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password]);
+  // Every server's secrets too: none may reach a log line.
+  const secrets = config.servers.flatMap((s) => [s.panel?.token, s.panel?.password]);
+  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password, ...secrets]);
   let audit: AuditLog;
   try {
     audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
@@ -40,18 +42,15 @@ export function openRuntime(mode: "bot" | "api"): Runtime {
   }
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   // On a 3.x file every change goes through the panel's API (the panel writes its own data).
-  const panel = config.panel ? new PanelApi(config.panel) : undefined;
-  const service = XuiService.open(config.xuiDbPath, {
-    ...(panel ? { panel } : {}),
-    backupDir: config.backupDir,
-    backupThreshold: config.backupThreshold,
-    backupKeep: config.backupKeep,
-    busyBudgetMs: config.busyTimeoutMs,
-    audit,
-  });
-  if (service.writer === "none") logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
+  const service = Fleet.open(
+    config.servers,
+    { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit },
+    { batchOf: (batch) => audit.batch(batch), ...(config.panel ? { timeoutMs: config.panel.timeoutMs } : {}) },
+  );
+  if (service.writer === "none") logger.warn("x-ui.db is read-only: changes will be refused (xui-admin check says why)");
   // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
   if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
+  if (config.servers.length > 1) logger.info({ servers: service.serverNames }, "several servers");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
 }
 

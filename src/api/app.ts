@@ -10,7 +10,7 @@ import { XuiError } from "../core/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
 import type { OpResult } from "../core/types.js";
-import type { XuiService } from "../service/xui-service.js";
+import type { ClientService } from "../service/client-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
 import type { ApplyStatus } from "../apply/scheduler.js";
 import { changes, createInput, editChanges, type Change } from "./bodies.js";
@@ -18,7 +18,7 @@ import { errorHandler, fail } from "./errors.js";
 import { health } from "./health.js";
 
 export interface ApiDeps {
-  service: XuiService;
+  service: ClientService;
   token: string;
   /** Makes the running Xray pick changes up; absent: the answer says a restart is needed. */
   applier?: Applier;

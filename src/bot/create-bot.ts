@@ -16,6 +16,7 @@ import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { findConversation, lists } from "./features/lists.js";
+import { servers } from "./features/servers.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -69,6 +70,8 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(editConversation(deps), "edit"));
   bot.use(createConversation(findConversation(deps), "find"));
   bot.use(adminCommands(deps));
+  // Before lists and confirmations: their handlers answer "outdated" to buttons they do not know.
+  bot.use(servers(deps));
   bot.use(lists(deps));
   bot.use(history(deps));
   bot.use(backupCommand(deps));

@@ -17,6 +17,11 @@ import { chooseByRefs, resolveRefs } from "./select.js";
 import { checkEdit } from "./client-edit.js";
 import { isReinsert, reinsertClients } from "./reinsert.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
+import { serverStatus, type ServerStatus } from "./server-status.js";
+import type { ClientService } from "./client-service.js";
+import type { PanelApi } from "../panel/panel-api.js";
+import { LOCAL_SERVER } from "../core/servers.js";
+import { DEFAULT_TIMEOUT_MS } from "./fleet-limits.js";
 import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
 
 export interface ServiceOptions extends XuiDbOptions {
@@ -36,7 +41,9 @@ export interface ServiceOptions extends XuiDbOptions {
    * A 3x-ui 3.1+ panel's API: on such a file every write goes through it (the panel keeps its
    * three stores in step and applies changes live); without it, such a file is read-only.
    */
-  panel?: PanelPort;
+  panel?: PanelPort & Partial<Pick<PanelApi, "panelVersion" | "close">>;
+  /** The server's name (see fleet.ts), recorded with every audit entry. */
+  server?: string;
 }
 
 export interface AuditSink {
@@ -49,9 +56,11 @@ export interface AuditSink {
 export interface WriteOptions {
   /** Who asks: a Telegram user ID, "cli" or "api"; recorded in the audit log. */
   actor?: string;
+  /** Shared by the audit entries of one change across several servers (see fleet.ts). */
+  batch?: string;
 }
 
-export class XuiService {
+export class XuiService implements ClientService {
   private readonly ctx: EngineContext;
   private readonly engine: Engine;
   /** Set when a 3.x panel commits our writes (see ServiceOptions.panel). */
@@ -99,6 +108,31 @@ export class XuiService {
 
   close(): void {
     this.db.close();
+    this.options.panel?.close?.();
+  }
+
+  // --- as one server of a fleet (see fleet.ts) -------------------------------------------
+
+  /** This server's name (`local` unless SERVERS_FILE names it). */
+  get name(): string {
+    return this.options.server ?? LOCAL_SERVER;
+  }
+
+  get serverNames(): string[] {
+    return [this.name];
+  }
+
+  refOf(client: Client): string {
+    return client.email;
+  }
+
+  servers(): Promise<ServerStatus[]> {
+    return serverStatus(this.name, this, DEFAULT_TIMEOUT_MS).then((s) => [s]);
+  }
+
+  /** The version of the panel whose API commits our writes; undefined when there is none. */
+  async panelVersion(): Promise<string | undefined> {
+    return this.panelEngine ? this.options.panel?.panelVersion?.() : undefined;
   }
 
   /** Whether the database can be read now and written at all (for health checks). */
@@ -159,7 +193,7 @@ export class XuiService {
   /** Runs one operation; with dryRun, computes the same diff and writes nothing. */
   async apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions = {}): Promise<OpResult> {
     if (options.dryRun) return this.run(op, selector, { dryRun: true });
-    return this.db.exclusive(() => this.applyLocked(op, selector, options.actor));
+    return this.db.exclusive(() => this.applyLocked(op, selector, options));
   }
 
   /** Runs `op` with whoever commits on this database: the panel's API or the file engine. */
@@ -180,7 +214,7 @@ export class XuiService {
     }
     return this.db.exclusive(() => {
       checkEdit(this.ctx, selector, changes);
-      return this.applyLocked(op, selector, options.actor);
+      return this.applyLocked(op, selector, options);
     });
   }
 
@@ -202,11 +236,11 @@ export class XuiService {
    * Each committed unit goes into the audit log as it commits (the first makes the entry, the
    * others are added to it), so a failure or a crash part-way leaves what was applied on record.
    */
-  private async applyLocked(op: Operation, selector: Selector, actor = "unknown"): Promise<OpResult> {
+  private async applyLocked(op: Operation, selector: Selector, options: WriteOptions): Promise<OpResult> {
     let auditId: number | undefined;
     const onCommit = (unit: DiffTable) => {
       if (!this.options.audit) return;
-      if (auditId === undefined) auditId = this.options.audit.record({ actor, operation: op.kind, op, diffs: unit, database: this.databaseIdentity() });
+      if (auditId === undefined) auditId = this.options.audit.record({ ...this.recordedBy(options), operation: op.kind, op, diffs: unit });
       else this.options.audit.append(auditId, unit);
     };
     try {
@@ -221,7 +255,7 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
-    return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
+    return this.db.exclusive(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options));
   }
 
   /** Which database this is, as audit entries record it. */
@@ -273,7 +307,7 @@ export class XuiService {
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
       let result: OpResult;
       try {
-        result = await this.applyLocked(plan.op, { refs: emails }, options.actor);
+        result = await this.applyLocked(plan.op, { refs: emails }, options);
       } catch (error) {
         if (error instanceof PartialError && error.applied.auditId !== undefined) this.options.audit?.markUndone(entry.id, error.applied.auditId);
         throw error;
@@ -283,10 +317,20 @@ export class XuiService {
     });
   }
 
-  private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
+  private recorded(result: OpResult, op: Operation | null, options: WriteOptions): OpResult {
     if (!this.options.audit || result.diffs.count(true) === 0) return result;
-    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs, database: this.databaseIdentity() });
+    result.auditId = this.options.audit.record({ ...this.recordedBy(options), operation: result.operation, op, diffs: result.diffs });
     return result;
+  }
+
+  /** Who made a change and where, as every audit entry records it. */
+  private recordedBy(options: WriteOptions): Pick<ChangeRecord, "actor" | "database" | "server" | "batch"> {
+    return {
+      actor: options.actor ?? "unknown",
+      database: this.databaseIdentity(),
+      ...(this.options.server === undefined ? {} : { server: this.options.server }),
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
+    };
   }
 
   check(): CheckReport {
@@ -302,8 +346,7 @@ export class XuiService {
     const run = () => sync(this.ctx, options, takeBackup);
     const report = options.dryRun ? await run() : await this.db.exclusive(run);
     if (!report.dryRun && report.actions.length > 0) {
-      const database = this.databaseIdentity();
-      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions, database });
+      this.options.audit?.record({ ...this.recordedBy(options), operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions });
     }
     return backup ? { ...report, backup } : report;
   }

@@ -7,6 +7,7 @@
 import type Database from "better-sqlite3";
 import { XuiError } from "../core/errors.js";
 import { version } from "../core/version.js";
+import { migrateServers } from "./migration-servers.js";
 import { openPrivateDatabase } from "./private-database.js";
 
 /** Brings a file from one version to the next; runs inside the migration's transaction. */
@@ -58,6 +59,14 @@ export const MIGRATIONS: readonly Migration[] = [
       if (!columns.includes(name)) db.exec(`ALTER TABLE audit ADD COLUMN ${name} ${type}`);
     }
   },
+  // reserved: index 1 (another branch's migration, replaced on merge)
+  (_db) => {},
+  // reserved: index 2 (another branch's migration, replaced on merge)
+  (_db) => {},
+  // reserved: index 3 (another branch's migration, replaced on merge)
+  (_db) => {},
+  // 5: the server of each audit entry, and the batch of a change across servers.
+  migrateServers,
 ];
 
 /** The version this code writes and reads. */

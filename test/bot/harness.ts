@@ -42,6 +42,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     auditKeepDays: 180,
     busyTimeoutMs: 10_000,
     panel: null,
+    servers: [{ name: "local", kind: "local", db: dbPath }],
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit, ...serviceOptions });

@@ -25,6 +25,7 @@ export const en = {
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
     "/backup — the current x-ui.db as a file",
+    "/servers — each server's state; several servers: <code>nl/alice</code> names one server's client, <code>server:nl</code> filters /list and /find",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -197,6 +198,18 @@ export const en = {
   noMatches: (q: string) => `No client matches “${q}”.`,
   badFilter: (text: string) =>
     `Unknown filter “${text}”. Use: all, expiring [days], expired, depleted, disabled, inbound N.`,
+  // /servers (several servers: SERVERS_FILE)
+  serversHeader: (n: number) => `<b>Servers</b> (${n})`,
+  serverReachable: "reachable",
+  serverError: "error",
+  serverClients: (n: number) => (n === 1 ? "1 client" : `${n} clients`),
+  serverOnline: (n: number) => `${n} online now`,
+  serverLastError: (error: string) => `last error: ${error}`,
+  serverInboundsButton: (name: string) => `Inbounds: ${name}`,
+  serverInbounds: (name: string, n: number) => `<b>Inbounds of ${name}</b> (${n})`,
+  serverInboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, enabled: boolean) =>
+    `${id}. ${remark} · ${protocol} :${port} · ${clients === 1 ? "1 client" : `${clients} clients`}${enabled ? "" : " · off"}`,
+  serverUnknown: (name: string) => `No server ${name}.`,
 };
 
 export type Texts = typeof en;

@@ -9,6 +9,14 @@ const days = (n: number) => {
   return `${n} дней`;
 };
 
+const clients = (n: number) => {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return `${n} клиент`;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} клиента`;
+  return `${n} клиентов`;
+};
+
 export const ru: Texts = {
   languageName: "Русский",
   stranger: (id: number) =>
@@ -30,6 +38,7 @@ export const ru: Texts = {
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/backup — текущая x-ui.db файлом",
+    "/servers — состояние серверов; если их несколько: <code>nl/alice</code> — клиент одного сервера, <code>server:nl</code> — фильтр для /list и /find",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -198,4 +207,15 @@ export const ru: Texts = {
   noMatches: (q: string) => `Никто не найден по «${q}».`,
   badFilter: (text: string) =>
     `Неизвестный фильтр «${text}». Возможные: all, expiring [дни], expired, depleted, disabled, inbound N.`,
+  serversHeader: (n: number) => `<b>Серверы</b> (${n})`,
+  serverReachable: "доступен",
+  serverError: "ошибка",
+  serverClients: (n: number) => clients(n),
+  serverOnline: (n: number) => `${n} сейчас онлайн`,
+  serverLastError: (error: string) => `последняя ошибка: ${error}`,
+  serverInboundsButton: (name: string) => `Inbounds: ${name}`,
+  serverInbounds: (name: string, n: number) => `<b>Inbounds сервера ${name}</b> (${n})`,
+  serverInboundLine: (id: number, remark: string, protocol: string, port: number, n: number, enabled: boolean) =>
+    `${id}. ${remark} · ${protocol} :${port} · ${clients(n)}${enabled ? "" : " · выкл."}`,
+  serverUnknown: (name: string) => `Сервера ${name} нет.`,
 };
