@@ -45,7 +45,8 @@ function toSpec(e: Entry, env: Record<string, string | undefined>, timeoutMs: nu
   if ((e.username === undefined) !== (password === undefined) && (e.username !== undefined || e.password !== undefined || e.password_env !== undefined)) {
     problems.push("a login needs both username and password (or password_env)");
   }
-  if (e.url !== undefined && token === undefined && e.username === undefined) problems.push("url needs token (or token_env), or username and password");
+  // (A token_env that is not set is said above.)
+  if (e.url !== undefined && token === undefined && e.token_env === undefined && e.username === undefined) problems.push("url needs token (or token_env), or username and password");
   if (e.url === undefined && (token !== undefined || e.username !== undefined)) problems.push("token and login need url");
   let ca: string | undefined;
   if (e.ca !== undefined) {

@@ -162,8 +162,6 @@ export const changes = {
 } satisfies Record<string, (body: unknown) => Change>;
 
 const createSchema = z.strictObject({
-  // Several servers: the one to create the client on.
-  server,
   inbound_id: required("inbound_id", parseNonNegativeInt),
   email: required("email", parseEmail),
   // 0: no expiry, as when days is left out.
@@ -180,6 +178,8 @@ const createSchema = z.strictObject({
     if (!Array.isArray(v)) throw new XuiError("bad-input", `${f}: must be an array of inbound IDs`, [f]);
     return v.map((id, i) => parseNonNegativeInt(id, `${f}[${i}]`));
   }),
+  // Several servers: the one to create the client on.
+  server,
 });
 
 /** POST /api/users. */
