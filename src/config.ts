@@ -1,7 +1,10 @@
 // Configuration, parsed once into one typed object. Every problem is reported at once, so an
 // administrator fixes the .env in one go.
-import { panelSettings } from "./panel-env.js";
+import { panelSettings, readsThroughApi } from "./panel-env.js";
 import { reminderSettings, type ReminderSettings } from "./reminder-env.js";
+import { LOCAL_SERVER, type ServerSpec } from "./core/servers.js";
+import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
+import { readServersFile } from "./servers-file.js";
 import type { PanelConnection } from "./panel/types.js";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -30,6 +33,8 @@ const botToken = z
 
 const common = {
   XUI_DB_PATH: z.string().min(1).default("/etc/x-ui/x-ui.db"),
+  // Several servers: a JSON list (see servers-file.ts); without it, one server from XUI_DB_PATH.
+  SERVERS_FILE: z.string().optional(),
   // Paths of our own files: defaults inside DATA_DIR (see dataFiles), not under the working directory.
   DATA_DIR: z.string().optional(),
   BOT_DATA_PATH: z.string().optional(),
@@ -106,6 +111,8 @@ export interface Config {
    * a read may find it before it is read again from the panel (ms).
    */
   mirror?: { dir: string; maxAgeMs: number };
+  /** Every server the bot manages: SERVERS_FILE's, or one named `local` (XUI_DB_PATH, XUI_PANEL_URL). */
+  servers: ServerSpec[];
 }
 
 export class ConfigError extends Error {
@@ -131,6 +138,11 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
   const applyProblems =
     c.XUI_APPLY === "command" ? missing(["XUI_APPLY_COMMAND"]) : c.XUI_APPLY === "panel" ? missing(["XUI_PANEL_URL", "XUI_PANEL_USERNAME", "XUI_PANEL_PASSWORD"]) : [];
   const panel = panelSettings(given, applyProblems);
+  const servers =
+    c.SERVERS_FILE === undefined
+      ? // No x-ui.db here but a 3.x panel's API: its state is read through the API into a mirror.
+        [{ name: LOCAL_SERVER, kind: readsThroughApi(c.XUI_DB_PATH, panel) ? ("remote-3x" as const) : ("local" as const), db: c.XUI_DB_PATH, ...(panel ? { panel } : {}) }]
+      : readServersFile(c.SERVERS_FILE, given, panel?.timeoutMs ?? timeoutOf(given), applyProblems);
   if (applyProblems.length > 0) throw new ConfigError(applyProblems);
   const files = dataFiles(given, systemDataDir);
   if (resolve(files.botData) === resolve(c.XUI_DB_PATH)) {
@@ -157,8 +169,12 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     reminders,
     publicHost: c.PUBLIC_HOST?.trim() || undefined,
     mirror: { dir: mirrorDir(given, systemDataDir), maxAgeMs: c.MIRROR_MAX_AGE_MS },
+    servers,
   };
 }
+
+/** SERVER_TIMEOUT_MS as panelSettings checks it (a bad value is its problem to report). */
+const timeoutOf = (env: Record<string, string | undefined>): number => (/^\d+$/.test(env.SERVER_TIMEOUT_MS ?? "") ? Number(env.SERVER_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS);
 
 function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_MAX_WAIT_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
   const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, maxWaitMs: c.XUI_APPLY_MAX_WAIT_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };

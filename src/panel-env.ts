@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { XuiError } from "./core/errors.js";
+import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
 import type { PanelApi } from "./panel/panel-api.js";
 import type { PanelConnection } from "./panel/types.js";
 
@@ -11,8 +12,7 @@ import type { PanelConnection } from "./panel/types.js";
 export type PanelClient = PanelApi;
 
 
-/** Every remote call's time limit unless SERVER_TIMEOUT_MS says otherwise. */
-export const DEFAULT_TIMEOUT_MS = 10_000;
+
 
 /**
  * The panel to write through, or null when none is configured; `problems` collects what is

@@ -4,10 +4,10 @@ import { createApplier, type Applier } from "./apply/applier.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { loadEnvFile } from "./env-file.js";
 import { createLogger, type Logger } from "./log.js";
-import { PanelApi } from "./panel/panel-api.js";
-import { mirrorFile, readsThroughApi } from "./panel-env.js";
 import { mirrorDir } from "./store/data-dir.js";
-import { DEFAULT_MIRROR_MAX_AGE_MS, XuiService } from "./service/xui-service.js";
+import { DEFAULT_MIRROR_MAX_AGE_MS } from "./service/xui-service.js";
+import type { ClientService } from "./service/client-service.js";
+import { Fleet } from "./service/fleet.js";
 import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
 import { LOCAL_SERVER } from "./core/usage.js";
@@ -17,7 +17,7 @@ import { startUsageSampler, type UsageSampler } from "./store/usage-sampler.js";
 export interface Runtime {
   config: Config;
   logger: Logger;
-  service: XuiService;
+  service: ClientService;
   audit: AuditLog;
   applier: Applier;
 }
@@ -33,7 +33,9 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
     process.exit(1);
   }
   const panelPassword = config.apply.mode === "panel" ? config.apply.password : undefined;
-  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password]);
+  // Every server's secrets too: none may reach a log line.
+  const secrets = config.servers.flatMap((s) => [s.panel?.token, s.panel?.password]);
+  const logger = createLogger(config.logLevel, [config.botToken, config.api?.token, panelPassword, config.panel?.token, config.panel?.password, ...secrets]);
   let audit: AuditLog;
   try {
     audit = new AuditLog(config.botDataPath, { keepDays: config.auditKeepDays });
@@ -45,26 +47,25 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
   }
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   // On a 3.x file every change goes through the panel's API (the panel writes its own data).
-  const panel = config.panel ? new PanelApi(config.panel) : undefined;
-  const options = { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit };
   const mirror = config.mirror ?? { dir: mirrorDir(process.env), maxAgeMs: DEFAULT_MIRROR_MAX_AGE_MS };
-  let service: XuiService;
+  let service: Fleet;
   try {
-    // No x-ui.db here but a 3.x panel's API: its state is read through the API into a mirror.
-    service =
-      panel && readsThroughApi(config.xuiDbPath, panel)
-        ? await XuiService.openRemote(panel, mirrorFile(mirror.dir, "panel"), { ...options, mirrorMaxAgeMs: mirror.maxAgeMs })
-        : XuiService.open(config.xuiDbPath, { ...(panel ? { panel } : {}), ...options });
+    service = await Fleet.open(
+      config.servers,
+      { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit, mirrorDir: mirror.dir, mirrorMaxAgeMs: mirror.maxAgeMs },
+      { batchOf: (batch) => audit.batch(batch), ...(config.panel ? { timeoutMs: config.panel.timeoutMs } : {}) },
+    );
   } catch (error) {
-    // The panel down or not a 3.x panel, the file unreadable: say why and stop (a service manager retries).
+    // A panel down or not what it should be, a file unreadable: say why and stop (a service manager retries).
     if (!(error instanceof XuiError)) throw error;
     process.stderr.write(`cannot open the panel's data: ${error.message}\n`);
     process.exit(1);
   }
-  if (service.writer === "none") logger.warn({ reason: service.db.refusal }, "x-ui.db is read-only: changes will be refused");
+  if (service.writer === "none") logger.warn("x-ui.db is read-only: changes will be refused (xui-admin check says why)");
   // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
   if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
-  if (service.isRemote) logger.info({ panelVersion: service.panelVersion }, "no local x-ui.db: the panel's state is read through its API");
+  if (config.servers.length > 1) logger.info({ servers: service.serverNames }, "several servers");
+  else if (config.servers[0]?.kind !== "local") logger.info("no local x-ui.db: the panel's state is read through its API");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
 }
 
@@ -73,16 +74,21 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
  * processes sampling one file (the bot and `npm run api`) stay correct: each sample compares
  * with the counters the file last recorded, whoever recorded them.
  */
-export function startUsageHistory({ config, service, logger }: Pick<Runtime, "config" | "service" | "logger">): { usage: UsageHistory; sampler: UsageSampler } {
+export function startUsageHistory({ config, service, logger }: Pick<Runtime, "config" | "service" | "logger">): { usage: UsageHistory; sampler: Pick<UsageSampler, "stop"> } {
   const usage = new UsageHistory(config.botDataPath, { keepDays: config.usage.keepDays });
-  const sampler = startUsageSampler({
-    history: usage,
-    server: LOCAL_SERVER,
-    read: () => service.clients(),
-    everyMs: config.usage.sampleMin * 60_000,
-    onError: (err) => logger.warn({ err }, "could not record usage history; trying again at the next sample"),
-  });
-  return { usage, sampler };
+  // One sampler a server: the same customer on several servers has a counter on each. (Until
+  // /stats learns several servers, its traffic per day is the one server's, named `local`.)
+  const several = service.serverNames.length > 1;
+  const samplers = (several ? service.serverNames : [LOCAL_SERVER]).map((server) =>
+    startUsageSampler({
+      history: usage,
+      server,
+      read: () => service.clients(several ? { servers: [server] } : undefined),
+      everyMs: config.usage.sampleMin * 60_000,
+      onError: (err) => logger.warn({ err, server }, "could not record usage history; trying again at the next sample"),
+    }),
+  );
+  return { usage, sampler: { stop: () => samplers.forEach((s) => s.stop()) } };
 }
 
 /** On SIGINT/SIGTERM: stop taking work, then close the files, then exit. */

@@ -13,15 +13,15 @@ import { serverStats } from "../service/stats.js";
 import { LOCAL_SERVER, type UsageSource } from "../core/usage.js";
 import { connectionJson, connectionOf } from "../service/links/connection.js";
 import type { OpResult } from "../core/types.js";
-import type { XuiService } from "../service/xui-service.js";
+import type { ClientService } from "../service/client-service.js";
 import { createApplier, settled, type Applier } from "../apply/applier.js";
 import type { ApplyStatus } from "../apply/scheduler.js";
-import { changes, createInput, editChanges, type Change } from "./bodies.js";
+import { changes, createInput, editChanges, serversIn, type Change } from "./bodies.js";
 import { errorHandler, fail } from "./errors.js";
 import { health } from "./health.js";
 
 export interface ApiDeps {
-  service: XuiService;
+  service: ClientService;
   token: string;
   /** Makes the running Xray pick changes up; absent: the answer says a restart is needed. */
   applier?: Applier;
@@ -70,6 +70,19 @@ function route<P extends string>(
   app.all(path, (c) => fail(c, 405, "method-not-allowed", `${c.req.method} ${c.req.path}: method not allowed (use ${allow})`, [c.req.method], { Allow: allow }));
 }
 
+/** ?server=nl (repeatable): the servers a read is about; absent, every server. */
+function scopeOf(c: Context): { servers?: string[] } {
+  const named = (c.req.queries("server") ?? []).flatMap((s) => s.split(",")).map((s) => s.trim().toLowerCase()).filter((s) => s.length > 0);
+  return named.length > 0 ? { servers: named } : {};
+}
+
+/** /api/users/alice?server=nl names nl's alice (as the reference nl/alice does). */
+function refOn(c: Context, ref: string): string {
+  const servers = scopeOf(c).servers ?? [];
+  if (servers.length > 1) throw new XuiError("bad-input", "server: name one server for one client", ["server"]);
+  return servers.length === 1 ? `${servers[0]}/${ref}` : ref;
+}
+
 export function createApi(deps: ApiDeps): Hono {
   const app = new Hono();
   const { service } = deps;
@@ -107,8 +120,8 @@ export function createApi(deps: ApiDeps): Hono {
   for (const [name, read] of Object.entries(changes) as [string, (body: unknown) => Change][]) {
     route(app, `/api/users/${name}`, {
       POST: async (c) => {
-        const { op, refs } = read(await jsonBody(c));
-        const result = await service.apply(op, { refs }, { actor: "api" });
+        const { op, refs, servers } = read(await jsonBody(c));
+        const result = await service.apply(op, { refs }, { actor: "api", ...(servers ? { servers } : {}) });
         return c.json({ ...result, apply: await applyStatusOf(c, result) });
       },
     });
@@ -116,14 +129,17 @@ export function createApi(deps: ApiDeps): Hono {
   route(app, "/api/users", {
     GET: (c) => {
       const q = c.req.query("q");
-      const clients = q ? service.find(q) : service.list(parseClientFilter(c.req.query("filter") ?? "all"));
+      const scope = scopeOf(c);
+      const clients = q ? service.find(q, scope) : service.list(parseClientFilter(c.req.query("filter") ?? "all"), scope);
       const now = service.now();
       return c.json({ count: clients.length, clients: clients.map((client) => clientView(client, now)) });
     },
     POST: async (c) => {
-      const input = createInput(await jsonBody(c));
-      const result = await service.create(input, { actor: "api" });
-      const client = service.get(input.email);
+      const body = await jsonBody(c);
+      const input = createInput(body);
+      const servers = serversIn(body);
+      const result = await service.create(input, { actor: "api", ...(servers ? { servers } : {}) });
+      const client = service.find(input.email, servers ? { servers } : {}).find((x) => x.email === input.email);
       return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) }, 201);
     },
   });
@@ -133,30 +149,32 @@ export function createApi(deps: ApiDeps): Hono {
       const ref = c.req.param("ref");
       const client = service.get(ref);
       if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
-      return c.json(connectionJson(connectionOf(service, client, { publicHost: deps.publicHost })));
+      return c.json(connectionJson(connectionOf(service.serviceOf(client), client, { publicHost: deps.publicHost })));
     },
   });
   route(app, "/api/users/:ref", {
     GET: (c) => {
-      const ref = c.req.param("ref");
+      const ref = refOn(c, c.req.param("ref"));
       const client = service.get(ref);
       if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
       return c.json(clientView(client, service.now()));
     },
     PATCH: async (c) => {
       const changes = editChanges(await jsonBody(c));
-      const result = await service.edit({ refs: [c.req.param("ref")] }, changes, { actor: "api" });
-      const email = changes.email ?? c.req.param("ref");
-      const client = service.get(email);
+      const ref = refOn(c, c.req.param("ref"));
+      const result = await service.edit({ refs: [ref] }, changes, { actor: "api" });
+      const client = service.get(changes.email === undefined ? ref : refOn(c, changes.email));
       return c.json({ ...result, client: client && clientView(client, service.now()), apply: await applyStatusOf(c, result) });
     },
     // ?keep_traffic=true leaves the client_traffics row, as xui-admin delete --keep-traffic.
     DELETE: async (c) => {
-      const result = await service.delete({ refs: [c.req.param("ref")] }, { keepTraffic: c.req.query("keep_traffic") === "true", actor: "api" });
+      const result = await service.delete({ refs: [refOn(c, c.req.param("ref"))] }, { keepTraffic: c.req.query("keep_traffic") === "true", actor: "api" });
       return c.json({ ...result, apply: await applyStatusOf(c, result) });
     },
   });
   route(app, "/api/check", { GET: (c) => c.json(service.check()) });
   route(app, "/api/stats", { GET: (c) => c.json(serverStats(service.clients(), service.inbounds(), deps.usage, service.now(), LOCAL_SERVER)) });
+  route(app, "/api/check", { GET: (c) => c.json(service.check(scopeOf(c))) });
+  route(app, "/api/servers", { GET: async (c) => c.json({ servers: await service.servers() }) });
   return app;
 }

@@ -83,6 +83,22 @@ const parseLimitGb: Parser<number> = (value, f) => {
 
 const userIds = required("user_ids", parseUserIds);
 
+/** `server`: one server's name or a list of them (several servers: SERVERS_FILE). */
+const parseServers: Parser<string[]> = (value, f) => {
+  const list = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === "string" && x.trim() !== "")) {
+    throw badInput(f, value, "must be a server's name or a non-empty array of them");
+  }
+  return (list as string[]).map((x) => x.trim().toLowerCase());
+};
+const server = optional("server", parseServers);
+
+/** The servers a body names in `server` (already checked by its route's schema). */
+export function serversIn(body: unknown): string[] | undefined {
+  const value = (body as { server?: unknown } | null)?.server;
+  return value === undefined || value === null ? undefined : parseServers(value, "server");
+}
+
 /** The body's fields, or one bad-input error naming every field at fault. */
 function check<S extends z.ZodObject>(schema: S, body: unknown): z.output<S> {
   if (body === null || typeof body !== "object" || Array.isArray(body)) throw new XuiError("bad-input", "body: must be a JSON object", ["body"]);
@@ -116,13 +132,15 @@ function oneOf<T>(first: [string, T | undefined], second: [string, T | undefined
 export interface Change {
   op: Operation;
   refs: string[];
+  /** Only on these servers (absent: every server). */
+  servers?: string[];
 }
 
 const change =
   <S extends z.ZodObject<{ user_ids: typeof userIds }>>(schema: S, opOf: (b: z.output<S>) => Operation) =>
   (body: unknown): Change => {
-    const b = check(schema, body);
-    return { op: opOf(b), refs: b.user_ids };
+    const { server: servers, ...b } = check(schema.extend({ server }), body);
+    return { op: opOf(b as z.output<S>), refs: b.user_ids, ...(servers === undefined ? {} : { servers }) };
   };
 
 /** The change routes, /api/users/<name>: each body to an operation on the named clients. */
@@ -160,6 +178,8 @@ const createSchema = z.strictObject({
     if (!Array.isArray(v)) throw new XuiError("bad-input", `${f}: must be an array of inbound IDs`, [f]);
     return v.map((id, i) => parseNonNegativeInt(id, `${f}[${i}]`));
   }),
+  // Several servers: the one to create the client on.
+  server,
 });
 
 /** POST /api/users. */

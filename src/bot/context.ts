@@ -4,7 +4,7 @@ import type { Context } from "grammy";
 import type { Applier } from "../apply/applier.js";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import type { XuiService } from "../service/xui-service.js";
+import type { ClientService } from "../service/client-service.js";
 import type { AuditLog } from "../store/audit-log.js";
 import type { BotStore } from "../store/bot-store.js";
 import type { ReminderStore } from "../store/reminders.js";
@@ -24,7 +24,7 @@ export type ConvContext = Context & BotFlavor;
 
 export interface BotDeps {
   config: Config;
-  service: XuiService;
+  service: ClientService;
   store: BotStore;
   audit: AuditLog;
   logger: Logger;

@@ -26,6 +26,7 @@ import { Broadcasts } from "./jobs/broadcast.js";
 import { Pacer } from "./jobs/pacer.js";
 import { statsCommand } from "./features/stats.js";
 import { freshMirror } from "./fresh-mirror.js";
+import { servers } from "./features/servers.js";
 
 export interface CreateBotOptions {
   client?: ApiClientOptions;
@@ -96,6 +97,8 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(createConversation(broadcastConversation(deps, broadcasts), "broadcast"));
   bot.use(connection(deps, "admins"));
   bot.use(adminCommands(deps));
+  // Before lists and confirmations: their handlers answer "outdated" to buttons they do not know.
+  bot.use(servers(deps));
   bot.use(lists(deps));
   bot.use(linking(deps));
   bot.use(history(deps));

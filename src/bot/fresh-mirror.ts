@@ -4,10 +4,10 @@
 // first, and fails with the reason): the bot stays usable for reading.
 import type { MiddlewareFn } from "grammy";
 import type { Logger } from "../log.js";
-import type { XuiService } from "../service/xui-service.js";
+import type { ClientService } from "../service/client-service.js";
 import type { BotContext } from "./context.js";
 
-export function freshMirror(service: XuiService, logger: Logger): MiddlewareFn<BotContext> {
+export function freshMirror(service: ClientService, logger: Logger): MiddlewareFn<BotContext> {
   return async (_ctx, next) => {
     try {
       await service.ensureFresh();

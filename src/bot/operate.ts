@@ -9,7 +9,7 @@ import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";
 import type { Texts } from "./locales/en.js";
 import { esc, splitMessage } from "./html.js";
-import { diffText } from "./render.js";
+import { diffText, nameOf } from "./render.js";
 
 type Ctx = Context & BotFlavor;
 
@@ -100,7 +100,7 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
   const { clients, unknown, ambiguous } = deps.service.resolve(refs);
   const problems = [...unknown, ...ambiguous.keys()];
   if (clients.length === 0) return [{ text: t.unknownClients(esc(problems.join(", "))) }];
-  const emails = clients.map((c) => c.email);
+  const emails = clients.map((c) => deps.service.refOf(c));
   try {
     // A delete waits for Confirm even for one client: it removes the client and its usage.
     if (clients.length === 1 && problems.length === 0 && op.kind !== "delete") {
@@ -126,7 +126,7 @@ export async function previewReplies(t: Texts, deps: BotDeps, pending: PendingOp
     // Who stays as they are, and why (already blocked, never expires, ...).
     const named = preview.unchanged.slice(0, PREVIEW_NAMES).map((d) => {
       const why = d.notes.filter((n) => n !== "no-change").map((n) => t.note[n]);
-      return why.length > 0 ? `${esc(d.email)} (${why.join("; ")})` : esc(d.email);
+      return why.length > 0 ? `${nameOf(d)} (${why.join("; ")})` : nameOf(d);
     });
     const more = preview.unchanged.length > PREVIEW_NAMES ? ` … +${preview.unchanged.length - PREVIEW_NAMES}` : "";
     lines.push("", t.previewUnchanged(preview.unchanged.length, named.join(", ") + more));

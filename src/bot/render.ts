@@ -31,9 +31,12 @@ function ownValue(t: Texts, f: EditField, change: FieldChange, side: "before" | 
   return f === "limitIp" ? t.unlimited : t.none;
 }
 
+/** A client's name as shown: `nl/alice` when several servers are configured (the fleet then sets the server). */
+export const nameOf = (c: { email: string; server?: string }): string => esc(c.server === undefined ? c.email : `${c.server}/${c.email}`);
+
 /** One client's change: changed fields only, then the notes. */
 export function diffText(t: Texts, d: ClientDiff, now: number): string {
-  const lines = [`<b>${esc(d.email)}</b> (${t.inbound} ${d.inboundId})${d.before ? "" : `: ${t.created}`}`];
+  const lines = [`<b>${nameOf(d)}</b> (${t.inbound} ${d.inboundId})${d.before ? "" : `: ${t.created}`}`];
   for (const [key, pick, show] of FIELDS) {
     if (d.before ? pick(d.before) === pick(d.after) : key === "reset" && d.after.reset === 0) continue;
     const label = t.field[key as keyof Texts["field"]];
@@ -51,7 +54,7 @@ export function diffText(t: Texts, d: ClientDiff, now: number): string {
 /** A client card: everything an admin wants at a glance (a linked user's is user-card.ts). */
 export function cardText(t: Texts, c: Client, now: number): string {
   return [
-    `<b>${esc(c.email)}</b> — ${statusText(t, c, now)}`,
+    `<b>${nameOf(c)}</b> — ${statusText(t, c, now)}`,
     `${t.field.used}: ${t.usedOf(t.gb(gbString(c.up + c.down)), limitText(t, c.totalBytes))}`,
     `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,
     `${t.inbound}: ${c.inboundId} ${esc(c.inboundRemark)} (${esc(c.protocol)})${c.inboundIds.length > 1 ? ` + ${c.inboundIds.slice(1).join(", ")}` : ""}`,
@@ -65,5 +68,5 @@ export function cardText(t: Texts, c: Client, now: number): string {
 
 export function listLine(t: Texts, c: Client, now: number, index: number): string {
   const used = `${gbString(c.up + c.down)}/${c.totalBytes === 0 ? "∞" : gbString(c.totalBytes)} GB`;
-  return `${index}. <b>${esc(c.email)}</b> ${statusText(t, c, now)} · ${used} · ${expiryText(t, c.expiryTime, now)}`;
+  return `${index}. <b>${nameOf(c)}</b> ${statusText(t, c, now)} · ${used} · ${expiryText(t, c.expiryTime, now)}`;
 }

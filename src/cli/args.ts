@@ -49,6 +49,7 @@ Usage:
   xui-admin panel-token [--name N]   (3x-ui 3.x, on the panel's server: an API token for XUI_API_TOKEN)
   xui-admin health  [--json]    is the bot working? (exit 0 yes, 1 no)
   xui-admin remind  --dry-run [--json]   the reminders the bot would send now, to whom, and why
+  xui-admin servers [--json]    each server's state (SERVERS_FILE)
   xui-admin --version
 
 REF is a client's email (any case) or key (UUID / password). --days -N takes N days away.
@@ -56,6 +57,9 @@ CLIENTS is REF..., --inbound ID, --all, or --filter F (expiring[:DAYS], expired,
 disabled, inbound:ID): a filter shows what will change and asks first; --yes skips the
 question (without a terminal to ask, a filter needs --yes).
 F is xtls-rprx-vision, xtls-rprx-vision-udp443 or none (VLESS over TCP with TLS or REALITY only).
+Several servers (SERVERS_FILE): REF may be nl/alice (one server's alice); alice names it on
+every server. --server NAME (repeatable) limits any verb to those servers, --all-servers spans
+all of them (the default); create, --inbound, sync and backup need one server.
 Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
@@ -63,7 +67,8 @@ Common options:
   --full        (operations) list every changed client, not the first 20 and a count
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
-Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written).`;
+Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written),
+3 partly applied (a server down, or a change that failed part-way: what was applied is printed).`;
 
 const OPTIONS = {
   db: { type: "string" },
@@ -94,6 +99,8 @@ const OPTIONS = {
   limit: { type: "string" },
   data: { type: "string" },
   name: { type: "string" },
+  server: { type: "string", multiple: true },
+  "all-servers": { type: "boolean" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
@@ -119,7 +126,8 @@ export type Command =
   | { verb: "undo"; id: number }
   | { verb: "invite"; ref: string }
   | { verb: "panel-token"; name: string }
-  | { verb: "remind" };
+  | { verb: "remind" }
+  | { verb: "servers" };
 
 export interface Invocation {
   command: Command;
@@ -129,6 +137,8 @@ export interface Invocation {
   json: boolean;
   /** Text output lists every client of a big change. */
   full: boolean;
+  /** --server NAME...: the servers to act on; absent (or --all-servers), every server. */
+  servers?: string[];
 }
 
 /** --filter as the CLI writes it; a bad one is explained in the CLI's syntax, not the bot's. */
@@ -197,6 +207,13 @@ function editCommand(v: Record<string, unknown>, rest: string[]): Command {
   return { verb: "edit", ref: rest[0] as string, changes, dryRun: v["dry-run"] === true };
 }
 
+/** --server NAME (repeatable) or --all-servers; not both. */
+function serversOf(v: Record<string, unknown>): string[] | undefined {
+  const named = v.server as string[] | undefined;
+  if (named !== undefined && v["all-servers"] === true) throw usage("choose one of --server NAME and --all-servers");
+  return named?.flatMap((n) => n.split(",")).map((n) => n.trim().toLowerCase()).filter((n) => n.length > 0);
+}
+
 /** "--days -3" as "--days=-3": parseArgs would take a negative number for an option of its own. */
 function joinNegativeValues(argv: string[]): string[] {
   const out: string[] = [];
@@ -222,7 +239,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
   const db = (v.db as string | undefined) ?? env.XUI_DB_PATH ?? "/etc/x-ui/x-ui.db";
   const json = v.json === true;
   const data = v.data as string | undefined;
-  const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true });
+  const servers = serversOf(v);
+  const done = (command: Command): Invocation => ({ command, db, data, json, full: v.full === true, ...(servers ? { servers } : {}) });
   if (v.version === true) return done({ verb: "version" });
   if (v.help === true || verb === undefined || verb === "help") return done({ verb: "help" });
 
@@ -289,6 +307,8 @@ export function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): Invoca
       // The bot sends reminders (it alone knows who blocked it and paces the sends): here, only a look.
       if (v["dry-run"] !== true) throw usage("remind only shows what the bot would send: run it with --dry-run");
       return done({ verb: "remind" });
+    case "servers":
+      return done({ verb: "servers" });
     case "panel-token":
       return done({ verb: "panel-token", name: v.name === undefined ? DEFAULT_TOKEN_NAME : parseTokenName(v.name, "--name") });
     default:

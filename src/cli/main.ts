@@ -3,11 +3,11 @@
 import { existsSync, statSync } from "node:fs";
 import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../core/errors.js";
-import { mirrorFile, panelFromEnv, readsThroughApi, type PanelClient } from "../panel-env.js";
 import { createPanelToken } from "../service/panel-token.js";
 import { clientView } from "../service/status.js";
 import { connectionJson, connectionOf } from "../service/links/connection.js";
-import { XuiService } from "../service/xui-service.js";
+import type { ClientService } from "../service/client-service.js";
+import { openServers } from "./servers.js";
 import { parseCommandLine, USAGE, type Invocation } from "./args.js";
 import { health, HEALTH_MAX_AGE_MS, HEALTH_MIN_AGE_MS, renderHealth } from "./health.js";
 import { createInvite } from "./invite.js";
@@ -24,7 +24,7 @@ import { serverStats } from "../service/stats.js";
 import { UsageHistory } from "../store/usage-history.js";
 import { renderStats } from "./render-stats.js";
 import { renderConnection } from "./render-connection.js";
-import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderSync, renderUndo } from "./render.js";
+import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderServer, renderSync, renderUndo } from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
 export const EXIT = { ok: 0, drift: 1, unhealthy: 1, refused: 2, partial: 3 } as const;
@@ -95,28 +95,20 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       audit?.close();
     }
   }
-  let service: XuiService;
-  let panel: PanelClient | undefined;
+  let service: ClientService;
   try {
-    // Reads need the panel only when there is no file to read it from (then: a mirror).
-    const local = existsSync(inv.db);
-    panel = readOnly && local ? undefined : await panelFromEnv(env);
-    const options = { ...backups, ...(audit ? { audit } : {}) };
-    service =
-      panel && readsThroughApi(inv.db, panel)
-        ? // One mirror per user: a root call must not leave the bot's user a file it cannot read.
-          await XuiService.openRemote(panel, mirrorFile(mirrorDir(env, systemDataDir), `cli-${process.getuid?.() ?? 0}`), options)
-        : XuiService.open(inv.db, { readonly: readOnly, ...options, ...(panel ? { panel } : {}) });
+    service = await openServers(inv.db, env, { readonly: readOnly, ...backups, ...(audit ? { audit } : {}), mirrorDir: mirrorDir(env, systemDataDir) }, audit);
   } catch (error) {
     audit?.close();
-    panel?.close();
     throw error;
   }
+  // --server NAME...: every verb acts on those servers only.
+  const scope = inv.servers ? { servers: inv.servers } : {};
   try {
     const now = service.now();
     switch (command.verb) {
       case "check": {
-        const report = service.check();
+        const report = service.check(scope);
         print(report, () => renderCheck(report));
         if (service.schema.family === "unknown") {
           io.err(`cannot check ${inv.db}: ${service.schema.readOnlyReason}`);
@@ -125,7 +117,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         return report.findings.length > 0 ? EXIT.drift : EXIT.ok;
       }
       case "sync": {
-        const report = await service.sync({ ...command.options, actor: "cli" });
+        const report = await service.sync({ ...command.options, actor: "cli", ...scope });
         print(report, () => renderSync(report));
         // Report-only (3x-ui 3.x): exits as check does.
         return report.reportOnly && report.unresolved.length > 0 ? EXIT.drift : EXIT.ok;
@@ -134,14 +126,14 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         let selector = command.selector;
         if ("filter" in selector) {
           // The clients the filter matches now, by name: the preview shows exactly these.
-          selector = { refs: service.list(selector.filter).map((c) => c.email) };
+          selector = { refs: service.list(selector.filter, scope).map((c) => service.refOf(c)) };
           if (selector.refs.length === 0) {
             print({ operation: command.op.kind, changed: [], unchanged: [] }, () => "no client matches the filter: nothing to do");
             return EXIT.ok;
           }
           if (!command.dryRun && !command.yes) {
             if (!io.confirm) throw new XuiError("bad-input", "--filter: no terminal to ask for confirmation: look with --dry-run, then run it again with --yes", ["--yes"]);
-            const preview = await service.apply(command.op, selector, { dryRun: true });
+            const preview = await service.apply(command.op, selector, { dryRun: true, ...scope });
             io.out(renderOp(preview, now, inv.full));
             if (!(await io.confirm(`Apply ${command.op.kind} to these ${selector.refs.length} client(s)? [y/N] `))) {
               io.err("xui-admin: not confirmed: nothing was changed");
@@ -149,23 +141,23 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
             }
           }
         }
-        const result = await service.apply(command.op, selector, { dryRun: command.dryRun, actor: "cli" });
+        const result = await service.apply(command.op, selector, { dryRun: command.dryRun, actor: "cli", ...scope });
         print(result, () => renderOp(result, now, inv.full));
         return EXIT.ok;
       }
       case "edit": {
-        const result = await service.edit({ refs: [command.ref] }, command.changes, { dryRun: command.dryRun, actor: "cli" });
+        const result = await service.edit({ refs: [command.ref] }, command.changes, { dryRun: command.dryRun, actor: "cli", ...scope });
         print(result, () => renderOp(result, now, inv.full));
         return EXIT.ok;
       }
       case "create": {
-        const result = await service.create(command.input, { actor: "cli" });
-        const client = service.get(command.input.email);
+        const result = await service.create(command.input, { actor: "cli", ...scope });
+        const client = service.find(command.input.email, scope).find((c) => c.email === command.input.email);
         print({ ...result, client: client && clientView(client, now) }, () => `${renderOp(result, now)}\n${client ? renderClient(client, now) : ""}`);
         return EXIT.ok;
       }
       case "show": {
-        const client = service.get(command.ref);
+        const client = service.get(inv.servers?.length === 1 ? `${inv.servers[0]}/${command.ref}` : command.ref);
         if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
         print(clientView(client, now), () => renderClient(client, now));
         return EXIT.ok;
@@ -173,22 +165,22 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       case "sub": {
         const client = service.get(command.ref);
         if (!client) throw new XuiError("unknown-ref", `unknown client: ${command.ref}`, [command.ref]);
-        const connection = connectionOf(service, client, { publicHost: env.PUBLIC_HOST?.trim() || undefined });
+        const connection = connectionOf(service.serviceOf(client), client, { publicHost: env.PUBLIC_HOST?.trim() || undefined });
         print(connectionJson(connection), () => renderConnection(connection));
         return EXIT.ok;
       }
       case "find": {
-        const found = service.find(command.query);
+        const found = service.find(command.query, scope);
         print(found.map((c) => clientView(c, now)), () => (found.length === 0 ? `no client matches ${JSON.stringify(command.query)}` : found.map((c) => renderClientLine(c, now)).join("\n")));
         return EXIT.ok;
       }
       case "list": {
-        const list = service.list(command.filter);
+        const list = service.list(command.filter, scope);
         print(list.map((c) => clientView(c, now)), () => [...list.map((c) => renderClientLine(c, now)), `${list.length} client(s)`].join("\n"));
         return EXIT.ok;
       }
       case "inbounds": {
-        const list = service.inbounds();
+        const list = service.inbounds(scope);
         print(list, () => list.map(renderInbound).join("\n"));
         return EXIT.ok;
       }
@@ -234,9 +226,14 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         // --out names a file, or a folder (existing, or ending in a slash) for a stamped name.
         const out = command.out;
         const toFolder = out === undefined || out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory());
-        const path = toFolder ? await service.backup(out) : await service.backupTo(out);
+        const path = toFolder ? await service.backup(out, scope) : await service.backupTo(out, scope);
         print({ backup: path }, () => `backup: ${path}`);
         return EXIT.ok;
+      }
+      case "servers": {
+        const list = await service.servers();
+        print(list, () => list.map(renderServer).join("\n"));
+        return list.every((s) => s.state === "reachable") ? EXIT.ok : EXIT.unhealthy;
       }
       default: {
         const unhandled: never = command;
@@ -253,7 +250,6 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
   } finally {
     service.close();
     audit?.close();
-    panel?.close();
   }
 }
 

@@ -1,4 +1,6 @@
 // Plain-text output of xui-admin (English; the bot has its own localised texts).
+import { LOCAL_SERVER } from "../core/servers.js";
+import type { ServerStatus } from "../service/server-status.js";
 import type { AuditSummary } from "../core/types.js";
 import type { CheckReport } from "../service/check.js";
 import type { SyncReport } from "../service/sync.js";
@@ -51,8 +53,11 @@ const NOTES: Record<NoteCode, string> = {
   "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
 };
 
+/** `nl/alice` when several servers are configured (the fleet then sets the server), else `alice`. */
+const named = (c: { email: string; server?: string }): string => (c.server === undefined ? c.email : `${c.server}/${c.email}`);
+
 export function renderDiff(d: ClientDiff, now: number): string {
-  const lines = [`${d.email} (inbound ${d.inboundId})${d.before ? "" : ": created"}`];
+  const lines = [`${named(d)} (inbound ${d.inboundId})${d.before ? "" : ": created"}`];
   for (const [key, label, show] of FIELDS) {
     const before = d.before;
     if (before && before[key] === d.after[key] && !(key === "up" && before.down !== d.after.down)) continue;
@@ -119,7 +124,7 @@ const STATUS: Record<ClientStatus, string> = {
 
 export function renderClient(c: Client, now: number): string {
   return [
-    `${c.email}`,
+    named(c),
     `  inbound:  ${c.inboundId} ${c.inboundRemark} (${c.protocol})${c.inboundIds.length > 1 ? `; also ${c.inboundIds.slice(1).join(", ")}` : ""}`,
     `  status:   ${STATUS[clientStatus(c, now)]}`,
     `  used:     ${gbString(c.up + c.down)} GB of ${limit(c.totalBytes)} (up ${gbString(c.up)}, down ${gbString(c.down)})`,
@@ -136,12 +141,12 @@ export function renderClient(c: Client, now: number): string {
 }
 
 export function renderClientLine(c: Client, now: number): string {
-  return `${c.email}\t#${c.inboundIds.join(",#")}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
+  return `${named(c)}\t#${c.inboundIds.join(",#")}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
 }
 
 export function renderInbound(i: InboundInfo): string {
   const state = i.settingsError ? `settings unreadable: ${i.settingsError}` : i.supportsClients ? `${i.clientCount} clients` : "no per-client accounting";
-  return `#${i.id}\t${i.protocol}\t:${i.port}\t${i.enable ? "on" : "off"}\t${i.remark}\t${state}`;
+  return `${i.server === undefined ? "" : `${i.server}\t`}#${i.id}\t${i.protocol}\t:${i.port}\t${i.enable ? "on" : "off"}\t${i.remark}\t${state}`;
 }
 
 export function renderCheck(r: CheckReport): string {
@@ -173,9 +178,18 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
   return out.join("\n");
 }
 
+export function renderServer(s: ServerStatus): string {
+  const facts = [s.state, s.version === undefined ? s.panel : `${s.panel} ${s.version}`, `writes: ${s.writer}`];
+  if (s.clients !== undefined) facts.push(`${s.clients} clients`);
+  if (s.online !== undefined) facts.push(`${s.online} online`);
+  return `${s.name}\t${facts.join("\t")}${s.lastError === undefined ? "" : `\n  last error: ${s.lastError}`}`;
+}
+
 export function renderAuditLine(e: AuditSummary): string {
   const shown = e.clients > e.names.length ? `${e.names.join(", ")} and ${e.clients - e.names.length} more` : e.names.join(", ");
-  return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
+  // The server where several are configured (the one local server goes unnamed, as before).
+  const server = e.server === undefined || e.server === LOCAL_SERVER ? "" : `\t@${e.server}`;
+  return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}${server}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
 }
 
 export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number, full = false): string {

@@ -32,6 +32,8 @@ export const blankState = (): ClientState => ({ enabled: false, active: false, e
  */
 export interface Client extends ClientState {
   email: string;
+  /** The server it is on (see service/fleet.ts): set when more than one server is configured. */
+  server?: string;
   inboundId: number;
   /** Every inbound the client is attached to (one on 2.x). */
   inboundIds: number[];
@@ -109,6 +111,8 @@ export interface RemovedClient {
 
 export interface ClientDiff {
   email: string;
+  /** The server of the client, as on Client (several servers only). */
+  server?: string;
   inboundId: number;
   /** Null for a client the operation created. */
   before: ClientState | null;
@@ -233,6 +237,8 @@ export type ClientFilter =
 
 export interface InboundInfo {
   id: number;
+  /** The server of the inbound, as on Client (several servers only). */
+  server?: string;
   remark: string;
   protocol: string;
   port: number;
@@ -264,6 +270,10 @@ export interface ChangeRecord {
   /** For a sync: what it repaired (sync works on fields, not on client states). */
   details?: unknown;
   database?: DatabaseIdentity;
+  /** The server it was made on (absent in entries of earlier versions: the one local server). */
+  server?: string;
+  /** One change across several servers is recorded as an entry per server sharing this ID. */
+  batch?: string;
 }
 
 export interface AuditEntry extends Omit<ChangeRecord, "diffs"> {
@@ -287,4 +297,5 @@ export interface AuditSummary {
   names: string[];
   undoneBy: number | null;
   database?: DatabaseIdentity;
+  server?: string;
 }

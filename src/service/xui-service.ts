@@ -3,7 +3,6 @@
 import { createHash } from "node:crypto";
 import { backupDatabase, backupTo } from "../xui/backup.js";
 import { PanelMirror } from "../panel/mirror.js";
-import type { PanelApi } from "../panel/panel-api.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
@@ -23,6 +22,11 @@ import { chooseByRefs, resolveRefs } from "./select.js";
 import { checkEdit } from "./client-edit.js";
 import { isReinsert, reinsertClients } from "./reinsert.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
+import { serverStatus, type ServerStatus } from "./server-status.js";
+import type { ClientService } from "./client-service.js";
+import type { PanelApi } from "../panel/panel-api.js";
+import { LOCAL_SERVER } from "../core/servers.js";
+import { DEFAULT_TIMEOUT_MS } from "./fleet-limits.js";
 import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
 
 export interface ServiceOptions extends XuiDbOptions {
@@ -42,7 +46,9 @@ export interface ServiceOptions extends XuiDbOptions {
    * A 3x-ui 3.1+ panel's API: on such a file every write goes through it (the panel keeps its
    * three stores in step and applies changes live); without it, such a file is read-only.
    */
-  panel?: PanelPort;
+  panel?: PanelPort & Partial<Pick<PanelApi, "panelVersion" | "close">>;
+  /** The server's name (see fleet.ts), recorded with every audit entry. */
+  server?: string;
   /** Set by openRemote2: the database is a mirror of a remote 2.x panel, which commits writes. */
   remote?: RemoteWriter;
   /** Called by close(), after the database is closed (a remote panel's connections). */
@@ -84,9 +90,11 @@ export interface AuditSink {
 export interface WriteOptions {
   /** Who asks: a Telegram user ID, "cli" or "api"; recorded in the audit log. */
   actor?: string;
+  /** Shared by the audit entries of one change across several servers (see fleet.ts). */
+  batch?: string;
 }
 
-export class XuiService {
+export class XuiService implements ClientService {
   private readonly ctx: EngineContext;
   private readonly engine: Engine;
   /** Set when a 3.x panel commits our writes (see ServiceOptions.panel). */
@@ -142,11 +150,6 @@ export class XuiService {
     return new XuiService(db, { ...options, panel }, { mirror, version, identity: { path: mirrorPath, id } });
   }
 
-  /** The panel's version as it reports it, for a service opened with openRemote. */
-  get panelVersion(): string | undefined {
-    return this.remote?.version;
-  }
-
   /** Whether the panel's state is read through its API (openRemote) rather than from its file. */
   get isRemote(): boolean {
     return this.remote !== undefined;
@@ -185,11 +188,6 @@ export class XuiService {
     }
   }
 
-  /** A remote panel's version as it reports it (e.g. "2.9.4"); undefined for a local file. */
-  async remoteVersion(): Promise<string | undefined> {
-    return this.options.remote?.panelVersion();
-  }
-
   /** Reads a remote panel again into its mirror (nothing to do for a local file). */
   async refresh(): Promise<void> {
     await this.remote?.mirror.refresh();
@@ -213,6 +211,40 @@ export class XuiService {
   close(): void {
     this.db.close();
     this.options.onClose?.();
+    this.options.panel?.close?.();
+  }
+
+  // --- as one server of a fleet (see fleet.ts) -------------------------------------------
+
+  /** This server's name (`local` unless SERVERS_FILE names it). */
+  get name(): string {
+    return this.options.server ?? LOCAL_SERVER;
+  }
+
+  get serverNames(): string[] {
+    return [this.name];
+  }
+
+  refOf(client: Client): string {
+    return client.email;
+  }
+
+  serviceOf(): XuiService {
+    return this;
+  }
+
+  servers(): Promise<ServerStatus[]> {
+    return serverStatus(this.name, this, DEFAULT_TIMEOUT_MS).then((s) => [s]);
+  }
+
+  /**
+   * The version of the panel this server is managed through (a remote panel's, or the 3.x
+   * panel whose API commits our writes); undefined for a 2.x file edited here.
+   */
+  async panelVersion(): Promise<string | undefined> {
+    if (this.remote) return this.remote.version;
+    if (this.options.remote) return this.options.remote.panelVersion();
+    return this.panelEngine ? this.options.panel?.panelVersion?.() : undefined;
   }
 
   /** Whether the database can be read now and written at all (for health checks). */
@@ -277,7 +309,7 @@ export class XuiService {
       await this.ensureFresh();
       return this.run(op, selector, { dryRun: true });
     }
-    return this.locked(() => this.applyLocked(op, selector, options.actor));
+    return this.locked(() => this.applyLocked(op, selector, options));
   }
 
   /**
@@ -318,7 +350,7 @@ export class XuiService {
     }
     return this.locked(() => {
       checkEdit(this.ctx, selector, changes);
-      return this.applyLocked(op, selector, options.actor);
+      return this.applyLocked(op, selector, options);
     });
   }
 
@@ -340,11 +372,11 @@ export class XuiService {
    * Each committed unit goes into the audit log as it commits (the first makes the entry, the
    * others are added to it), so a failure or a crash part-way leaves what was applied on record.
    */
-  private async applyLocked(op: Operation, selector: Selector, actor = "unknown"): Promise<OpResult> {
+  private async applyLocked(op: Operation, selector: Selector, options: WriteOptions): Promise<OpResult> {
     let auditId: number | undefined;
     const onCommit = (unit: DiffTable) => {
       if (!this.options.audit) return;
-      if (auditId === undefined) auditId = this.options.audit.record({ actor, operation: op.kind, op, diffs: unit, database: this.databaseIdentity() });
+      if (auditId === undefined) auditId = this.options.audit.record({ ...this.recordedBy(options), operation: op.kind, op, diffs: unit });
       else this.options.audit.append(auditId, unit);
     };
     try {
@@ -359,7 +391,7 @@ export class XuiService {
 
   async create(input: CreateClientInput, options: WriteOptions = {}): Promise<OpResult> {
     const panel = this.panelEngine;
-    return this.locked(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options.actor));
+    return this.locked(async () => this.recorded(panel ? await panel.create(input) : await createClient(this.ctx, input), null, options));
   }
 
   /** Which database this is, as audit entries record it. */
@@ -411,7 +443,7 @@ export class XuiService {
       if (emails.length === 0) return { result: null, skipped: plan.skipped };
       let result: OpResult;
       try {
-        result = await this.applyLocked(plan.op, { refs: emails }, options.actor);
+        result = await this.applyLocked(plan.op, { refs: emails }, options);
       } catch (error) {
         if (error instanceof PartialError && error.applied.auditId !== undefined) this.options.audit?.markUndone(entry.id, error.applied.auditId);
         throw error;
@@ -421,10 +453,20 @@ export class XuiService {
     });
   }
 
-  private recorded(result: OpResult, op: Operation | null, actor = "unknown"): OpResult {
+  private recorded(result: OpResult, op: Operation | null, options: WriteOptions): OpResult {
     if (!this.options.audit || result.diffs.count(true) === 0) return result;
-    result.auditId = this.options.audit.record({ actor, operation: result.operation, op, diffs: result.diffs, database: this.databaseIdentity() });
+    result.auditId = this.options.audit.record({ ...this.recordedBy(options), operation: result.operation, op, diffs: result.diffs });
     return result;
+  }
+
+  /** Who made a change and where, as every audit entry records it. */
+  private recordedBy(options: WriteOptions): Pick<ChangeRecord, "actor" | "database" | "server" | "batch"> {
+    return {
+      actor: options.actor ?? "unknown",
+      database: this.databaseIdentity(),
+      ...(this.options.server === undefined ? {} : { server: this.options.server }),
+      ...(options.batch === undefined ? {} : { batch: options.batch }),
+    };
   }
 
   check(): CheckReport {
@@ -442,8 +484,7 @@ export class XuiService {
     if (options.dryRun) await this.ensureFresh();
     const report = options.dryRun ? await run() : await this.locked(run);
     if (!report.dryRun && report.actions.length > 0) {
-      const database = this.databaseIdentity();
-      this.options.audit?.record({ actor: options.actor ?? "unknown", operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions, database });
+      this.options.audit?.record({ ...this.recordedBy(options), operation: "sync", op: null, diffs: new DiffTable(0), details: report.actions });
     }
     return backup ? { ...report, backup } : report;
   }

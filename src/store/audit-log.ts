@@ -35,6 +35,9 @@ interface Row {
   /** Changed clients, and the first few of their emails (JSON); null in older entries. */
   clients: number | null;
   names: string | null;
+  /** The server it was made on; null in entries of earlier versions. */
+  server: string | null;
+  batch: string | null;
 }
 
 
@@ -47,6 +50,8 @@ const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
   diffs: [r.diffs, ...parts].flatMap(decodeDiffs),
   ...(r.details === null ? {} : { details: JSON.parse(r.details) as unknown }),
   ...(r.db_id === null ? {} : { database: { path: r.db_path ?? "", id: r.db_id } }),
+  ...(r.server === null ? {} : { server: r.server }),
+  ...(r.batch === null ? {} : { batch: r.batch }),
   undoneBy: r.undone_by,
 });
 
@@ -88,7 +93,7 @@ export class AuditLog {
     const changed = r.diffs.indices(true);
     const names = changed.slice(0, SUMMARY_NAMES).map((i) => r.diffs.emails[i]);
     const info = this.db
-      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id, clients, names) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .prepare("INSERT INTO audit (at, actor, operation, op, diffs, details, db_path, db_id, clients, names, server, batch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(
         at,
         r.actor,
@@ -100,6 +105,8 @@ export class AuditLog {
         r.database?.id ?? null,
         changed.length,
         JSON.stringify(names),
+        r.server ?? null,
+        r.batch ?? null,
       );
     return Number(info.lastInsertRowid);
   }
@@ -122,8 +129,8 @@ export class AuditLog {
    */
   summaries(limit: number, actor?: string): AuditSummary[] {
     const rows = (actor === undefined
-      ? this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names FROM audit ORDER BY id DESC LIMIT ?").all(limit)
-      : this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?").all(actor, limit)) as Omit<Row, "op" | "diffs" | "details">[];
+      ? this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names, server FROM audit ORDER BY id DESC LIMIT ?").all(limit)
+      : this.db.prepare("SELECT id, at, actor, operation, undone_by, db_path, db_id, clients, names, server FROM audit WHERE actor = ? ORDER BY id DESC LIMIT ?").all(actor, limit)) as Omit<Row, "op" | "diffs" | "details" | "batch">[];
     return rows.map((r) => {
       let clients = r.clients;
       let names = r.names === null ? null : (JSON.parse(r.names) as string[]);
@@ -141,6 +148,7 @@ export class AuditLog {
         names,
         undoneBy: r.undone_by,
         ...(r.db_id === null ? {} : { database: { path: r.db_path ?? "", id: r.db_id } }),
+        ...(r.server === null ? {} : { server: r.server }),
       };
     });
   }
@@ -169,6 +177,11 @@ export class AuditLog {
       .prepare("SELECT * FROM audit WHERE actor = ? AND undone_by IS NULL AND operation NOT IN ('restore', 'sync') ORDER BY id DESC LIMIT ?")
       .all(actor, limit) as Row[];
     return this.entries(rows);
+  }
+
+  /** Every entry of `batch` (one change across several servers), oldest first. */
+  batch(batch: string): AuditEntry[] {
+    return this.entries(this.db.prepare("SELECT * FROM audit WHERE batch = ? ORDER BY id").all(batch) as Row[]);
   }
 
   markUndone(id: number, by: number): void {

@@ -8,6 +8,7 @@ import type Database from "better-sqlite3";
 import { XuiError } from "../core/errors.js";
 import { version } from "../core/version.js";
 import { invitationsMigration } from "./invitations-migration.js";
+import { migrateServers } from "./migration-servers.js";
 import { openPrivateDatabase } from "./private-database.js";
 import { remindersMigration } from "./migration-reminders.js";
 import { usageHistoryMigration } from "./usage-history-migration.js";
@@ -67,6 +68,8 @@ export const MIGRATIONS: readonly Migration[] = [
   remindersMigration,
   // 4: usage history
   usageHistoryMigration,
+  // 5: the server of each audit entry, and the batch of a change across servers.
+  migrateServers,
 ];
 
 /** The version this code writes and reads. */

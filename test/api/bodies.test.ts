@@ -43,7 +43,7 @@ describe("strict bodies", () => {
     const before = rawRow(t.path, "alice");
     const r = await t.call("POST", "/api/users/reset-traffic", { user_ids: ["alice"], new_limt: 20 * GB });
     expect(r.status).toBe(400);
-    expect(r.json).toMatchObject({ code: "bad-input", subjects: ["new_limt"], error: '"new_limt": unknown field (this route takes user_ids, new_limit)' });
+    expect(r.json).toMatchObject({ code: "bad-input", subjects: ["new_limt"], error: '"new_limt": unknown field (this route takes user_ids, new_limit, server)' });
     expect(rawRow(t.path, "alice")).toEqual(before);
     expect(before).toMatchObject({ up: 3 * GB, down: 2 * GB });
   });
@@ -61,7 +61,7 @@ describe("strict bodies", () => {
       ["/api/users/set-limit", { user_ids: ["alice"], gb: 0.0001 }, "gb: 0.0001 is under 1 MiB, 0 = unlimited", ["gb"]],
       ["/api/users/extend-expiry", { user_ids: ["alice"] }, "days: is required", ["days"]],
       ["/api/users/set-limit", { user_ids: ["alice"] }, "new_limit or gb: one of them is required", ["new_limit", "gb"]],
-      ["/api/users", { comment: 5, emial: "x" }, 'inbound_id: is required; email: is required; comment: 5 must be a string; "emial": unknown field (this route takes inbound_id, email, days, total_bytes, total_gb, tg_id, limit_ip, comment, flow, start_on_first_use, more_inbound_ids)', ["inbound_id", "email", "comment", "emial"]],
+      ["/api/users", { comment: 5, emial: "x" }, 'inbound_id: is required; email: is required; comment: 5 must be a string; "emial": unknown field (this route takes inbound_id, email, days, total_bytes, total_gb, tg_id, limit_ip, comment, flow, start_on_first_use, more_inbound_ids, server)', ["inbound_id", "email", "comment", "emial"]],
       ["/api/users/toggle-status", [], "body: must be a JSON object", ["body"]],
     ];
     for (const [route, body, error, subjects] of cases) {

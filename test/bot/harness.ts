@@ -50,6 +50,7 @@ export async function harness(build: (path: string) => void = (p) => buildDemoDb
     busyTimeoutMs: 10_000,
     panel: null,
     reminders: REMINDER_DEFAULTS,
+    servers: [{ name: "local", kind: "local", db: dbPath }],
   };
   const audit = new AuditLog(config.botDataPath);
   const service = XuiService.open(dbPath, { backupDir: config.backupDir, audit, ...serviceOptions });

@@ -73,7 +73,7 @@ describe("the mirror of a panel read through its API", () => {
       local.close();
     }
     expect(remote.service.get("alice")?.inboundIds).toEqual([1, 2, 3]);
-    expect(remote.service.panelVersion).toBe("3.6.0");
+    expect(await remote.service.panelVersion()).toBe("3.6.0");
     expect(remote.service.isRemote).toBe(true);
     expect(remote.service.writer).toBe("panel");
     expect(statSync(remote.mirror).mode & 0o777).toBe(0o600);

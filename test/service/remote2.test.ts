@@ -63,7 +63,7 @@ describe("a remote 2.x panel", () => {
     const strip = (list: ReturnType<XuiService["clients"]>) => list.map((c) => ({ ...c })).sort((a, b) => a.email.localeCompare(b.email));
     expect(strip(service.clients())).toEqual(strip(local.clients()));
     expect(service.writer).toBe("panel");
-    expect(await service.remoteVersion()).toBe("2.9.4");
+    expect(await service.panelVersion()).toBe("2.9.4");
     expect(service.check().findings).toEqual([]);
   });
 

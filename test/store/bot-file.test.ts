@@ -53,7 +53,7 @@ describe("migrating the bot's file forward", () => {
     const path = join(temp(), "bot.db");
     new BotStore(path).close();
     expect(userVersion(path)).toBe(BOT_FILE_VERSION);
-    expect(auditColumns(path)).toEqual(["id", "at", "actor", "operation", "op", "diffs", "details", "undone_by", "db_path", "db_id", "clients", "names"]);
+    expect(auditColumns(path)).toEqual(["id", "at", "actor", "operation", "op", "diffs", "details", "undone_by", "db_path", "db_id", "clients", "names", "server", "batch"]);
   });
 
   it("a file from before the version number is migrated at open and keeps its entries and conversations", () => {
@@ -65,7 +65,7 @@ describe("migrating the bot's file forward", () => {
     const id = audit.record({ actor: "cli", operation: "block", op: { kind: "block" }, diffs: new DiffTable(0), database: { path: "/etc/x-ui/x-ui.db", id: "abc" } });
     audit.close();
     expect(userVersion(path)).toBe(BOT_FILE_VERSION);
-    expect(auditColumns(path)).toEqual(["id", "at", "actor", "operation", "op", "diffs", "details", "undone_by", "db_path", "db_id", "clients", "names"]);
+    expect(auditColumns(path)).toEqual(["id", "at", "actor", "operation", "op", "diffs", "details", "undone_by", "db_path", "db_id", "clients", "names", "server", "batch"]);
     expect(inspect(path, (db) => db.prepare("SELECT db_path, db_id FROM audit WHERE id = ?").get(id))).toEqual({ db_path: "/etc/x-ui/x-ui.db", db_id: "abc" });
     const store = new BotStore(path);
     expect(store.conversationStorage<{ v: number }>().read("1001")).toEqual({ v: 1 });

@@ -60,7 +60,7 @@ const linkHead = (l: ConnectionLink) => `<b>${esc(l.remark || l.inboundRemark)}<
 
 async function send(ctx: BotContext, deps: BotDeps, client: Client, part: ConnectionPart): Promise<void> {
   await ctx.replyWithChatAction("upload_photo").catch(() => undefined);
-  const connection = connectionOf(deps.service, client, { publicHost: deps.config.publicHost });
+  const connection = connectionOf(deps.service.serviceOf(client), client, { publicHost: deps.config.publicHost });
   if (part === "links") await sendLinks(ctx, ctx.t, connection);
   else await sendSubscription(ctx, ctx.t, connection);
 }

@@ -30,7 +30,9 @@ export function history(deps: BotDeps): Composer<BotContext> {
     const n = Math.min(MAX_LINES, Math.max(1, Number.parseInt(ctx.match, 10) || DEFAULT_LINES));
     const entries = deps.audit.summaries(n);
     if (entries.length === 0) return void (await ctx.reply(t.historyEmpty));
-    const lines = entries.map((e) => t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
+    // Each entry's server, when there are several (one change across servers is an entry each).
+    const where = (server: string | undefined) => (deps.service.serverNames.length > 1 && server !== undefined ? `[${esc(server)}] ` : "");
+    const lines = entries.map((e) => where(e.server) + t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
     await sendReplies(ctx, textReplies(lines.join("\n")));
   });
 

@@ -31,11 +31,14 @@ async function redeemReplies(t: Texts, deps: BotDeps, code: string, user: User):
   const claim = invitations.claim(code, user.id);
   if (!claim.ok) return [{ text: { unknown: t.link.inviteUnknown, used: t.link.inviteUsed, expired: t.link.inviteExpired }[claim.reason] }];
   const { email, database, createdBy } = claim.invitation;
-  // Made on another server's file, or the client is gone (deleted, renamed): nothing to link.
-  if (database.id !== deps.service.databaseIdentity().id || !deps.service.get(email)) return [{ text: t.link.inviteGone }];
+  // The server whose database it was made on; none (a file replaced), or the client gone
+  // (deleted, renamed): nothing to link.
+  const server = deps.service.serverNames.find((name) => deps.service.databaseIdentity(name).id === database.id);
+  const ref = server !== undefined && deps.service.serverNames.length > 1 ? `${server}/${email}` : email;
+  if (server === undefined || !deps.service.get(ref)) return [{ text: t.link.inviteGone }];
   let result: OpResult;
   try {
-    result = await deps.service.edit({ refs: [email] }, { tgId: user.id }, { actor: "invite" });
+    result = await deps.service.edit({ refs: [ref] }, { tgId: user.id }, { actor: "invite" });
   } catch (error) {
     // Nothing was linked (the panel busy, say): the link works again.
     invitations.release(code, user.id);

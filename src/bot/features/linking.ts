@@ -17,7 +17,7 @@ export function inviteReplies(t: Texts, deps: BotDeps, ref: string, adminId: num
   const client = deps.service.get(ref);
   if (!client) return [{ text: t.unknownClient(esc(ref)) }];
   const hours = deps.config.inviteTtlHours;
-  const { code } = deps.store.invitations.create({ email: client.email, database: deps.service.databaseIdentity(), createdBy: String(adminId), ttlMs: hours * HOUR_MS });
+  const { code } = deps.store.invitations.create({ email: client.email, database: deps.service.databaseIdentity(client.server), createdBy: String(adminId), ttlMs: hours * HOUR_MS });
   return [{ text: t.link.invite(esc(client.email), esc(inviteLink(botUsername, code)), hours) }];
 }
 

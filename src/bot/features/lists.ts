@@ -17,6 +17,7 @@ import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "
 import { cardText, listLine } from "../render.js";
 import { inviteReplies } from "./linking.js";
 import { sendUsageChart } from "./stats.js";
+import { serverScope } from "../server-scope.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -40,14 +41,14 @@ const short = (s: string) => (s.length > LABEL ? `${s.slice(0, LABEL - 1)}…` :
 export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection): { text: string; keyboard: InlineKeyboard } {
   const pages = Math.max(1, Math.ceil(sel.emails.length / PAGE));
   const page = Math.min(sel.page, pages - 1);
-  const byEmail = new Map(deps.service.clients().map((c) => [c.email, c]));
+  const byRef = new Map(deps.service.clients().map((c) => [deps.service.refOf(c), c]));
   const now = deps.service.now();
   const keyboard = new InlineKeyboard();
   const lines: string[] = [];
   const selected = new Set(sel.selected);
   for (let i = page * PAGE; i < Math.min(sel.emails.length, (page + 1) * PAGE); i++) {
     const email = sel.emails[i] as string;
-    const client = byEmail.get(email);
+    const client = byRef.get(email);
     lines.push(client ? listLine(t, client, now, i + 1) : `${i + 1}. <s>${esc(email)}</s>`);
     keyboard
       .text(`${selected.has(i) ? "✅" : "⬜"} ${short(email)}`, encode({ kind: "toggle", selId, index: i }))
@@ -96,24 +97,34 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
 
 /** A client card as a reply; its buttons' selection is stored now. */
 function cardReply(t: Texts, deps: BotDeps, adminId: number, client: Client): Reply {
-  const selId = deps.store.addSelection({ adminId, title: client.email, filter: { kind: "search", query: client.email }, emails: [client.email], selected: [0], page: 0 });
+  const ref = deps.service.refOf(client);
+  const selId = deps.store.addSelection({ adminId, title: ref, filter: { kind: "search", query: ref }, emails: [ref], selected: [0], page: 0 });
   const view = cardView(t, selId, client, deps.service.now());
   return { text: view.text, keyboard: view.keyboard };
 }
 
 function listReply(t: Texts, deps: BotDeps, adminId: number, filter: Selection["filter"], clients: Client[]): Reply {
   if (clients.length === 0) return { text: t.listEmpty(title(t, filter)) };
-  const sel: Selection = { adminId, title: "", filter, emails: clients.map((c) => c.email), selected: [], page: 0 };
+  const sel: Selection = { adminId, title: "", filter, emails: clients.map((c) => deps.service.refOf(c)), selected: [], page: 0 };
   const selId = deps.store.addSelection(sel);
   const view = listView(t, deps, selId, sel);
   return { text: view.text, keyboard: view.keyboard };
 }
 
 /** /find and /user: an exact or single match opens the card, several make a list. */
-export function findReplies(t: Texts, deps: BotDeps, adminId: number, query: string): Reply[] {
-  const exact = deps.service.get(query);
+export function findReplies(t: Texts, deps: BotDeps, adminId: number, given: string): Reply[] {
+  try {
+    return findOn(t, deps, adminId, given);
+  } catch (error) {
+    return errorReplies(t, error, deps);
+  }
+}
+
+function findOn(t: Texts, deps: BotDeps, adminId: number, given: string): Reply[] {
+  const { scope, rest: query } = serverScope(given);
+  const exact = scope.servers ? undefined : deps.service.get(query);
   if (exact) return [cardReply(t, deps, adminId, exact)];
-  const found = deps.service.find(query);
+  const found = deps.service.find(query, scope);
   if (found.length === 1) return [cardReply(t, deps, adminId, found[0] as Client)];
   if (found.length === 0) return [{ text: t.noMatches(esc(query)) }];
   return [listReply(t, deps, adminId, { kind: "search", query }, found)];
@@ -138,14 +149,19 @@ export function lists(deps: BotDeps): Composer<BotContext> {
 
   admin.command("list", async (ctx) => {
     let filter: ClientFilter;
+    const { scope, rest } = serverScope(ctx.match);
     try {
-      filter = parseClientFilter(ctx.match);
+      filter = parseClientFilter(rest);
     } catch (error) {
       if (!(error instanceof XuiError)) throw error;
       await ctx.reply(ctx.t.badFilter(esc(ctx.match)), { parse_mode: "HTML" });
       return;
     }
-    await sendReplies(ctx, [listReply(ctx.t, deps, ctx.from?.id ?? 0, filter, deps.service.list(filter))]);
+    try {
+      await sendReplies(ctx, [listReply(ctx.t, deps, ctx.from?.id ?? 0, filter, deps.service.list(filter, scope))]);
+    } catch (error) {
+      await sendReplies(ctx, errorReplies(ctx.t, error, deps));
+    }
   });
 
   admin.command(["find", "user"], async (ctx) => {

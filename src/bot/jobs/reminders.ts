@@ -9,7 +9,7 @@ import { DAY_MS } from "../../core/units.js";
 import type { Logger } from "../../log.js";
 import { dailyReport, dayString, reportDue } from "../../service/daily-report.js";
 import { LOCAL_SERVER, planReminders, type UserReminders } from "../../service/reminders.js";
-import type { XuiService } from "../../service/xui-service.js";
+import type { ClientService } from "../../service/client-service.js";
 import type { AuditLog } from "../../store/audit-log.js";
 import type { ReminderStore } from "../../store/reminders.js";
 import { splitMessage } from "../html.js";
@@ -25,7 +25,7 @@ const CREATIONS_SCANNED = 2000;
 
 export interface ReminderJobDeps {
   api: Api;
-  service: XuiService;
+  service: ClientService;
   reminders: ReminderStore;
   audit: AuditLog;
   config: Pick<Config, "reminders" | "adminIds" | "language">;
@@ -91,11 +91,22 @@ export class ReminderJob {
     return this.running;
   }
 
+  /** Each server's reminders, then one message per user listing their clients on every server. */
   private async sendReminders(now: number): Promise<void> {
     const { service, reminders: store } = this.deps;
-    const plan = planReminders({ server: this.server, clients: service.clients(), thresholds: this.deps.config.reminders, now, ...store.memory(this.server) });
-    for (const f of plan.forget) store.forgetTraffic(f.server, f.email, f.about);
-    for (const batch of plan.due) await this.sendBatch(batch);
+    const byUser = new Map<number, UserReminders>();
+    const servers = service.serverNames.length > 1 ? service.serverNames : [this.server];
+    for (const server of servers) {
+      const clients = service.clients(servers.length > 1 ? { servers: [server] } : undefined);
+      const plan = planReminders({ server, clients, thresholds: this.deps.config.reminders, now, ...store.memory(server) });
+      for (const f of plan.forget) store.forgetTraffic(f.server, f.email, f.about);
+      for (const batch of plan.due) {
+        const seen = byUser.get(batch.tgId);
+        if (seen) seen.reminders.push(...batch.reminders);
+        else byUser.set(batch.tgId, { tgId: batch.tgId, reminders: [...batch.reminders] });
+      }
+    }
+    for (const batch of byUser.values()) await this.sendBatch(batch);
   }
 
   private async sendBatch(batch: UserReminders): Promise<void> {

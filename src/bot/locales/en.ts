@@ -30,6 +30,7 @@ export const en = {
     "/backup — the current x-ui.db as a file",
     "/link alice — link a Telegram user to a client; /unlink alice; /invite alice — a one-time invitation link; /me — your own clients, as a user sees them",
     "/reminders — reminders due now and the last sent; /broadcast — an announcement to linked users",
+    "/servers — each server's state; several servers: <code>nl/alice</code> names one server's client, <code>server:nl</code> filters /list and /find",
     "/cancel — leave the current question",
     "",
     "Without arguments, each command asks for what it needs. Anything touching more than one client shows a preview first.",
@@ -315,6 +316,18 @@ export const en = {
       ? `<b>${email}</b>: no share links: the server's public address is not configured (PUBLIC_HOST for the bot).`
       : `<b>${email}</b>: no share links (no enabled inbound of a protocol that has them).`,
   subUsage: "/sub alice — a client's subscription URL and share links with QR codes, to forward to the user.",
+  // /servers (several servers: SERVERS_FILE)
+  serversHeader: (n: number) => `<b>Servers</b> (${n})`,
+  serverReachable: "reachable",
+  serverError: "error",
+  serverClients: (n: number) => (n === 1 ? "1 client" : `${n} clients`),
+  serverOnline: (n: number) => `${n} online now`,
+  serverLastError: (error: string) => `last error: ${error}`,
+  serverInboundsButton: (name: string) => `Inbounds: ${name}`,
+  serverInbounds: (name: string, n: number) => `<b>Inbounds of ${name}</b> (${n})`,
+  serverInboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, enabled: boolean) =>
+    `${id}. ${remark} · ${protocol} :${port} · ${clients === 1 ? "1 client" : `${clients} clients`}${enabled ? "" : " · off"}`,
+  serverUnknown: (name: string) => `No server ${name}.`,
 };
 
 export type Texts = typeof en;

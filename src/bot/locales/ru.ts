@@ -7,6 +7,14 @@ const forms = (n: number, one: string, few: string, many: string) => plural("ru"
 
 const days = (n: number) => forms(n, "день", "дня", "дней");
 
+const clients = (n: number) => {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return `${n} клиент`;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} клиента`;
+  return `${n} клиентов`;
+};
+
 export const ru: Texts = {
   languageName: "Русский",
   stranger: (id: number) =>
@@ -32,6 +40,7 @@ export const ru: Texts = {
     "/backup — текущая x-ui.db файлом",
     "/link alice — привязать пользователя Telegram к клиенту; /unlink alice — отвязать; /invite alice — одноразовая ссылка-приглашение; /me — ваши клиенты, как их видит пользователь",
     "/reminders — напоминания к отправке и последние отправленные; /broadcast — объявление привязанным пользователям",
+    "/servers — состояние серверов; если их несколько: <code>nl/alice</code> — клиент одного сервера, <code>server:nl</code> — фильтр для /list и /find",
     "/cancel — прервать текущий вопрос",
     "",
     "Без аргументов каждая команда спросит то, что нужно. Изменения больше чем одного клиента сначала показываются для подтверждения.",
@@ -311,4 +320,15 @@ export const ru: Texts = {
       ? `<b>${email}</b>: ссылок нет: публичный адрес сервера не настроен (PUBLIC_HOST у бота).`
       : `<b>${email}</b>: ссылок нет (нет включённых подключений с протоколом, для которого они бывают).`,
   subUsage: "/sub alice — ссылка на подписку и ссылки для подключения клиента с QR-кодами, чтобы переслать пользователю.",
+  serversHeader: (n: number) => `<b>Серверы</b> (${n})`,
+  serverReachable: "доступен",
+  serverError: "ошибка",
+  serverClients: (n: number) => clients(n),
+  serverOnline: (n: number) => `${n} сейчас онлайн`,
+  serverLastError: (error: string) => `последняя ошибка: ${error}`,
+  serverInboundsButton: (name: string) => `Inbounds: ${name}`,
+  serverInbounds: (name: string, n: number) => `<b>Inbounds сервера ${name}</b> (${n})`,
+  serverInboundLine: (id: number, remark: string, protocol: string, port: number, n: number, enabled: boolean) =>
+    `${id}. ${remark} · ${protocol} :${port} · ${clients(n)}${enabled ? "" : " · выкл."}`,
+  serverUnknown: (name: string) => `Сервера ${name} нет.`,
 };

@@ -1,0 +1,31 @@
+// The servers a CLI call acts on: SERVERS_FILE's (its zod checks loaded only then: start-up
+// time is part of every call), else the one at --db / XUI_DB_PATH with XUI_PANEL_URL's API.
+import { XuiError } from "../core/errors.js";
+import { panelFromEnv } from "../panel-env.js";
+import type { ClientService } from "../service/client-service.js";
+import { Fleet } from "../service/fleet.js";
+import type { ServerDeps } from "../service/server-factory.js";
+import { XuiService } from "../service/xui-service.js";
+import type { AuditLog } from "../store/audit-log.js";
+
+export async function openServers(db: string, env: NodeJS.ProcessEnv, deps: ServerDeps, audit: AuditLog | undefined): Promise<ClientService> {
+  const batchOf = audit ? { batchOf: (batch: string) => audit.batch(batch) } : {};
+  const file = env.SERVERS_FILE?.trim();
+  if (file) {
+    const { readServersFile } = await import("../servers-file.js");
+    const { DEFAULT_TIMEOUT_MS } = await import("../service/fleet-limits.js");
+    const problems: string[] = [];
+    const timeout = env.SERVER_TIMEOUT_MS?.trim();
+    const specs = readServersFile(file, env, timeout && /^\d+$/.test(timeout) ? Number(timeout) : DEFAULT_TIMEOUT_MS, problems);
+    if (problems.length > 0) throw new XuiError("bad-input", `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, ["SERVERS_FILE"]);
+    return Fleet.open(specs, deps, batchOf);
+  }
+  // Reads talk to no panel: the file answers them.
+  const panel = deps.readonly ? undefined : await panelFromEnv(env);
+  try {
+    return Fleet.of(XuiService.open(db, { ...deps, ...(panel ? { panel } : {}) }), batchOf);
+  } catch (error) {
+    panel?.close();
+    throw error;
+  }
+}

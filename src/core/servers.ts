@@ -1,0 +1,37 @@
+// The servers one bot manages (SERVERS_FILE, or the one local server), as configuration
+// describes them: read by config (the bot, the API) and the CLI, opened by service/fleet.
+
+/** What a server's name may be: a short word, as `nl/alice` and `server:nl` write it. */
+export const SERVER_NAME = /^[a-z0-9-]{1,16}$/;
+
+/** The server's name without SERVERS_FILE: XUI_DB_PATH (with XUI_PANEL_URL on 3.x). */
+export const LOCAL_SERVER = "local";
+
+/**
+ * How a server is reached: a local x-ui.db (2.x written directly, 3.x read with writes through
+ * its panel's API), or a remote panel through its API alone (2.x or 3.x).
+ */
+export type ServerKind = "local" | "remote-2x" | "remote-3x";
+
+/** A panel's API: the same fields as panel/types.ts PanelConnection (core imports no driver). */
+export interface ServerConnection {
+  url: string;
+  token?: string;
+  username?: string;
+  password?: string;
+  /** PEM of the CA to trust for this panel only. */
+  ca?: string;
+  timeoutMs: number;
+}
+
+export interface ServerSpec {
+  name: string;
+  kind: ServerKind;
+  /** The local x-ui.db (kind local). */
+  db?: string;
+  /** The panel's API: for a local 3.x file, and for every remote panel. */
+  panel?: ServerConnection;
+}
+
+/** A remote panel's kind by its credentials: an API token exists on 3.x only, a login on both. */
+export const remoteKind = (connection: Pick<ServerConnection, "token">): ServerKind => (connection.token === undefined ? "remote-2x" : "remote-3x");

@@ -1,0 +1,75 @@
+// How each kind of server is opened: one function (spec, deps) => XuiService a kind. The fleet
+// knows nothing of kinds; a new driver is one entry here.
+import type { ServerKind, ServerSpec } from "../core/servers.js";
+import { XuiError } from "../core/errors.js";
+import { PanelApi } from "../panel/panel-api.js";
+import { join } from "node:path";
+import { XuiService, type RemoteOptions } from "./xui-service.js";
+
+/**
+ * What every server is opened with (the audit log, backups, the clock), whatever its kind;
+ * `mirrorDir`: where the mirrors of panels read through their API live (one file a server).
+ */
+export type ServerDeps = Omit<RemoteOptions, "panel" | "server" | "remote"> & { mirrorDir?: string };
+
+export type ServerOpener = (spec: ServerSpec, deps: ServerDeps) => Promise<XuiService>;
+
+/** A local x-ui.db: 2.x written directly; 3.x read, and written through its panel's API. */
+const openLocal: ServerOpener = async (spec, deps) => {
+  await Promise.resolve(); // openers are asynchronous; this one has nothing to wait for
+  if (spec.db === undefined) throw new XuiError("bad-input", `server ${spec.name}: no db`, [spec.name]);
+  // Read-only calls (the CLI's list, find, ...) talk to no panel.
+  const panel = spec.panel && !deps.readonly ? new PanelApi(spec.panel) : undefined;
+  try {
+    return XuiService.open(spec.db, { ...options(deps), server: spec.name, ...(panel ? { panel } : {}) });
+  } catch (error) {
+    panel?.close();
+    throw error;
+  }
+};
+
+/** The options a service takes, without what only the factory reads. */
+function options(deps: ServerDeps): Omit<ServerDeps, "mirrorDir"> {
+  const { mirrorDir: _dir, ...rest } = deps;
+  return rest;
+}
+
+/** A remote panel's mirror file: `<mirrorDir>/<server>.db`. */
+function mirrorOf(spec: ServerSpec, deps: ServerDeps): string {
+  if (deps.mirrorDir === undefined) throw new XuiError("bad-input", `server ${spec.name}: no folder for its mirror (DATA_DIR)`, [spec.name]);
+  return join(deps.mirrorDir, `${spec.name}.db`);
+}
+
+function connectionOf(spec: ServerSpec) {
+  if (spec.panel === undefined) throw new XuiError("bad-input", `server ${spec.name}: no url`, [spec.name]);
+  return spec.panel;
+}
+
+/** A 3.x panel without its file: read through its API into a mirror, written through it. */
+const openRemote3: ServerOpener = async (spec, deps) => {
+  const panel = new PanelApi(connectionOf(spec));
+  try {
+    return await XuiService.openRemote(panel, mirrorOf(spec, deps), { ...options(deps), readonly: false, server: spec.name });
+  } catch (error) {
+    panel.close();
+    throw error;
+  }
+};
+
+/** A 2.x panel with nothing of ours on its server: its own API, a mirror of inbounds/list. */
+const openRemote2: ServerOpener = (spec, deps) => XuiService.openRemote2(connectionOf(spec), mirrorOf(spec, deps), { ...options(deps), readonly: false, server: spec.name });
+
+/** Every kind and its opener. */
+const SERVER_KINDS: Record<ServerKind, ServerOpener | undefined> = {
+  local: openLocal,
+  "remote-2x": openRemote2,
+  "remote-3x": openRemote3,
+};
+
+export const isSupportedKind = (kind: ServerKind): boolean => SERVER_KINDS[kind] !== undefined;
+
+export async function openServer(spec: ServerSpec, deps: ServerDeps): Promise<XuiService> {
+  const open = SERVER_KINDS[spec.kind];
+  if (!open) throw new XuiError("bad-input", `server ${spec.name}: a ${spec.kind} panel is not supported yet`, [spec.name]);
+  return open(spec, deps);
+}
