@@ -7,6 +7,7 @@ import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../core/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../core/types.js";
 import { dateString, daysLeft, delayedDays, gbString } from "../core/units.js";
+import { NOTE_TEXTS } from "../core/notes.js";
 
 function expiry(ms: number, now: number): string {
   if (ms === 0) return "never";
@@ -35,21 +36,7 @@ const stored = (change: FieldChange, side: "before" | "after"): string => {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 };
 
-const NOTES: Record<NoteCode, string> = {
-  "never-expires": "never expires: nothing to extend",
-  "delayed-start": "delayed start: the days count from first use",
-  reactivated: "re-activated",
-  "still-expired": "still expired",
-  "still-exhausted": "still over its traffic limit",
-  blocked: "stays blocked",
-  "no-change": "unchanged",
-  deleted: "deleted",
-  "panel-changed": "the panel stored something else (changed meanwhile?)",
-  "now-expired": "now expired",
-  "already-blocked": "already blocked",
-  "not-blocked": "not blocked",
-  "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
-};
+const NOTES = NOTE_TEXTS;
 
 export function renderDiff(d: ClientDiff, now: number): string {
   const lines = [`${d.email} (inbound ${d.inboundId})${d.before ? "" : ": created"}`];
