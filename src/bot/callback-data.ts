@@ -11,7 +11,11 @@ export type Callback =
   | { kind: "page"; selId: string; page: number }
   | { kind: "open"; selId: string; index: number }
   | { kind: "list-action"; selId: string; action: ListAction }
-  | { kind: "card"; selId: string; action: CardAction };
+  | { kind: "card"; selId: string; action: CardAction }
+  /** A list's jump: to the next page with a client of that status, or to a first letter. */
+  | { kind: "jump"; selId: string; by: "status" | "letter"; value: string }
+  /** A placeholder that keeps a list's buttons in place (the page number, a spent ⏮). */
+  | { kind: "noop"; selId: string };
 
 const LIST_ACTIONS: Record<string, ListAction> = { e: "extend", b: "block", u: "unblock", r: "reset", l: "limit" };
 const CARD_ACTIONS: Record<string, CardAction> = {
@@ -50,6 +54,12 @@ export function encode(c: Callback): string {
       break;
     case "card":
       data = `c:${c.selId}:${code(CARD_ACTIONS, c.action)}`;
+      break;
+    case "jump":
+      data = `l:${c.selId}:j:${c.by === "status" ? "s" : "l"}:${c.value}`;
+      break;
+    case "noop":
+      data = `l:${c.selId}:n`;
   }
   if (Buffer.byteLength(data) > 64) throw new Error(`callback data over 64 bytes: ${data}`);
   return data;
@@ -65,6 +75,10 @@ export function decode(data: string): Callback | undefined {
   if ((m = new RegExp(`^l:${ID}:([az])$`).exec(data))) return { kind: m[2] === "a" ? "all" : "none", selId: m[1] as string };
   if ((m = new RegExp(`^l:${ID}:g:${INDEX}$`).exec(data))) return { kind: "page", selId: m[1] as string, page: Number(m[2]) };
   if ((m = new RegExp(`^l:${ID}:o:${INDEX}$`).exec(data))) return { kind: "open", selId: m[1] as string, index: Number(m[2]) };
+  if ((m = new RegExp(`^l:${ID}:n$`).exec(data))) return { kind: "noop", selId: m[1] as string };
+  if ((m = new RegExp(`^l:${ID}:j:([sl]):(.{1,16})$`, "u").exec(data))) {
+    return { kind: "jump", selId: m[1] as string, by: m[2] === "s" ? "status" : "letter", value: m[3] as string };
+  }
   if ((m = new RegExp(`^l:${ID}:x:([a-z])$`).exec(data))) {
     const action = LIST_ACTIONS[m[2] as string];
     return action ? { kind: "list-action", selId: m[1] as string, action } : undefined;

@@ -15,6 +15,7 @@ import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
+import { rememberPreviews } from "./features/preview-messages.js";
 import { findConversation, lists } from "./features/lists.js";
 
 export interface CreateBotOptions {
@@ -35,9 +36,10 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   };
   // Flood limits and passing network errors: wait and retry (also inside conversations).
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
-  bot.api.config.use(retry);
+  const previews = rememberPreviews(deps.store);
+  bot.api.config.use(retry, previews);
   const withRetry: MiddlewareFn<ConvContext> = async (ctx, next) => {
-    ctx.api.config.use(retry);
+    ctx.api.config.use(retry, previews);
     await next();
   };
 
@@ -53,12 +55,17 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     }),
   );
   // /cancel, and any other command, leave a conversation before anything else sees them.
-  // It also drops the admin's open previews: their Confirm then answers "outdated".
+  // It also drops the admin's open previews, and their messages lose their buttons.
   bot.command("cancel", async (ctx) => {
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
-    const previews = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : 0;
-    await ctx.reply(active || previews > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
+    const dropped = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : [];
+    for (const { message } of dropped) {
+      // A preview Telegram no longer lets us edit (deleted, too old) just keeps its buttons,
+      // which answer "outdated" now.
+      if (message) await ctx.api.editMessageText(message.chatId, message.messageId, ctx.t.previewCancelled).catch(() => undefined);
+    }
+    await ctx.reply(active || dropped.length > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
   });
   bot.use(async (ctx, next) => {
     if (isCommand(ctx) && Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();

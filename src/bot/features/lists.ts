@@ -13,6 +13,8 @@ import { esc } from "../html.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, operate, previewReplies, sendReplies, type Reply } from "../operate.js";
 import { cardText, listLine } from "../render.js";
+import { clientStatus } from "../../service/status.js";
+import { addJumpRows, byName, jumpIndex, statusesOf } from "./list-jumps.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -39,6 +41,20 @@ export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection)
   const byEmail = new Map(deps.service.clients().map((c) => [c.email, c]));
   const now = deps.service.now();
   const keyboard = new InlineKeyboard();
+  // The controls come first and are the same on every page; the clients' rows follow (the
+  // last page has fewer).
+  if (pages > 1) addJumpRows(t, keyboard, selId, page, pages, statusesOf(sel.emails, byEmail, now), sel.emails);
+  keyboard
+    .text(t.selectAll, encode({ kind: "all", selId }))
+    .text(t.selectNone, encode({ kind: "none", selId }))
+    .row()
+    .text(t.actionExtend, encode({ kind: "list-action", selId, action: "extend" }))
+    .text(t.actionLimit, encode({ kind: "list-action", selId, action: "limit" }))
+    .text(t.actionReset, encode({ kind: "list-action", selId, action: "reset" }))
+    .row()
+    .text(t.actionBlock, encode({ kind: "list-action", selId, action: "block" }))
+    .text(t.actionUnblock, encode({ kind: "list-action", selId, action: "unblock" }))
+    .row();
   const lines: string[] = [];
   const selected = new Set(sel.selected);
   for (let i = page * PAGE; i < Math.min(sel.emails.length, (page + 1) * PAGE); i++) {
@@ -50,17 +66,6 @@ export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection)
       .text(t.open, encode({ kind: "open", selId, index: i }))
       .row();
   }
-  if (pages > 1 && page > 0) keyboard.text(t.prev, encode({ kind: "page", selId, page: page - 1 }));
-  keyboard.text(t.selectAll, encode({ kind: "all", selId })).text(t.selectNone, encode({ kind: "none", selId }));
-  if (pages > 1 && page < pages - 1) keyboard.text(t.next, encode({ kind: "page", selId, page: page + 1 }));
-  keyboard
-    .row()
-    .text(t.actionExtend, encode({ kind: "list-action", selId, action: "extend" }))
-    .text(t.actionLimit, encode({ kind: "list-action", selId, action: "limit" }))
-    .text(t.actionReset, encode({ kind: "list-action", selId, action: "reset" }))
-    .row()
-    .text(t.actionBlock, encode({ kind: "list-action", selId, action: "block" }))
-    .text(t.actionUnblock, encode({ kind: "list-action", selId, action: "unblock" }));
   const header = t.listHeader(title(t, sel.filter), sel.emails.length, page + 1, pages, selected.size);
   return { text: `${header}\n\n${lines.join("\n")}`, keyboard };
 }
@@ -94,7 +99,11 @@ function cardReply(t: Texts, deps: BotDeps, adminId: number, client: Client): Re
 
 function listReply(t: Texts, deps: BotDeps, adminId: number, filter: Selection["filter"], clients: Client[]): Reply {
   if (clients.length === 0) return { text: t.listEmpty(title(t, filter)) };
-  const sel: Selection = { adminId, title: "", filter, emails: clients.map((c) => c.email), selected: [], page: 0 };
+  // In name order, so that numbers stay with names and letter jumps work; a search keeps
+  // its order (exact hits first).
+  const emails = clients.map((c) => c.email);
+  if (filter.kind !== "search") emails.sort(byName);
+  const sel: Selection = { adminId, title: "", filter, emails, selected: [], page: 0 };
   const selId = deps.store.addSelection(sel);
   const view = listView(t, deps, selId, sel);
   return { text: view.text, keyboard: view.keyboard };
@@ -185,6 +194,21 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
     case "page":
       sel.page = cb.page;
       await redraw();
+      break;
+    case "jump": {
+      const now = deps.service.now();
+      const byEmail = new Map(deps.service.clients().map((c) => [c.email, c]));
+      const statusOf = (email: string) => {
+        const c = byEmail.get(email);
+        return c ? clientStatus(c, now) : undefined;
+      };
+      const at = jumpIndex(cb.by, cb.value, (sel.page + 1) * PAGE, sel.emails, statusOf);
+      if (at === undefined) break;
+      sel.page = Math.floor(at / PAGE);
+      await redraw();
+      break;
+    }
+    case "noop":
       break;
     case "open": {
       const client = inRange(cb.index) ? deps.service.get(sel.emails[cb.index] as string) : undefined;
