@@ -7,7 +7,7 @@ import type { DiffTable } from "../core/diff-table.js";
 import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../core/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../core/types.js";
-import { dateString, daysLeft, delayedDays, gbString, lastValidDay, timeString } from "../core/units.js";
+import { daysLeft, delayedDays, gbString, lastValidDay, timeString } from "../core/units.js";
 import { NOTE_TEXTS } from "../core/notes.js";
 
 function expiry(ms: number, now: number): string {
@@ -210,7 +210,7 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
 
 export function renderAuditLine(e: AuditSummary): string {
   const shown = e.clients > e.names.length ? `${e.names.join(", ")} and ${e.clients - e.names.length} more` : e.names.join(", ");
-  return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
+  return `#${e.id}\t${timeString(e.at)}\t${e.actor}\t${e.operation}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
 }
 
 export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number, full = false): string {

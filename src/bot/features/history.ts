@@ -1,7 +1,7 @@
 // /history: the latest recorded changes (from the bot, the CLI and the API);
 // /undo: reverts the caller's own last change where nothing has moved since.
 import { Composer } from "grammy";
-import { dateString } from "../../core/units.js";
+import { timeString } from "../../core/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
 import type { AuditEntry, OpResult } from "../../core/types.js";
@@ -30,7 +30,7 @@ export function history(deps: BotDeps): Composer<BotContext> {
     const n = Math.min(MAX_LINES, Math.max(1, Number.parseInt(ctx.match, 10) || DEFAULT_LINES));
     const entries = deps.audit.summaries(n);
     if (entries.length === 0) return void (await ctx.reply(t.historyEmpty));
-    const lines = entries.map((e) => t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
+    const lines = entries.map((e) => t.historyLine(e.id, timeString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
     await sendReplies(ctx, textReplies(lines.join("\n")));
   });
 
