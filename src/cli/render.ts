@@ -192,9 +192,9 @@ export function renderCheck(r: CheckReport, full = false): string {
 export function renderSync(r: SyncReport & { backup?: string }): string {
   if (r.reportOnly) {
     const found = r.unresolved.map((f) => `  [${f.kind}] ${f.message}`);
-    return [`sync: ${r.reportOnly}`, r.unresolved.length === 0 ? "no drift" : `${r.unresolved.length} finding(s):`, ...found].join("\n");
+    return [`sync: ${r.reportOnly}`, r.unresolved.length === 0 ? "no drift" : `${count(r.unresolved.length, "finding")}:`, ...found].join("\n");
   }
-  const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${r.actions.length} change(s)`];
+  const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${count(r.actions.length, "change")}`];
   if (r.backup) out.push(`backup: ${r.backup}`);
   for (const a of r.actions) {
     const fields = Object.entries(a.fields)
@@ -203,7 +203,7 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
     out.push(`  ${a.kind} ${a.email} (inbound ${a.inboundId})${fields ? `: ${fields}` : ""}`);
   }
   if (r.unresolved.length > 0) {
-    out.push(`${r.unresolved.length} finding(s) sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
+    out.push(`${count(r.unresolved.length, "finding")} sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
   }
   return out.join("\n");
 }

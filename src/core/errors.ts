@@ -1,5 +1,6 @@
 // Errors a front end can explain to a person. Each names the input at fault; whenever one is
 // thrown, nothing has been written, except a PartialError, which says exactly what was.
+import { count } from "./plural.js";
 import type { OpResult } from "./types.js";
 
 export type XuiErrorCode =
@@ -95,7 +96,7 @@ export class PartialError extends XuiError {
   private static describe(applied: OpResult, notApplied: string[], reason: unknown): string {
     const why = reason instanceof Error ? reason.message : String(reason);
     const undo = applied.auditId === undefined ? "" : `; undo of change #${applied.auditId} reverts what was applied`;
-    return `partly applied: ${applied.changed.length} client(s) changed in ${applied.transactions} transaction(s), ${notApplied.length} not changed (${why})${undo}`;
+    return `partly applied: ${count(applied.changed.length, "client")} changed in ${count(applied.transactions, "transaction")}, ${notApplied.length} not changed (${why})${undo}`;
   }
 }
 

@@ -34,7 +34,8 @@ export function addJumpRows(t: Texts, keyboard: InlineKeyboard, selId: string, p
     if (n) keyboard.text(`${t.statusIcon[s]} ${n}`, encode({ kind: "jump", selId, by: "status", value: s }));
   }
   keyboard.row();
-  const letters = [...new Set(emails.map(letterOf))].filter((l) => Buffer.byteLength(l) <= 16);
+  // Telegram refuses a button without text: an email starting with a space has no letter.
+  const letters = [...new Set(emails.map(letterOf))].filter((l) => l.trim() !== "" && Buffer.byteLength(l) <= 16);
   const step = Math.ceil(letters.length / LETTERS);
   for (const l of letters.filter((_, i) => i % step === 0)) keyboard.text(l, encode({ kind: "jump", selId, by: "letter", value: l }));
   keyboard.row();
@@ -57,8 +58,9 @@ export function jumpIndex(by: "status" | "letter", value: string, from: number, 
     const at = emails.findIndex((e) => letterOf(e) === value);
     return at < 0 ? undefined : at;
   }
+  const first = from < emails.length ? from : 0;
   for (let k = 0; k < emails.length; k++) {
-    const i = (from + k) % emails.length;
+    const i = (first + k) % emails.length;
     if (statusOf(emails[i] as string) === value) return i;
   }
   return undefined;
