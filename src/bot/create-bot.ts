@@ -15,6 +15,7 @@ import { backupCommand } from "./features/backup.js";
 import { confirmations } from "./features/confirm.js";
 import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
+import { historyEntries } from "./features/history-entry.js";
 import { rememberPreviews } from "./features/preview-messages.js";
 import { findConversation, lists } from "./features/lists.js";
 
@@ -78,6 +79,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(adminCommands(deps));
   bot.use(lists(deps));
   bot.use(history(deps));
+  bot.use(historyEntries(deps));
   bot.use(backupCommand(deps));
   bot.use(confirmations(deps));
   bot.on("message", (ctx) => ctx.reply(ctx.t.help, { parse_mode: "HTML" }));

@@ -145,3 +145,26 @@ describe("backups", () => {
     expect(fileHash(path as string)).toBeTruthy();
   });
 });
+
+describe("/history", () => {
+  it("opens a change from its button, and undoes exactly that one after a preview", async () => {
+    const h = await start();
+    const before = rawRow(h.dbPath, "alice")?.expiry_time as number;
+    await h.say(ADMIN, "/extend alice 5");
+    await h.say(ADMIN, "/limit dave 50");
+    const [history] = await h.say(ADMIN, "/history");
+    expect(buttons(history).map((b) => b.text)).toEqual(["#2", "#1"]);
+    const [opened] = await h.press(ADMIN, history!, "#1");
+    expect(opened?.text).toMatch(/^#1 .* · Extend · 1 client: alice · 1001\n\n<b>alice<\/b> \(inbound 1\)\n {2}expiry: /);
+    const [preview] = await h.press(ADMIN, opened!, "↩️ Undo this change");
+    expect(preview?.text).toMatch(/^<b>Undo<\/b>: 1 of 1 selected client will change\. Confirm\?\nUndo of change #1\./);
+    expect(rawRow(h.dbPath, "alice")?.expiry_time).toBe(before + 5 * DAY_MS); // nothing before Confirm
+    await h.press(ADMIN, preview!, "✅ Confirm");
+    expect(rawRow(h.dbPath, "alice")?.expiry_time).toBe(before);
+    expect(rawRow(h.dbPath, "dave")?.total).toBe(50 * GB); // the later change stays
+    // Opened again: undone, so no Undo button.
+    const [again] = await h.press(ADMIN, history!, "#1");
+    expect(again?.text).toMatch(/· undone/);
+    expect(buttons(again)).toEqual([]);
+  });
+});

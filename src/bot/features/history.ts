@@ -6,6 +6,7 @@ import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
 import type { AuditEntry, OpResult } from "../../core/types.js";
 import type { Texts } from "../locales/en.js";
+import { historyKeyboard } from "./history-entry.js";
 import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 
 const DEFAULT_LINES = 10;
@@ -31,7 +32,8 @@ export function history(deps: BotDeps): Composer<BotContext> {
     const entries = deps.audit.summaries(n);
     if (entries.length === 0) return void (await ctx.reply(t.historyEmpty));
     const lines = entries.map((e) => t.historyLine(e.id, timeString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
-    await sendReplies(ctx, textReplies(lines.join("\n")));
+    // A button per change opens it (its diffs, and Undo).
+    await sendReplies(ctx, textReplies(lines.join("\n"), historyKeyboard(entries.map((e) => e.id))));
   });
 
   admin.command("undo", async (ctx) => {

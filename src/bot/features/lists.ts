@@ -164,7 +164,7 @@ export function lists(deps: BotDeps): Composer<BotContext> {
 
   admin.on("callback_query:data", async (ctx, next) => {
     const cb = decode(ctx.callbackQuery.data);
-    if (!cb || cb.kind === "confirm") return next();
+    if (!cb || cb.kind === "confirm" || cb.kind === "history") return next();
     const sel = deps.store.selection(cb.selId, ctx.from.id);
     if (!sel) return ctx.answerCallbackQuery({ text: ctx.t.outdated, show_alert: true });
     await onListButton(ctx, deps, cb, sel);
@@ -172,7 +172,7 @@ export function lists(deps: BotDeps): Composer<BotContext> {
   return composer;
 }
 
-async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback, { kind: "confirm" }>, sel: Selection): Promise<void> {
+async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback, { kind: "confirm" | "history" }>, sel: Selection): Promise<void> {
   const t = ctx.t;
   const redraw = async () => {
     deps.store.saveSelection(cb.selId, sel);

@@ -190,6 +190,7 @@ export const en = {
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean, names: string) =>
     `#${id} ${when} · ${op} · ${count(clients, "client")}: ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · undone" : ""}`,
   undoNothing: "You have no change left to undo.",
+  historyUndo: "↩️ Undo this change",
   undoOf: (id: number) => `Undo of change #${id}.`,
   partial: (why: string, auditId: number | undefined) =>
     `⚠️ Partly applied: a later step failed (${why}).${auditId === undefined ? "" : ` /undo reverts what was applied (change #${auditId}).`}`,

@@ -241,6 +241,7 @@ export const ru: Texts = {
   partialApplied: (n: number) => `<b>Применено</b> (${n}):`,
   partialNotApplied: (n: number) => `<b>Не применено</b> (${n}):`,
   undoNothing: "Вам нечего отменять.",
+  historyUndo: "↩️ Отменить это изменение",
   undoSkipped: (emails: string) => `Оставлены как есть (изменены после этого или созданы им): ${emails}`,
   undoNone: "Отменить нечего: все клиенты с тех пор изменились.",
   noMatches: (q: string) => `Никто не найден по «${q}».`,
