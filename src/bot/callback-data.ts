@@ -11,7 +11,13 @@ export type Callback =
   | { kind: "page"; selId: string; page: number }
   | { kind: "open"; selId: string; index: number }
   | { kind: "list-action"; selId: string; action: ListAction }
-  | { kind: "card"; selId: string; action: CardAction };
+  | { kind: "card"; selId: string; action: CardAction }
+  /** A list's jump: to the next page with a client of that status, or to a first letter. */
+  | { kind: "jump"; selId: string; by: "status" | "letter"; value: string }
+  /** A placeholder that keeps a list's buttons in place (the page number, a spent ⏮). */
+  | { kind: "noop"; selId: string }
+  /** A change of /history: open it, or preview its undo. */
+  | { kind: "history"; id: number; undo: boolean };
 
 const LIST_ACTIONS: Record<string, ListAction> = { e: "extend", b: "block", u: "unblock", r: "reset", l: "limit" };
 const CARD_ACTIONS: Record<string, CardAction> = {
@@ -54,6 +60,15 @@ export function encode(c: Callback): string {
       break;
     case "card":
       data = `c:${c.selId}:${code(CARD_ACTIONS, c.action)}`;
+      break;
+    case "jump":
+      data = `l:${c.selId}:j:${c.by === "status" ? "s" : "l"}:${c.value}`;
+      break;
+    case "noop":
+      data = `l:${c.selId}:n`;
+      break;
+    case "history":
+      data = `h:${c.id}${c.undo ? ":u" : ""}`;
   }
   if (Buffer.byteLength(data) > 64) throw new Error(`callback data over 64 bytes: ${data}`);
   return data;
@@ -69,6 +84,11 @@ export function decode(data: string): Callback | undefined {
   if ((m = new RegExp(`^l:${ID}:([az])$`).exec(data))) return { kind: m[2] === "a" ? "all" : "none", selId: m[1] as string };
   if ((m = new RegExp(`^l:${ID}:g:${INDEX}$`).exec(data))) return { kind: "page", selId: m[1] as string, page: Number(m[2]) };
   if ((m = new RegExp(`^l:${ID}:o:${INDEX}$`).exec(data))) return { kind: "open", selId: m[1] as string, index: Number(m[2]) };
+  if ((m = new RegExp(`^l:${ID}:n$`).exec(data))) return { kind: "noop", selId: m[1] as string };
+  if ((m = /^h:(\d{1,12})(:u)?$/.exec(data))) return { kind: "history", id: Number(m[1]), undo: m[2] !== undefined };
+  if ((m = new RegExp(`^l:${ID}:j:([sl]):(.{1,16})$`, "u").exec(data))) {
+    return { kind: "jump", selId: m[1] as string, by: m[2] === "s" ? "status" : "letter", value: m[3] as string };
+  }
   if ((m = new RegExp(`^l:${ID}:x:([a-z])$`).exec(data))) {
     const action = LIST_ACTIONS[m[2] as string];
     return action ? { kind: "list-action", selId: m[1] as string, action } : undefined;

@@ -19,6 +19,8 @@ import { endUsers } from "./features/end-users.js";
 import { history } from "./features/history.js";
 import { invitations } from "./features/invitations.js";
 import { linking } from "./features/linking.js";
+import { historyEntries } from "./features/history-entry.js";
+import { rememberPreviews } from "./features/preview-messages.js";
 import { findConversation, lists } from "./features/lists.js";
 import { broadcastConversation } from "./conversations/broadcast.js";
 import { reminderCommands, rememberUsers } from "./features/reminders.js";
@@ -46,9 +48,10 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   };
   // Flood limits and passing network errors: wait and retry (also inside conversations).
   const retry = autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 30 });
-  bot.api.config.use(retry);
+  const previews = rememberPreviews(deps.store);
+  bot.api.config.use(retry, previews);
   const withRetry: MiddlewareFn<ConvContext> = async (ctx, next) => {
-    ctx.api.config.use(retry);
+    ctx.api.config.use(retry, previews);
     await next();
   };
 
@@ -76,14 +79,19 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
     }),
   );
   // /cancel, and any other command, leave a conversation before anything else sees them.
-  // It also drops the admin's open previews: their Confirm then answers "outdated".
+  // It also drops the admin's open previews, and their messages lose their buttons.
   bot.command("cancel", async (ctx) => {
     const active = Object.keys(ctx.conversation.active()).length > 0;
     await ctx.conversation.exitAll();
-    const previews = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : 0;
+    const dropped = ctx.isAdmin && ctx.from ? deps.store.dropPending(ctx.from.id) : [];
+    for (const { message } of dropped) {
+      // A preview Telegram no longer lets us edit (deleted, too old) just keeps its buttons,
+      // which answer "outdated" now.
+      if (message) await ctx.api.editMessageText(message.chatId, message.messageId, ctx.t.previewCancelled).catch(() => undefined);
+    }
     // A running announcement stops after the message being sent; its progress message says so.
     if (ctx.isAdmin && ctx.from && broadcasts.stop(ctx.from.id)) return void (await ctx.reply(ctx.t.broadcast.stopping));
-    await ctx.reply(active || previews > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
+    await ctx.reply(active || dropped.length > 0 ? ctx.t.cancelled : ctx.t.nothingToCancel);
   });
   bot.use(async (ctx, next) => {
     if (isCommand(ctx) && Object.keys(ctx.conversation.active()).length > 0) await ctx.conversation.exitAll();
@@ -103,6 +111,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.use(linking(deps));
   bot.use(history(deps));
   bot.use(statsCommand(deps));
+  bot.use(historyEntries(deps));
   bot.use(backupCommand(deps));
   bot.use(reminderCommands(deps));
   bot.use(confirmations(deps));

@@ -8,6 +8,7 @@ import { encode } from "./callback-data.js";
 import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";
 import type { Texts } from "./locales/en.js";
+import { errorText } from "./error-text.js";
 import { esc, splitMessage } from "./html.js";
 import { diffText, nameOf } from "./render.js";
 
@@ -58,7 +59,7 @@ export function errorReplies(t: Texts, error: unknown, deps?: BotDeps): Reply[] 
     ];
     return textReplies(text.join("\n"));
   }
-  return [{ text: error.code === "busy" ? t.busy : t.error(esc(error.message)) }];
+  return [{ text: error.code === "busy" ? t.busy : t.error(errorText(t, error)) }];
 }
 
 /**
@@ -70,7 +71,8 @@ export function resultReplies(t: Texts, deps: BotDeps, result: OpResult, chatId:
   const summary = t.done(t.opName[result.operation], result.changed.length, result.unchanged.length);
   const diffs = [...result.changed, ...result.unchanged].map((d) => diffText(t, d, now));
   const apply = applyLine(t, deps, result, chatId);
-  const restart = apply ? `\n${apply}` : "";
+  // A bulk change says where its backup went: the way back if undo cannot be used.
+  const restart = [...(result.backup ? [t.backupTaken(esc(result.backup))] : []), ...(apply ? [apply] : [])].map((line) => `\n${line}`).join("");
   if (diffs.length <= INLINE_DIFFS) return textReplies(`${summary}\n\n${diffs.join("\n\n")}${restart}`);
   const plain = diffs.join("\n\n").replace(/<\/?b>/g, "").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   const name = `${result.operation}-${new Date(now).toISOString().slice(0, 19).replace(/:/g, "-")}.txt`;

@@ -1,14 +1,16 @@
 // Texts for people, from the service's data: diffs, client cards, list lines. HTML, escaped.
 import { clientStatus } from "../service/status.js";
 import { EDIT_FIELDS, type Client, type ClientDiff, type ClientState, type EditField, type FieldChange } from "../core/types.js";
-import { dateString, daysLeft, delayedDays, gbString } from "../core/units.js";
+import { daysLeft, delayedDays, gbString, lastValidDay, timeString } from "../core/units.js";
 import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";
 
 export function expiryText(t: Texts, ms: number, now: number): string {
   if (ms === 0) return t.never;
   if (ms < 0) return t.delayed(delayedDays(ms));
-  return `${dateString(ms)} (${t.daysLeft(daysLeft(ms, now))})`;
+  // A date the admin typed reads back as typed ("through 2027-01-31"), not as the midnight after it.
+  const day = lastValidDay(ms);
+  return `${day ? t.through(day) : timeString(ms)} (${t.daysLeft(daysLeft(ms, now))})`;
 }
 
 export const limitText = (t: Texts, bytes: number) => (bytes === 0 ? t.unlimited : t.gb(gbString(bytes)));
@@ -67,6 +69,6 @@ export function cardText(t: Texts, c: Client, now: number): string {
 }
 
 export function listLine(t: Texts, c: Client, now: number, index: number): string {
-  const used = `${gbString(c.up + c.down)}/${c.totalBytes === 0 ? "∞" : gbString(c.totalBytes)} GB`;
+  const used = t.gb(`${gbString(c.up + c.down)}/${c.totalBytes === 0 ? "∞" : gbString(c.totalBytes)}`);
   return `${index}. <b>${nameOf(c)}</b> ${statusText(t, c, now)} · ${used} · ${expiryText(t, c.expiryTime, now)}`;
 }

@@ -23,7 +23,7 @@ import { DEFAULT_TOKEN_NAME } from "../service/panel-token.js";
 export const USAGE = `xui-admin: manage 3x-ui clients in x-ui.db (client_traffics and inbounds.settings kept in sync)
 
 Usage:
-  xui-admin check   [--json]
+  xui-admin check   [--full] [--json]
   xui-admin sync    [--dry-run] [--from json] [--prune] [--json]
   xui-admin extend  --days N  CLIENTS
   xui-admin expiry  --date YYYY-MM-DD | --never  CLIENTS
@@ -64,7 +64,8 @@ Common options:
   --db FILE     x-ui.db to use (else $XUI_DB_PATH, else /etc/x-ui/x-ui.db)
   --json        machine-readable output
   --dry-run     (operations, edit) show what would change, write nothing
-  --full        (operations) list every changed client, not the first 20 and a count
+  --full        (operations) list every changed client, not the first 20 and a count;
+                (check) every finding, not the first 5 of each kind
   --data FILE   the audit log: the bot's own file (else $BOT_DATA_PATH, else bot.db in the
                 data folder: $DATA_DIR, else /var/lib/xui-admin-bot, else ~/.local/state/xui-admin-bot)
 Exit codes: 0 success, 1 check found drift, 2 bad input or refused (nothing written),

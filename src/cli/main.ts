@@ -24,7 +24,20 @@ import { serverStats } from "../service/stats.js";
 import { UsageHistory } from "../store/usage-history.js";
 import { renderStats } from "./render-stats.js";
 import { renderConnection } from "./render-connection.js";
-import { renderAuditLine, renderCheck, renderClient, renderClientLine, renderInbound, renderOp, renderServer, renderSync, renderUndo } from "./render.js";
+import { count } from "../core/plural.js";
+import {
+  CLIENT_LINE_HEADER,
+  INBOUND_HEADER,
+  renderAuditLine,
+  renderCheck,
+  renderClient,
+  renderClientLine,
+  renderInbound,
+  renderOp,
+  renderServer,
+  renderSync,
+  renderUndo,
+} from "./render.js";
 
 /** 3: a change in several transactions failed part-way; what was applied is printed and audited. */
 export const EXIT = { ok: 0, drift: 1, unhealthy: 1, refused: 2, partial: 3 } as const;
@@ -109,7 +122,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
     switch (command.verb) {
       case "check": {
         const report = service.check(scope);
-        print(report, () => renderCheck(report));
+        print(report, () => renderCheck(report, inv.full));
         if (service.schema.family === "unknown") {
           io.err(`cannot check ${inv.db}: ${service.schema.readOnlyReason}`);
           return EXIT.refused;
@@ -135,7 +148,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
             if (!io.confirm) throw new XuiError("bad-input", "--filter: no terminal to ask for confirmation: look with --dry-run, then run it again with --yes", ["--yes"]);
             const preview = await service.apply(command.op, selector, { dryRun: true, ...scope });
             io.out(renderOp(preview, now, inv.full));
-            if (!(await io.confirm(`Apply ${command.op.kind} to these ${selector.refs.length} client(s)? [y/N] `))) {
+            if (!(await io.confirm(`Apply ${command.op.kind} to ${selector.refs.length === 1 ? "this client" : `these ${selector.refs.length} clients`}? [y/N] `))) {
               io.err("xui-admin: not confirmed: nothing was changed");
               return EXIT.refused;
             }
@@ -176,12 +189,12 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
       }
       case "list": {
         const list = service.list(command.filter, scope);
-        print(list.map((c) => clientView(c, now)), () => [...list.map((c) => renderClientLine(c, now)), `${list.length} client(s)`].join("\n"));
+        print(list.map((c) => clientView(c, now)), () => [CLIENT_LINE_HEADER, ...list.map((c) => renderClientLine(c, now)), count(list.length, "client")].join("\n"));
         return EXIT.ok;
       }
       case "inbounds": {
         const list = service.inbounds(scope);
-        print(list, () => list.map(renderInbound).join("\n"));
+        print(list, () => (list.length === 0 ? `no inbounds in ${inv.db}` : [INBOUND_HEADER, ...list.map(renderInbound)].join("\n")));
         return EXIT.ok;
       }
       case "stats": {

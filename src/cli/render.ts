@@ -2,19 +2,23 @@
 import { LOCAL_SERVER } from "../core/servers.js";
 import type { ServerStatus } from "../service/server-status.js";
 import type { AuditSummary } from "../core/types.js";
-import type { CheckReport } from "../service/check.js";
+import type { CheckReport, Finding, FindingKind } from "../service/check.js";
+import { count } from "../core/plural.js";
 import type { SyncReport } from "../service/sync.js";
 import type { DiffTable } from "../core/diff-table.js";
 import { EDIT_FIELDS, NOTE, notesOf, type FieldChange } from "../core/types.js";
 import { clientStatus, type ClientStatus } from "../service/status.js";
 import type { Client, ClientDiff, ClientState, InboundInfo, NoteCode, OpResult } from "../core/types.js";
-import { dateString, daysLeft, delayedDays, gbString } from "../core/units.js";
+import { daysLeft, delayedDays, gbString, lastValidDay, timeString } from "../core/units.js";
+import { NOTE_TEXTS } from "../core/notes.js";
 
 function expiry(ms: number, now: number): string {
   if (ms === 0) return "never";
-  if (ms < 0) return `${delayedDays(ms)} days from first use`;
+  if (ms < 0) return `${count(delayedDays(ms), "day")} from first use`;
   const left = daysLeft(ms, now);
-  return `${dateString(ms)} (${left >= 0 ? `${left} days left` : `expired ${-left} days ago`})`;
+  // A date typed as a date reads back as typed: "through 2027-01-31", not the midnight after it.
+  const day = lastValidDay(ms);
+  return `${day ? `through ${day}` : timeString(ms)} (${left >= 0 ? `${count(left, "day")} left` : `expired ${count(-left, "day")} ago`})`;
 }
 
 const limit = (bytes: number) => (bytes === 0 ? "unlimited" : `${gbString(bytes)} GB`);
@@ -28,7 +32,7 @@ const FIELDS: [keyof ClientState, string, (s: ClientState, now: number) => strin
   ["up", "used", (s) => `${gbString(s.up + s.down)} GB`],
 ];
 
-const renew = (days: number) => (days === 0 ? "off" : `every ${days} days`);
+const renew = (days: number) => (days === 0 ? "off" : days === 1 ? "every day" : `every ${count(days, "day")}`);
 
 /** A JSON field's value as stored: text quoted (an empty comment shows), a missing key as "-". */
 const stored = (change: FieldChange, side: "before" | "after"): string => {
@@ -37,21 +41,7 @@ const stored = (change: FieldChange, side: "before" | "after"): string => {
   return typeof v === "string" ? JSON.stringify(v) : String(v);
 };
 
-const NOTES: Record<NoteCode, string> = {
-  "never-expires": "never expires: nothing to extend",
-  "delayed-start": "delayed start: the days count from first use",
-  reactivated: "re-activated",
-  "still-expired": "still expired",
-  "still-exhausted": "still over its traffic limit",
-  blocked: "stays blocked",
-  "no-change": "unchanged",
-  deleted: "deleted",
-  "panel-changed": "the panel stored something else (changed meanwhile?)",
-  "now-expired": "now expired",
-  "already-blocked": "already blocked",
-  "not-blocked": "not blocked",
-  "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
-};
+const NOTES = NOTE_TEXTS;
 
 /** `nl/alice` when several servers are configured (the fleet then sets the server), else `alice`. */
 const named = (c: { email: string; server?: string }): string => (c.server === undefined ? c.email : `${c.server}/${c.email}`);
@@ -97,7 +87,7 @@ export function renderOp(r: OpResult, now: number, full = false): string {
   const diffs = r.diffs;
   const changed = diffs.indices(true);
   const unchanged = diffs.indices(false);
-  const out = [`${r.operation}: ${r.dryRun ? "would change" : "changed"} ${changed.length} client(s), ${unchanged.length} unchanged`];
+  const out = [`${r.operation}: ${r.dryRun ? "would change" : "changed"} ${count(changed.length, "client")}, ${unchanged.length} unchanged`];
   const listed = full || changed.length <= LISTED ? changed : changed.slice(0, SHOWN);
   for (const i of listed) out.push(renderDiff(diffs.diff(i), now));
   if (listed.length < changed.length) {
@@ -140,31 +130,76 @@ export function renderClient(c: Client, now: number): string {
   ].join("\n");
 }
 
+/** A panel text in one tab-separated line: its newlines and tabs escaped as \n and \t. */
+const oneLine = (text: string) => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+
+/** The columns of renderClientLine, for the top of a list. */
+export const CLIENT_LINE_HEADER = "EMAIL\tINBOUNDS\tSTATUS\tUSED / LIMIT\tEXPIRY";
+
 export function renderClientLine(c: Client, now: number): string {
-  return `${named(c)}\t#${c.inboundIds.join(",#")}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)}/${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
+  return `${oneLine(named(c))}\t#${c.inboundIds.join(",#")}\t${clientStatus(c, now)}\t${gbString(c.up + c.down)} GB / ${limit(c.totalBytes)}\t${expiry(c.expiryTime, now)}`;
 }
+
+export const INBOUND_HEADER = "ID\tPROTOCOL\tPORT\tSTATE\tREMARK\tCLIENTS";
 
 export function renderInbound(i: InboundInfo): string {
-  const state = i.settingsError ? `settings unreadable: ${i.settingsError}` : i.supportsClients ? `${i.clientCount} clients` : "no per-client accounting";
-  return `${i.server === undefined ? "" : `${i.server}\t`}#${i.id}\t${i.protocol}\t:${i.port}\t${i.enable ? "on" : "off"}\t${i.remark}\t${state}`;
+  const state = i.settingsError ? `settings unreadable: ${oneLine(i.settingsError)}` : i.supportsClients ? count(i.clientCount, "client") : "no per-client accounting";
+  return `${i.server === undefined ? "" : `${i.server}\t`}#${i.id}\t${i.protocol}\t:${i.port}\t${i.enable ? "on" : "off"}\t${oneLine(i.remark)}\t${state}`;
 }
 
-export function renderCheck(r: CheckReport): string {
-  const head = `${r.family}: ${r.inbounds} inbounds, ${r.clients} clients, ${r.rows} client_traffics rows`;
+/** Findings shown per kind before "… and N more" (--full: all). */
+const PER_KIND = 5;
+
+/** What repairs each kind of finding on a 2.x file. */
+const REPAIR: Record<FindingKind, string> = {
+  "bad-type": "`xui-admin sync` rewrites each value as the panel writes it",
+  "missing-row": "`xui-admin sync` adds the missing rows",
+  "wrong-inbound": "`xui-admin sync` moves the rows to the client's inbound",
+  mismatch: "`xui-admin sync` copies client_traffics into the settings (`--from json`: the other way)",
+  "orphan-row": "`xui-admin sync --prune` deletes the rows",
+  "duplicate-email": "sync leaves these to you: rename or delete one of each pair in the panel",
+  "bad-settings": "sync leaves these to you: repair the inbound's settings in the panel",
+  "flag-note": "nothing to repair",
+  // 3x-ui 3.x kinds: the panel's own migration repairs them (xui-admin sync says how).
+  "missing-client": "",
+  "missing-link": "",
+  "stale-link": "",
+  "orphan-client": "",
+  "client-mismatch": "",
+  "traffic-mismatch": "",
+};
+
+/** Findings grouped by kind: a count, what repairs them, the first few (all with `full`). */
+function groupedFindings(findings: Finding[], full: boolean, v3: boolean): string[] {
+  const byKind = new Map<FindingKind, Finding[]>();
+  for (const f of findings) byKind.set(f.kind, [...(byKind.get(f.kind) ?? []), f]);
+  const out: string[] = [];
+  for (const [kind, list] of byKind) {
+    const repair = v3 ? "the panel's `x-ui migrate` repairs these (see `xui-admin sync`)" : REPAIR[kind];
+    out.push(`  ${kind}: ${list.length}${repair ? ` (${repair})` : ""}`);
+    const shown = full ? list : list.slice(0, PER_KIND);
+    for (const f of shown) out.push(`    ${f.message}`);
+    if (shown.length < list.length) out.push(`    … and ${list.length - shown.length} more (--full lists all)`);
+  }
+  return out;
+}
+
+export function renderCheck(r: CheckReport, full = false): string {
+  const head = `${r.family}: ${count(r.inbounds, "inbound")}, ${count(r.clients, "client")}, ${count(r.rows, "client_traffics row")}`;
   const out = [head];
   if (r.readOnlyReason) out.push(`read-only: ${r.readOnlyReason}`);
-  out.push(r.findings.length === 0 ? "no drift" : `${r.findings.length} finding(s):`);
-  for (const f of r.findings) out.push(`  [${f.kind}] ${f.message}`);
-  if (r.notes.length > 0) out.push(`${r.notes.length} note(s):`, ...r.notes.map((n) => `  ${n.message}`));
+  out.push(r.findings.length === 0 ? "no drift" : `${count(r.findings.length, "finding")}:`);
+  out.push(...groupedFindings(r.findings, full, r.family === "3x-ui-3"));
+  if (r.notes.length > 0) out.push(`${count(r.notes.length, "note")}:`, ...groupedFindings(r.notes, full, false));
   return out.join("\n");
 }
 
 export function renderSync(r: SyncReport & { backup?: string }): string {
   if (r.reportOnly) {
     const found = r.unresolved.map((f) => `  [${f.kind}] ${f.message}`);
-    return [`sync: ${r.reportOnly}`, r.unresolved.length === 0 ? "no drift" : `${r.unresolved.length} finding(s):`, ...found].join("\n");
+    return [`sync: ${r.reportOnly}`, r.unresolved.length === 0 ? "no drift" : `${count(r.unresolved.length, "finding")}:`, ...found].join("\n");
   }
-  const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${r.actions.length} change(s)`];
+  const out = [`sync: ${r.dryRun ? "would apply" : "applied"} ${count(r.actions.length, "change")}`];
   if (r.backup) out.push(`backup: ${r.backup}`);
   for (const a of r.actions) {
     const fields = Object.entries(a.fields)
@@ -173,7 +208,7 @@ export function renderSync(r: SyncReport & { backup?: string }): string {
     out.push(`  ${a.kind} ${a.email} (inbound ${a.inboundId})${fields ? `: ${fields}` : ""}`);
   }
   if (r.unresolved.length > 0) {
-    out.push(`${r.unresolved.length} finding(s) sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
+    out.push(`${count(r.unresolved.length, "finding")} sync leaves to you:`, ...r.unresolved.map((f) => `  [${f.kind}] ${f.message}`));
   }
   return out.join("\n");
 }
@@ -189,7 +224,7 @@ export function renderAuditLine(e: AuditSummary): string {
   const shown = e.clients > e.names.length ? `${e.names.join(", ")} and ${e.clients - e.names.length} more` : e.names.join(", ");
   // The server where several are configured (the one local server goes unnamed, as before).
   const server = e.server === undefined || e.server === LOCAL_SERVER ? "" : `\t@${e.server}`;
-  return `#${e.id}\t${dateString(e.at)}\t${e.actor}\t${e.operation}${server}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
+  return `#${e.id}\t${timeString(e.at)}\t${e.actor}\t${e.operation}${server}\t${shown}${e.undoneBy !== null ? `\t(undone by #${e.undoneBy})` : ""}`;
 }
 
 export function renderUndo(u: { result: OpResult | null; skipped: string[] }, now: number, full = false): string {

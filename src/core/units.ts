@@ -15,6 +15,27 @@ export function dateString(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
+/** The process's time zone (TZ) at `ms` as an offset: "UTC", "UTC+3", "UTC-3:30". */
+export function zoneName(ms: number): string {
+  const offset = -new Date(ms).getTimezoneOffset();
+  if (offset === 0) return "UTC";
+  const abs = Math.abs(offset);
+  return `UTC${offset > 0 ? "+" : "-"}${Math.floor(abs / 60)}${abs % 60 ? `:${String(abs % 60).padStart(2, "0")}` : ""}`;
+}
+
+/** A moment as people read it: "2027-01-31 18:00 UTC+3" (the zone, since admins and servers differ). */
+export const timeString = (ms: number): string => `${dateString(ms)} ${zoneName(ms)}`;
+
+/**
+ * An expiry at local midnight is a date an admin typed ("valid through 2027-01-31", stored as
+ * the midnight after it): that day as "YYYY-MM-DD"; any other moment: undefined.
+ */
+export function lastValidDay(ms: number): string | undefined {
+  const d = new Date(ms);
+  if (d.getHours() !== 0 || d.getMinutes() !== 0 || d.getSeconds() !== 0 || d.getMilliseconds() !== 0) return undefined;
+  return dateString(new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1).getTime()).slice(0, 10);
+}
+
 /** Whole days from now until `ms`, to the nearest day; negative when past. */
 export function daysLeft(ms: number, now: number): number {
   return Math.round((ms - now) / DAY_MS);

@@ -127,7 +127,8 @@ export function check(snapshot: Snapshot, schema: Schema, now: number): CheckRep
       for (const [key, column] of PAIRED_FIELDS) {
         if (!columns.has(column)) continue;
         if (!(key in json) && row[column] === 0) continue; // absent reads as 0 in the panel
-        if (num(json[key]) !== row[column] || !isInt(json[key] ?? 0)) {
+        // A value of the wrong type but the same number ("" for 0) is bad-type's finding alone.
+        if (num(json[key]) !== row[column]) {
           findings.push({
             kind: "mismatch",
             email,
@@ -163,14 +164,19 @@ export function check(snapshot: Snapshot, schema: Schema, now: number): CheckRep
       }
     }
   }
-  const seenRows = new Set<string>();
+  const seenRows = new Map<string, TrafficRow>();
   for (const row of snapshot.allRows) {
     const lower = row.email.toLowerCase();
-    if (seenRows.has(lower)) {
-      findings.push({ kind: "duplicate-email", email: row.email, message: `client_traffics row ${row.id}: ${row.email} duplicates another row's email but for case` });
+    const first = seenRows.get(lower);
+    if (first) {
+      findings.push({
+        kind: "duplicate-email",
+        email: row.email,
+        message: `client_traffics row ${row.id}: ${row.email} duplicates row ${first.id}'s email ${first.email} but for case`,
+      });
       continue;
     }
-    seenRows.add(lower);
+    seenRows.set(lower, row);
     if (!claimed.has(row)) {
       const where = snapshot.inbounds.has(row.inbound_id) ? `inbound ${row.inbound_id}` : `deleted inbound ${row.inbound_id}`;
       findings.push({

@@ -1,7 +1,7 @@
 // Parsers for every value a person types, shared by the bot, the CLI and the API. Each
 // accepts a string or a number and either returns a clean value or throws a bad-input error
 // that names the field and the value.
-import { badInput, XuiError } from "../core/errors.js";
+import { invalidInput, XuiError } from "../core/errors.js";
 import { GB } from "../core/units.js";
 import type { ClientEdit, CreateClientInput } from "../core/types.js";
 import { MAX_TOKEN_NAME_BYTES } from "../xui/v3/api-token.js";
@@ -19,20 +19,20 @@ function asText(value: unknown): string | undefined {
 
 export function parseDays(value: unknown, field = "days"): number {
   const text = asText(value);
-  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw badInput(field, value, "is not a whole number of days");
+  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw invalidInput(field, value, "not-days");
   const days = Number(text);
-  if (days <= 0) throw badInput(field, value, "must be at least 1");
-  if (days > MAX_DAYS) throw badInput(field, value, `must be at most ${MAX_DAYS}`);
+  if (days <= 0) throw invalidInput(field, value, "too-small", 1);
+  if (days > MAX_DAYS) throw invalidInput(field, value, "too-big", MAX_DAYS);
   return days;
 }
 
 /** Days to add, or with a minus to take away ("-3"); never 0. */
 export function parseDayDelta(value: unknown, field = "days"): number {
   const text = asText(value);
-  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw badInput(field, value, "is not a whole number of days");
+  if (text === undefined || !/^[+-]?\d+$/.test(text)) throw invalidInput(field, value, "not-days");
   const days = Number(text);
-  if (days === 0) throw badInput(field, value, "must not be 0 (a negative number takes days away)");
-  if (Math.abs(days) > MAX_DAYS) throw badInput(field, value, `must be between -${MAX_DAYS} and ${MAX_DAYS}`);
+  if (days === 0) throw invalidInput(field, value, "zero-days");
+  if (Math.abs(days) > MAX_DAYS) throw invalidInput(field, value, "out-of-range", MAX_DAYS);
   return days;
 }
 
@@ -45,23 +45,24 @@ const THOUSANDS_OR_DECIMAL = /^[+-]?[1-9]\d{0,2},\d{3}$/;
  */
 export function parseGb(value: unknown, field = "gb"): number {
   const given = asText(value);
+  // "-1,000" is negative whichever the comma is: say that, not "ambiguous".
+  if (given !== undefined && /^-\s*[\d.,]/.test(given)) throw invalidInput(field, value, "negative");
   if (given !== undefined && THOUSANDS_OR_DECIMAL.test(given)) {
-    throw badInput(field, value, "is ambiguous (a decimal comma or a thousands separator?): write it without the comma, or with a point for a fraction");
+    throw invalidInput(field, value, "ambiguous-comma");
   }
   const text = given?.replace(",", ".");
-  if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw badInput(field, value, "is not a number of GB");
+  if (text === undefined || !/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(text)) throw invalidInput(field, value, "not-gb");
   const gb = Number(text);
-  if (gb < 0) throw badInput(field, value, "must not be negative");
-  if (gb > MAX_GB) throw badInput(field, value, `must be at most ${MAX_GB} GB`);
+  if (gb > MAX_GB) throw invalidInput(field, value, "too-big-gb", MAX_GB);
   return Math.round(gb * GB);
 }
 
 /** A byte count as the seed's API takes it: a non-negative integer. */
 export function parseBytes(value: unknown, field = "bytes"): number {
   const text = asText(value);
-  if (text === undefined || !/^\d+$/.test(text)) throw badInput(field, value, "is not a whole number of bytes");
+  if (text === undefined || !/^\d+$/.test(text)) throw invalidInput(field, value, "not-bytes");
   const bytes = Number(text);
-  if (!Number.isSafeInteger(bytes) || bytes > MAX_GB * GB) throw badInput(field, value, `must be at most ${MAX_GB * GB}`);
+  if (!Number.isSafeInteger(bytes) || bytes > MAX_GB * GB) throw invalidInput(field, value, "too-big", MAX_GB * GB);
   return bytes;
 }
 
@@ -73,38 +74,38 @@ export function parseExpiryDate(value: unknown, field = "date"): number {
   const text = asText(value);
   if (text !== undefined && /^(never|0|∞|никогда)$/i.test(text)) return 0;
   const m = text === undefined ? null : /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!m) throw badInput(field, value, "is not a date (YYYY-MM-DD) or never");
+  if (!m) throw invalidInput(field, value, "not-date");
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(y, mo - 1, d);
   if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d || y < 2000 || y > 2200) {
-    throw badInput(field, value, "is not a valid calendar date");
+    throw invalidInput(field, value, "not-calendar-date");
   }
   return new Date(y, mo - 1, d + 1).getTime();
 }
 
 export function parseNonNegativeInt(value: unknown, field: string, max = Number.MAX_SAFE_INTEGER): number {
   const text = asText(value);
-  if (text === undefined || !/^\d+$/.test(text)) throw badInput(field, value, "is not a whole number");
+  if (text === undefined || !/^\d+$/.test(text)) throw invalidInput(field, value, "not-whole");
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n > max) throw badInput(field, value, `must be at most ${max}`);
+  if (!Number.isSafeInteger(n) || n > max) throw invalidInput(field, value, "too-big", max);
   return n;
 }
 
 /** Emails are 3x-ui's client names: any text, but no spaces (they separate references). */
 export function parseEmail(value: unknown, field = "email"): string {
   const text = asText(value);
-  if (text === undefined || text.length === 0) throw badInput(field, value, "must not be empty");
-  if (/[\s,;]/u.test(text)) throw badInput(field, value, "must not contain spaces, commas or semicolons");
-  if (text.length > 200) throw badInput(field, value, "is longer than 200 characters");
+  if (text === undefined || text.length === 0) throw invalidInput(field, value, "empty");
+  if (/[\s,;]/u.test(text)) throw invalidInput(field, value, "email-chars");
+  if (text.length > 200) throw invalidInput(field, value, "too-long", 200);
   return text;
 }
 
 /** A panel API token's name, as the panel takes it (trimmed, 1–64 bytes); no control characters. */
 export function parseTokenName(value: unknown, field = "name"): string {
   const text = asText(value);
-  if (text === undefined || text.length === 0) throw badInput(field, value, "must not be empty");
-  if (/\p{Cc}/u.test(text)) throw badInput(field, value, "must not contain control characters");
-  if (Buffer.byteLength(text) > MAX_TOKEN_NAME_BYTES) throw badInput(field, value, `is longer than ${MAX_TOKEN_NAME_BYTES} bytes`);
+  if (text === undefined || text.length === 0) throw invalidInput(field, value, "empty");
+  if (/\p{Cc}/u.test(text)) throw invalidInput(field, value, "control-chars");
+  if (Buffer.byteLength(text) > MAX_TOKEN_NAME_BYTES) throw invalidInput(field, value, "too-long-bytes", MAX_TOKEN_NAME_BYTES);
   return text;
 }
 
@@ -112,7 +113,7 @@ export function parseTokenName(value: unknown, field = "name"): string {
 export function parseFlow(value: unknown, field = "flow"): string {
   const text = asText(value);
   if (text !== undefined && /^(|-|none)$/i.test(text)) return "";
-  if (text === undefined || !(FLOWS as readonly string[]).includes(text)) throw badInput(field, value, `is not a flow (${FLOWS.join(", ")}, or none)`);
+  if (text === undefined || !(FLOWS as readonly string[]).includes(text)) throw invalidInput(field, value, "not-flow", FLOWS.join(", "));
   return text;
 }
 
@@ -123,8 +124,8 @@ export const parseLimitIp = (value: unknown, field = "limit-ip"): number => pars
 export const parseResetDays = (value: unknown, field = "reset-days"): number => parseNonNegativeInt(value, field, MAX_DAYS);
 
 export function parseComment(value: unknown, field = "comment"): string {
-  if (typeof value !== "string") throw badInput(field, value, "must be a string");
-  if (value.length > 500) throw badInput(field, value.slice(0, 20) + "…", "is longer than 500 characters");
+  if (typeof value !== "string") throw invalidInput(field, value, "not-string");
+  if (value.length > 500) throw invalidInput(field, value.slice(0, 20) + "…", "too-long", 500);
   return value;
 }
 

@@ -15,6 +15,8 @@ export interface PendingOp {
   emails: string[];
   /** For an undo: the audit entry it reverts (planned again, fresh, on Confirm). */
   undoOf?: number;
+  /** The preview's message, once sent: /cancel takes its buttons away. */
+  message?: { chatId: number; messageId: number };
 }
 
 /** A list an admin is paging through, with the clients ticked so far. */
@@ -111,14 +113,21 @@ export class BotStore {
     return p;
   }
 
-  /** Drops every preview `adminId` has open (/cancel); returns how many there were. */
-  dropPending(adminId: number): number {
+  /** Notes where the preview of pending operation `id` was sent. */
+  attachPendingMessage(id: string, message: { chatId: number; messageId: number }): void {
+    const p = this.get<PendingOp>("pending", id);
+    if (p) this.put("pending", id, { ...p, message });
+  }
+
+  /** Drops every preview `adminId` has open (/cancel); returns them (their messages to settle). */
+  dropPending(adminId: number): PendingOp[] {
     const keys = this.db.prepare("SELECT key FROM kv WHERE scope = 'pending'").pluck().all() as string[];
-    let dropped = 0;
+    const dropped: PendingOp[] = [];
     for (const key of keys) {
-      if (this.get<PendingOp>("pending", key)?.adminId !== adminId) continue;
+      const p = this.get<PendingOp>("pending", key);
+      if (p?.adminId !== adminId) continue;
       this.remove("pending", key);
-      dropped++;
+      dropped.push(p);
     }
     return dropped;
   }

@@ -30,7 +30,7 @@ describe("one-shot commands", () => {
     const before = [expiry(h, "alice"), expiry(h, "dave")];
     const hash = fileHash(h.dbPath);
     const [preview] = await h.say(ADMIN, "/extend alice, dave 10");
-    expect(preview?.text).toMatch(/2 of 2 selected client\(s\) will change/);
+    expect(preview?.text).toMatch(/2 of 2 selected clients will change/);
     expect(fileHash(h.dbPath)).toBe(hash); // nothing before Confirm
     const confirm = buttons(preview).find((b) => b.text === "✅ Confirm")?.data as string;
     const replies = await h.pressData(ADMIN, preview!, confirm);
@@ -168,12 +168,12 @@ describe("history and undo", () => {
     await h.say(ADMIN, "/extend alice 30");
     await h.say(ADMIN, "/limit dave 5");
     const [history] = await h.say(ADMIN, "/history");
-    expect(history?.text).toMatch(/^#2 .* · Set limit · 1 client\(s\): dave · 1001\n#1 .* · Extend · 1 client\(s\): alice · 1001$/);
+    expect(history?.text).toMatch(/^#2 .* · Set limit · 1 client: dave · 1001\n#1 .* · Extend · 1 client: alice · 1001$/);
     await h.say(ADMIN, "/undo"); // the limit
     const [undone] = await h.say(ADMIN, "/undo"); // the extension
     expect(undone?.text).toMatch(/<b>Undo<\/b>: 1 changed/);
     expect(expiry(h, "alice")).toBe(before);
-    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/· Extend · 1 client\(s\): alice · 1001 · undone/);
+    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/· Extend · 1 client: alice · 1001 · undone/);
   });
 });
 

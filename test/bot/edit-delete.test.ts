@@ -34,7 +34,7 @@ describe("/delete", () => {
     const before = clientTables(h.dbPath);
     const hash = fileHash(h.dbPath);
     const [preview] = await h.say(ADMIN, "/delete alice");
-    expect(preview?.text).toMatch(/^<b>Delete<\/b>: 1 client\(s\) will be removed from the panel/);
+    expect(preview?.text).toMatch(/^<b>Delete<\/b>: 1 client will be removed from the panel/);
     expect(preview?.text).toMatch(/<b>alice<\/b> \(inbound 1\)\n {2}ⓘ deleted/);
     expect(fileHash(h.dbPath)).toBe(hash); // nothing before Confirm
     const replies = await h.press(ADMIN, preview!, "✅ Confirm");
@@ -54,7 +54,7 @@ describe("/delete", () => {
     const [preview] = await h.say(ADMIN, "/delete alice, bob");
     await h.press(ADMIN, preview!, "✅ Confirm");
     const [undoPreview] = await h.say(ADMIN, "/undo");
-    expect(undoPreview?.text).toMatch(/^<b>Undo<\/b>: 2 of 2 selected client\(s\) will change\. Confirm\?\nUndo of change #1\./);
+    expect(undoPreview?.text).toMatch(/^<b>Undo<\/b>: 2 of 2 selected clients will change\. Confirm\?\nUndo of change #1\./);
     expect(jsonClient(h.dbPath, "alice")).toBeUndefined();
     await h.press(ADMIN, undoPreview!, "✅ Confirm");
     expect(undoPreview?.text).toBe("✅ Confirmed. <b>Undo</b>: 2 changed, 0 unchanged.");
@@ -112,7 +112,7 @@ describe("/edit", () => {
     expect(jsonClient(h.dbPath, "alice")?.client.flow).toBe("");
     // Reset: a preview first; the usage is there until Confirm.
     const [resetPreview] = await h.press(ADMIN, card!, "♻️ Reset traffic");
-    expect(resetPreview?.text).toMatch(/<b>Reset traffic<\/b>: 1 of 1 selected client\(s\) will change\. Confirm\?/);
+    expect(resetPreview?.text).toMatch(/<b>Reset traffic<\/b>: 1 of 1 selected client will change\. Confirm\?/);
     expect(rawRow(h.dbPath, "alice")?.up).toBe(GB);
     await h.press(ADMIN, resetPreview!, "✅ Confirm");
     expect(rawRow(h.dbPath, "alice")?.up).toBe(0);
@@ -172,13 +172,16 @@ describe("rough edges", () => {
     expect(preview?.text).toMatch(/1 will stay as they are: blocked \(already blocked\)\./);
   });
 
-  it("/cancel with an open preview cancels it: its Confirm is outdated, nothing is written", async () => {
+  it("/cancel with an open preview cancels it: the preview says so and loses its buttons, nothing is written", async () => {
     const h = await start(reality);
     const hash = fileHash(h.dbPath);
     const [preview] = await h.say(ADMIN, "/block alice bob");
-    expect((await h.say(ADMIN, "/cancel"))[0]?.text).toBe("Cancelled, nothing changed.");
     const confirm = buttons(preview).find((b) => b.text === "✅ Confirm")?.data as string;
-    const update = h.tg.pressButton(ADMIN, preview!, confirm);
+    expect((await h.say(ADMIN, "/cancel"))[0]?.text).toBe("Cancelled, nothing changed.");
+    expect(preview?.text).toBe("✖️ Cancelled: nothing changed.");
+    expect(buttons(preview)).toEqual([]);
+    // A Confirm still shown somewhere (another device, not yet refreshed) is outdated.
+    const update = h.tg.pressButton(ADMIN, { ...preview!, reply_markup: { inline_keyboard: [[{ text: "✅ Confirm", callback_data: confirm }]] } }, confirm);
     await h.say(ADMIN, "/help");
     expect(h.tg.answers.get(update.callback_query?.id ?? "")).toBe("This button is outdated. Run the command again.");
     expect(fileHash(h.dbPath)).toBe(hash);

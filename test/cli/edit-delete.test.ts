@@ -41,7 +41,7 @@ describe("xui-admin delete", () => {
     const before = clientTables(path);
     const r = await cli("delete", "alice", "--db", path);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^delete: changed 1 client\(s\), 0 unchanged\nalice \(inbound 1\)\n {2}note: deleted\nbackup taken first: .*x-ui-.*\.db/);
+    expect(r.out).toMatch(/^delete: changed 1 client, 0 unchanged\nalice \(inbound 1\)\n {2}note: deleted\nbackup taken first: .*x-ui-.*\.db/);
     expect(jsonClient(path, "alice")).toBeUndefined();
     expect(rawRow(path, "alice")).toBeUndefined();
     expect(ipsRow(path, "alice")).toBeUndefined();
@@ -157,8 +157,8 @@ describe("xui-admin operations with --filter", () => {
     const hash = fileHash(path);
     const no = await asked(false, "block", "--filter", "expired", "--db", path);
     expect(no.code).toBe(2);
-    expect(no.out).toMatch(/^block: would change 2 client\(s\), 0 unchanged\nold1 \(inbound 1\)/);
-    expect(no.questions).toEqual(["Apply block to these 2 client(s)? [y/N] "]);
+    expect(no.out).toMatch(/^block: would change 2 clients, 0 unchanged\nold1 \(inbound 1\)/);
+    expect(no.questions).toEqual(["Apply block to these 2 clients? [y/N] "]);
     expect(fileHash(path)).toBe(hash);
     const yes = await asked(true, "block", "--filter", "expired", "--db", path);
     expect(yes.code).toBe(0);

@@ -229,7 +229,7 @@ describe("sync on a 3x-ui 3.x file", () => {
     expect((await cli("check", "--db", clean)).code).toBe(0);
     const sync = await cli("sync", "--db", drift);
     expect(sync.code).toBe(1);
-    expect(sync.out).toMatch(/^sync: repairs on 3x-ui 3\.x are the panel's job: `\/usr\/local\/x-ui\/x-ui migrate`.*Nothing was changed\n2 finding\(s\):\n {2}\[traffic-mismatch\] row-drift: .*\n {2}\[orphan-client\] detached: /);
+    expect(sync.out).toMatch(/^sync: repairs on 3x-ui 3\.x are the panel's job: `\/usr\/local\/x-ui\/x-ui migrate`.*Nothing was changed\n2 findings:\n {2}\[traffic-mismatch\] row-drift: .*\n {2}\[orphan-client\] detached: /);
     const cleanSync = await cli("sync", "--db", clean, "--json");
     expect(cleanSync.code).toBe(0);
     expect(JSON.parse(cleanSync.out)).toMatchObject({ actions: [], unresolved: [], reportOnly: expect.any(String) });

@@ -57,7 +57,7 @@ describe("a change that fails part-way", () => {
     expect(partial.code).toBe("partial");
     expect(partial.applied.changed).toHaveLength(UNIT_CLIENTS - 2);
     expect(partial.notApplied).toEqual(["b0", "b1", "b2"]);
-    expect(partial.message).toMatch(/partly applied: 4998 client\(s\) changed in 1 transaction\(s\), 3 not changed \(disk on fire\); undo of change #1/);
+    expect(partial.message).toMatch(/partly applied: 4998 clients changed in 1 transaction, 3 not changed \(disk on fire\); undo of change #1/);
     expect(partial.message).not.toMatch(/nothing was changed/);
     expect(rawRow(path, "a0")?.expiry_time).toBe(NOW + 15 * DAY_MS);
     expect(jsonClient(path, "a7")?.client.expiryTime).toBe(NOW + 15 * DAY_MS);

@@ -4,7 +4,7 @@
 import type { Conversation } from "@grammyjs/conversations";
 import { XuiError } from "../../core/errors.js";
 import type { BotContext, ConvContext } from "../context.js";
-import { esc } from "../html.js";
+import { errorText } from "../error-text.js";
 
 export type Conv = Conversation<BotContext, ConvContext>;
 
@@ -20,11 +20,11 @@ export async function ask<T>(conversation: Conv, ctx: ConvContext, question: str
       try {
         return { ok: true, value: await parse(answer.message.text) };
       } catch (error) {
-        if (error instanceof XuiError) return { ok: false, reason: error.message };
+        if (error instanceof XuiError) return { ok: false, reason: errorText(ctx.t, error) };
         throw error;
       }
     });
     if (parsed.ok) return parsed.value;
-    await answer.reply(ctx.t.tryAgain(esc(parsed.reason)), { parse_mode: "HTML" });
+    await answer.reply(ctx.t.tryAgain(parsed.reason), { parse_mode: "HTML" });
   }
 }

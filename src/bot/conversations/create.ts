@@ -11,7 +11,7 @@ export function createConversation(deps: BotDeps) {
   return async function create(conversation: Conv, ctx: ConvContext): Promise<void> {
     const t = ctx.t;
     const inbounds = await conversation.external(() =>
-      deps.service.inbounds().filter((i) => i.supportsClients).map((i) => ({ id: i.id, line: `${i.id} — ${esc(i.remark)} (${i.protocol}, :${i.port}, ${i.clientCount})` })),
+      deps.service.inbounds().filter((i) => i.supportsClients).map((i) => ({ id: i.id, line: t.inboundLine(i.id, esc(i.remark), esc(i.protocol), i.port, i.clientCount) })),
     );
     const inboundId = await ask(conversation, ctx, t.askInbound(inbounds.map((i) => i.line).join("\n")), (x) => {
       const id = parseNonNegativeInt(x, "inbound");

@@ -10,7 +10,7 @@ import type { BotContext, BotDeps } from "../context.js";
 import type { OpKind } from "../conversations/operation.js";
 import { editReplies } from "../conversations/edit.js";
 import { editKeyOf, parseEditValue } from "../edit-fields.js";
-import { esc } from "../html.js";
+import { errorText } from "../error-text.js";
 import { operate, sendReplies } from "../operate.js";
 
 /** What a one-shot command's arguments say: the clients and, when given, the operation. */
@@ -37,6 +37,15 @@ function splitLast(text: string): { words: string[]; head: string[]; last: strin
   return { words, head: words.slice(0, -1), last: words.at(-1) };
 }
 
+/**
+ * A last word that starts like a number or a date but is not one (`/limit alice 1e3`,
+ * `/expiry alice 2027-13-01`) and names no client: the value, mistyped. Parsing it says why,
+ * instead of taking it for a client and asking for the value again.
+ */
+const MISTYPED_VALUE = /^[+-]?[\d.,]/;
+const mistyped = (word: string | undefined, isClient: (ref: string) => boolean): word is string =>
+  word !== undefined && MISTYPED_VALUE.test(word) && !isClient(word);
+
 /** "days" after a number of days, in either language: `/extend alice 5 days`. */
 const DAYS_WORD = /^(days?|d|дн(ей|я)?|день)$/iu;
 
@@ -45,25 +54,33 @@ const DAYS_WORD = /^(days?|d|дн(ей|я)?|день)$/iu;
  * `/extend alice 5 days`, `/extend 30 alice`. A number that ends the text, or is followed by
  * "days", is the value; else a number that starts it. A lone reference is never a value.
  */
-function parseExtend(text: string): Parsed {
+function parseExtend(text: string, isClient: (ref: string) => boolean): Parsed {
   const words = splitRefs(text);
   let at = words.findIndex((w, i) => isNumber(w) && DAYS_WORD.test(words[i + 1] ?? ""));
   if (at < 0) at = isNumber(words.at(-1)) ? words.length - 1 : isNumber(words[0]) ? 0 : -1;
+  if (at < 0 && words.length > 1 && mistyped(words.at(-1), isClient)) parseDayDelta(words.at(-1), "days");
   if (at < 0 || words.length < 2) return { refs: words, op: null };
   const refs = words.filter((_, i) => i !== at && !(i === at + 1 && DAYS_WORD.test(words[i] as string)));
   return refs.length > 0 ? { refs, op: { kind: "extend", days: parseDayDelta(words[at], "days") } } : { refs: words, op: null };
 }
 
-/** The value comes last: `/extend alice bob 30`, `/limit alice 50`, `/expiry alice never`. */
-export function parseOneShot(kind: OpKind, text: string): Parsed {
+/**
+ * The value comes last: `/extend alice bob 30`, `/limit alice 50`, `/expiry alice never`.
+ * `isClient` tells a client named like a number ("1-2") from a mistyped value.
+ */
+export function parseOneShot(kind: OpKind, text: string, isClient: (ref: string) => boolean = () => false): Parsed {
   if (kind === "block" || kind === "unblock" || kind === "delete") {
     const refs = splitRefs(text);
     return { refs, op: refs.length > 0 ? { kind } : null };
   }
   const { words, head, last } = splitLast(text);
+  if (kind !== "extend" && head.length > 0 && !isNumber(last) && mistyped(last, isClient)) {
+    if (kind === "expiry") parseExpiryDate(last, "date");
+    else parseGb(last, "GB");
+  }
   switch (kind) {
     case "extend":
-      return parseExtend(text);
+      return parseExtend(text, isClient);
     case "limit":
       return isNumber(last) && head.length > 0 ? { refs: head, op: { kind, totalBytes: parseGb(last, "GB") } } : { refs: words, op: null };
     case "expiry":
@@ -95,17 +112,17 @@ export function adminCommands(deps: BotDeps): Composer<BotContext> {
       await sendReplies(ctx, await editReplies(ctx.t, deps, ref, changes, ctx.from?.id ?? 0));
     } catch (error) {
       if (!(error instanceof XuiError)) throw error;
-      await ctx.reply(ctx.t.error(esc(error.message)), { parse_mode: "HTML" });
+      await ctx.reply(ctx.t.error(errorText(ctx.t, error)), { parse_mode: "HTML" });
     }
   });
   for (const kind of KINDS) {
     admin.command(kind, async (ctx) => {
       let parsed: Parsed;
       try {
-        parsed = parseOneShot(kind, ctx.match);
+        parsed = parseOneShot(kind, ctx.match, (ref) => deps.service.get(ref) !== undefined);
       } catch (error) {
         if (!(error instanceof XuiError)) throw error;
-        await ctx.reply(ctx.t.error(esc(error.message)), { parse_mode: "HTML" });
+        await ctx.reply(ctx.t.error(errorText(ctx.t, error)), { parse_mode: "HTML" });
         return;
       }
       if (parsed.op) await operate(ctx, deps, parsed.op, parsed.refs);

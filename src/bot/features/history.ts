@@ -1,11 +1,12 @@
 // /history: the latest recorded changes (from the bot, the CLI and the API);
 // /undo: reverts the caller's own last change where nothing has moved since.
 import { Composer } from "grammy";
-import { dateString } from "../../core/units.js";
+import { timeString } from "../../core/units.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
 import type { AuditEntry, OpResult } from "../../core/types.js";
 import type { Texts } from "../locales/en.js";
+import { historyKeyboard } from "./history-entry.js";
 import { errorReplies, previewReplies, resultReplies, sendReplies, textReplies, type Reply } from "../operate.js";
 
 const DEFAULT_LINES = 10;
@@ -32,8 +33,9 @@ export function history(deps: BotDeps): Composer<BotContext> {
     if (entries.length === 0) return void (await ctx.reply(t.historyEmpty));
     // Each entry's server, when there are several (one change across servers is an entry each).
     const where = (server: string | undefined) => (deps.service.serverNames.length > 1 && server !== undefined ? `[${esc(server)}] ` : "");
-    const lines = entries.map((e) => where(e.server) + t.historyLine(e.id, dateString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
-    await sendReplies(ctx, textReplies(lines.join("\n")));
+    const lines = entries.map((e) => where(e.server) + t.historyLine(e.id, timeString(e.at), t.opName[e.operation], e.clients, esc(e.actor), e.undoneBy !== null, esc(e.names.join(", "))));
+    // A button per change opens it (its diffs, and Undo).
+    await sendReplies(ctx, textReplies(lines.join("\n"), historyKeyboard(entries.map((e) => e.id))));
   });
 
   admin.command("undo", async (ctx) => {

@@ -18,6 +18,8 @@ import { cardText, listLine } from "../render.js";
 import { inviteReplies } from "./linking.js";
 import { sendUsageChart } from "./stats.js";
 import { serverScope } from "../server-scope.js";
+import { clientStatus } from "../../service/status.js";
+import { addJumpRows, byName, jumpIndex, statusesOf } from "./list-jumps.js";
 
 const PAGE = 10;
 /** Button labels stay short: Telegram shows little of a long one anyway. */
@@ -44,6 +46,20 @@ export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection)
   const byRef = new Map(deps.service.clients().map((c) => [deps.service.refOf(c), c]));
   const now = deps.service.now();
   const keyboard = new InlineKeyboard();
+  // The controls come first and are the same on every page; the clients' rows follow (the
+  // last page has fewer).
+  if (pages > 1) addJumpRows(t, keyboard, selId, page, pages, statusesOf(sel.emails, byRef, now), sel.emails);
+  keyboard
+    .text(t.selectAll, encode({ kind: "all", selId }))
+    .text(t.selectNone, encode({ kind: "none", selId }))
+    .row()
+    .text(t.actionExtend, encode({ kind: "list-action", selId, action: "extend" }))
+    .text(t.actionLimit, encode({ kind: "list-action", selId, action: "limit" }))
+    .text(t.actionReset, encode({ kind: "list-action", selId, action: "reset" }))
+    .row()
+    .text(t.actionBlock, encode({ kind: "list-action", selId, action: "block" }))
+    .text(t.actionUnblock, encode({ kind: "list-action", selId, action: "unblock" }))
+    .row();
   const lines: string[] = [];
   const selected = new Set(sel.selected);
   for (let i = page * PAGE; i < Math.min(sel.emails.length, (page + 1) * PAGE); i++) {
@@ -55,17 +71,6 @@ export function listView(t: Texts, deps: BotDeps, selId: string, sel: Selection)
       .text(t.open, encode({ kind: "open", selId, index: i }))
       .row();
   }
-  if (pages > 1 && page > 0) keyboard.text(t.prev, encode({ kind: "page", selId, page: page - 1 }));
-  keyboard.text(t.selectAll, encode({ kind: "all", selId })).text(t.selectNone, encode({ kind: "none", selId }));
-  if (pages > 1 && page < pages - 1) keyboard.text(t.next, encode({ kind: "page", selId, page: page + 1 }));
-  keyboard
-    .row()
-    .text(t.actionExtend, encode({ kind: "list-action", selId, action: "extend" }))
-    .text(t.actionLimit, encode({ kind: "list-action", selId, action: "limit" }))
-    .text(t.actionReset, encode({ kind: "list-action", selId, action: "reset" }))
-    .row()
-    .text(t.actionBlock, encode({ kind: "list-action", selId, action: "block" }))
-    .text(t.actionUnblock, encode({ kind: "list-action", selId, action: "unblock" }));
   const header = t.listHeader(title(t, sel.filter), sel.emails.length, page + 1, pages, selected.size);
   return { text: `${header}\n\n${lines.join("\n")}`, keyboard };
 }
@@ -105,7 +110,10 @@ function cardReply(t: Texts, deps: BotDeps, adminId: number, client: Client): Re
 
 function listReply(t: Texts, deps: BotDeps, adminId: number, filter: Selection["filter"], clients: Client[]): Reply {
   if (clients.length === 0) return { text: t.listEmpty(title(t, filter)) };
-  const sel: Selection = { adminId, title: "", filter, emails: clients.map((c) => deps.service.refOf(c)), selected: [], page: 0 };
+  // In name order, so that numbers stay with names and letter jumps work; a search keeps
+  // its order (exact hits first). References as the service finds them again (`nl/alice`).
+  const sorted = filter.kind === "search" ? clients : [...clients].sort((x, y) => byName(x.email, y.email));
+  const sel: Selection = { adminId, title: "", filter, emails: sorted.map((c) => deps.service.refOf(c)), selected: [], page: 0 };
   const selId = deps.store.addSelection(sel);
   const view = listView(t, deps, selId, sel);
   return { text: view.text, keyboard: view.keyboard };
@@ -180,7 +188,7 @@ export function lists(deps: BotDeps): Composer<BotContext> {
 
   admin.on("callback_query:data", async (ctx, next) => {
     const cb = decode(ctx.callbackQuery.data);
-    if (!cb || cb.kind === "confirm") return next();
+    if (!cb || cb.kind === "confirm" || cb.kind === "history") return next();
     const sel = deps.store.selection(cb.selId, ctx.from.id);
     if (!sel) return ctx.answerCallbackQuery({ text: ctx.t.outdated, show_alert: true });
     await onListButton(ctx, deps, cb, sel);
@@ -188,7 +196,7 @@ export function lists(deps: BotDeps): Composer<BotContext> {
   return composer;
 }
 
-async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback, { kind: "confirm" }>, sel: Selection): Promise<void> {
+async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback, { kind: "confirm" | "history" }>, sel: Selection): Promise<void> {
   const t = ctx.t;
   const redraw = async () => {
     deps.store.saveSelection(cb.selId, sel);
@@ -210,6 +218,21 @@ async function onListButton(ctx: BotContext, deps: BotDeps, cb: Exclude<Callback
     case "page":
       sel.page = cb.page;
       await redraw();
+      break;
+    case "jump": {
+      const now = deps.service.now();
+      const byEmail = new Map(deps.service.clients().map((c) => [deps.service.refOf(c), c]));
+      const statusOf = (email: string) => {
+        const c = byEmail.get(email);
+        return c ? clientStatus(c, now) : undefined;
+      };
+      const at = jumpIndex(cb.by, cb.value, (sel.page + 1) * PAGE, sel.emails, statusOf);
+      if (at === undefined) break;
+      sel.page = Math.floor(at / PAGE);
+      await redraw();
+      break;
+    }
+    case "noop":
       break;
     case "open": {
       const client = inRange(cb.index) ? deps.service.get(sel.emails[cb.index] as string) : undefined;

@@ -1,9 +1,13 @@
 // Every English text the bot sends. `ru.ts` must provide the same keys (checked by the type).
 // Values that come from users or the database arrive already HTML-escaped.
 import type { ClientStatus } from "../../service/status.js";
-import type { NoteCode, OperationKind } from "../../core/types.js";
+import type { OperationKind } from "../../core/types.js";
 import type { EditKey } from "../edit-fields.js";
-import { plural } from "./plural.js";
+import { count, plural } from "../../core/plural.js";
+import { NOTE_TEXTS } from "../../core/notes.js";
+import { INVALID_TEXTS, type InvalidTexts } from "../../core/errors.js";
+
+const invalidWhy: InvalidTexts = INVALID_TEXTS;
 
 export const en = {
   languageName: "English",
@@ -42,6 +46,7 @@ export const en = {
   askResetGb: "New traffic limit in GB, or <code>-</code> to keep the current one?",
   askDate: "New expiry date (YYYY-MM-DD), or <code>never</code>?",
   askInbound: (list: string) => `Which inbound? Send its number.\n${list}`,
+  inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number) => `${id} — ${remark} (${protocol}, :${port}, ${count(clients, "client")})`,
   askEmail: "Email (name) of the new client?",
   askCreateDays: "Valid for how many days? (0 = never expires)",
   askCreateGb: "Traffic limit in GB? (0 = unlimited)",
@@ -70,6 +75,12 @@ export const en = {
   outdated: "This button is outdated. Run the command again.",
   busy: "The database is busy (the panel is writing); nothing changed. Try again in a moment.",
   error: (message: string) => `Nothing changed: ${message}`,
+  // A refused value: the field as the parser named it, the value as typed (quoted), and why.
+  fieldName: (field: string) => field,
+  invalid: (field: string, value: string, why: string) => `${field}: ${value} ${why}`,
+  invalidWhy,
+  unknownInbound: (ids: string) => `unknown inbound: ${ids}`,
+  duplicateEmail: (email: string) => `email already in use: ${email}`,
   // Previews and results.
   opName: {
     extend: "Extend",
@@ -85,9 +96,9 @@ export const en = {
     create: "Create",
   } satisfies Record<OperationKind | "sync", string>,
   preview: (op: string, changing: number, total: number) =>
-    `<b>${op}</b>: ${changing} of ${total} selected client(s) will change. Confirm?`,
+    `<b>${op}</b>: ${changing} of ${count(total, "selected client")} will change. Confirm?`,
   previewDelete: (n: number) =>
-    `<b>Delete</b>: ${n} client(s) will be removed from the panel, with their usage (a backup is taken first; /undo brings them back). Confirm?`,
+    `<b>Delete</b>: ${count(n, "client")} will be removed from the panel, with their usage (a backup is taken first; /undo brings them back). Confirm?`,
   previewUnchanged: (n: number, names: string) => `${n} will stay as they are: ${names}.`,
   previewDone: (op: string, changed: number, unchanged: number) => `✅ Confirmed. <b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
   previewCancelled: "✖️ Cancelled: nothing changed.",
@@ -95,6 +106,7 @@ export const en = {
   confirm: "✅ Confirm",
   cancel: "✖️ Cancel",
   done: (op: string, changed: number, unchanged: number) => `<b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
+  backupTaken: (path: string) => `💾 A backup of x-ui.db was taken first: <code>${path}</code>`,
   fullDiffAttached: "The full before/after list is attached.",
   applyManual: "Xray picks this change up at its next restart.",
   applyPending: (s: number) => `Xray restarts in ${s} s to pick this up (later changes share that restart).`,
@@ -116,14 +128,15 @@ export const en = {
     flow: "flow",
   },
   none: "none",
-  renew: (days: number) => (days === 0 ? "off" : `every ${days} days`),
+  renew: (days: number) => (days === 0 ? "off" : days === 1 ? "every day" : `every ${count(days, "day")}`),
   createdKey: (key: string) => `🔑 Key: <code>${key}</code>`,
   yes: "on",
   no: "off",
   never: "never",
   unlimited: "unlimited",
-  daysLeft: (n: number) => (n >= 0 ? `${n} days left` : `expired ${-n} days ago`),
-  delayed: (days: number) => `${days} days from first use`,
+  daysLeft: (n: number) => (n >= 0 ? `${count(n, "day")} left` : `expired ${count(-n, "day")} ago`),
+  through: (day: string) => `through ${day}`,
+  delayed: (days: number) => `${count(days, "day")} from first use`,
   gb: (value: string) => `${value} GB`,
   status: {
     active: "🟢 active",
@@ -135,25 +148,11 @@ export const en = {
   usedOf: (used: string, limit: string) => `${used} of ${limit}`,
   inbound: "inbound",
   telegram: "Telegram ID",
-  note: {
-    "never-expires": "never expires: nothing to extend",
-    "delayed-start": "delayed start: days count from first use",
-    reactivated: "re-activated",
-    "still-expired": "still expired",
-    "still-exhausted": "still over its traffic limit",
-    blocked: "stays blocked",
-    "no-change": "unchanged",
-    deleted: "deleted",
-    "panel-changed": "the panel stored something else (changed meanwhile?)",
-    "now-expired": "now expired",
-    "already-blocked": "already blocked",
-    "not-blocked": "not blocked",
-    "usage-not-restored": "back, but its usage starts from zero (the panel cannot restore it)",
-  } satisfies Record<NoteCode, string>,
+  note: NOTE_TEXTS,
   // Lists and cards.
   filterName: {
     all: "All clients",
-    expiring: (days: number) => `Expiring within ${days} days`,
+    expiring: (days: number) => `Expiring within ${count(days, "day")}`,
     expired: "Expired",
     depleted: "Traffic used up",
     disabled: "Disabled or blocked",
@@ -161,12 +160,15 @@ export const en = {
     search: (q: string) => `Search “${q}”`,
   },
   listHeader: (title: string, n: number, page: number, pages: number, selected: number) =>
-    `<b>${title}</b>: ${n} client(s), page ${page}/${pages}. Selected: ${selected}.\nTap clients to select them, then an action.`,
+    `<b>${title}</b>: ${count(n, "client")}, page ${page}/${pages}. Selected: ${selected}.\nTap clients to select them, then an action.`,
   listEmpty: (title: string) => `<b>${title}</b>: no clients.`,
   selectAll: "☑️ All",
   selectNone: "⬜ None",
   prev: "◀️",
   next: "▶️",
+  first: "⏮",
+  last: "⏭",
+  statusIcon: { active: "🟢", expired: "⌛", depleted: "📉", blocked: "⛔", disabled: "⏸" } satisfies Record<ClientStatus, string>,
   open: "🔎",
   actionExtend: "📅 +days",
   actionBlock: "⛔ Block",
@@ -174,7 +176,7 @@ export const en = {
   actionReset: "♻️ Reset",
   actionLimit: "📦 Limit",
   selectFirst: "Select at least one client first.",
-  cardExtend: (days: number) => `+${days} days`,
+  cardExtend: (days: number) => `+${count(days, "day")}`,
   cardReset: "♻️ Reset traffic",
   cardLimit: "📦 Set limit",
   cardEditTg: "✏️ Telegram ID",
@@ -191,8 +193,9 @@ export const en = {
   backupTooBig: (mb: number) => `x-ui.db is ${mb} MB: over Telegram's 50 MB limit for bots. Use xui-admin backup on the server.`,
   historyEmpty: "No changes recorded yet.",
   historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean, names: string) =>
-    `#${id} ${when} · ${op} · ${clients} client(s): ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · undone" : ""}`,
+    `#${id} ${when} · ${op} · ${count(clients, "client")}: ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · undone" : ""}`,
   undoNothing: "You have no change left to undo.",
+  historyUndo: "↩️ Undo this change",
   undoOf: (id: number) => `Undo of change #${id}.`,
   partial: (why: string, auditId: number | undefined) =>
     `⚠️ Partly applied: a later step failed (${why}).${auditId === undefined ? "" : ` /undo reverts what was applied (change #${auditId}).`}`,
@@ -276,26 +279,26 @@ export const en = {
   // /stats and the charts (chart titles are plain text, not HTML).
   stats: {
     title: "📊 <b>Server statistics</b>",
-    clients: (n: number) => `👥 <b>${plural("en", n, { one: "client", other: "clients" })}</b>`,
-    expiring: (n: number, days: number) => `⏳ ${n} of the active end within ${plural("en", days, { one: "day", other: "days" })}`,
+    clients: (n: number) => `👥 <b>${plural("en", n, { one: "# client", other: "# clients" })}</b>`,
+    expiring: (n: number, days: number) => `⏳ ${n} of the active end within ${plural("en", days, { one: "# day", other: "# days" })}`,
     online: (n: number) => `🟩 Online now: ${n}`,
     traffic: "📶 <b>Traffic</b>",
     today: "today",
-    days: (n: number) => `${plural("en", n, { one: "day", other: "days" })}`,
+    days: (n: number) => `${plural("en", n, { one: "# day", other: "# days" })}`,
     allTime: "all time",
     unknown: "—",
     historySince: (day: string) => `Usage history since ${day}.`,
-    noHistory: (minutes: number) => `No usage history yet: the bot records it every ${plural("en", minutes, { one: "minute", other: "minutes" })} while it runs.`,
+    noHistory: (minutes: number) => `No usage history yet: the bot records it every ${plural("en", minutes, { one: "# minute", other: "# minutes" })} while it runs.`,
     top: (n: number) => `🏆 <b>Top ${n} by usage</b>`,
     topEmpty: "No client has used any traffic yet.",
     inbounds: "🔌 <b>Inbounds</b>",
     inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, active: number, online: number, used: string) =>
-      `#${id} ${remark} (${protocol}, :${port}): ${plural("en", clients, { one: "client", other: "clients" })}, ${active} active, ${online} online, ${used}`,
+      `#${id} ${remark} (${protocol}, :${port}): ${plural("en", clients, { one: "# client", other: "# clients" })}, ${active} active, ${online} online, ${used}`,
     chartTop: "Top clients by usage (since last reset)",
-    chartExpiring: (days: number) => `Clients expiring per day, next ${plural("en", days, { one: "day", other: "days" })}`,
-    chartUsage: (email: string, days: number) => `${email}: traffic per day, last ${plural("en", days, { one: "day", other: "days" })}`,
+    chartExpiring: (days: number) => `Clients expiring per day, next ${plural("en", days, { one: "# day", other: "# days" })}`,
+    chartUsage: (email: string, days: number) => `${email}: traffic per day, last ${plural("en", days, { one: "# day", other: "# days" })}`,
     chartEmpty: "no data yet",
-    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} in the last ${plural("en", days, { one: "day", other: "days" })}.`,
+    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} in the last ${plural("en", days, { one: "# day", other: "# days" })}.`,
   },
   cardUsage: "📈 Usage chart",
   // Connection links and QR codes (/sub, the "Connection" button).

@@ -1,19 +1,31 @@
 // Русские тексты: те же ключи, что в en.ts (это проверяет тип Texts).
+import { plural } from "../../core/plural.js";
 import type { Texts } from "./en.js";
-import { plural } from "./plural.js";
 
-/** n with the word's form for it (Intl.PluralRules): 1 день, 2 дня, 5 дней. */
-const forms = (n: number, one: string, few: string, many: string) => plural("ru", n, { one, few, many, other: few });
-
-const days = (n: number) => forms(n, "день", "дня", "дней");
-
-const clients = (n: number) => {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return `${n} клиент`;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return `${n} клиента`;
-  return `${n} клиентов`;
+/** Поля, как их называют парсеры (validate.ts, edit-fields.ts), по-русски. */
+const FIELD_NAMES: Record<string, string> = {
+  days: "дни",
+  gb: "ГБ",
+  GB: "ГБ",
+  date: "дата",
+  inbound: "подключение",
+  email: "email",
+  "Telegram ID": "Telegram ID",
+  "IP limit": "лимит IP",
+  comment: "комментарий",
+  flow: "flow",
+  "auto-renew days": "автопродление (дни)",
+  "days from first use": "дни с первого подключения",
 };
+
+/** n с нужной формой слова (Intl.PluralRules): 1 час, 2 часа, 5 часов. */
+const forms = (n: number, one: string, few: string, many: string) => plural("ru", n, { one: `# ${one}`, few: `# ${few}`, many: `# ${many}`, other: `# ${few}` });
+
+// Русские формы числа по правилам Intl.PluralRules: 1 день, 3 дня, 5 дней, 21 день.
+const days = (n: number) => plural("ru", n, { one: "# день", few: "# дня", many: "# дней", other: "# дня" });
+const clients = (n: number) => plural("ru", n, { one: "# клиент", few: "# клиента", many: "# клиентов", other: "# клиента" });
+/** После «из»: из 1 выбранного клиента, из 5 выбранных клиентов. */
+const ofSelected = (n: number) => plural("ru", n, { one: "# выбранного клиента", other: "# выбранных клиентов" });
 
 export const ru: Texts = {
   languageName: "Русский",
@@ -31,10 +43,11 @@ export const ru: Texts = {
     "/block alice bob — заблокировать; /unblock alice — разблокировать",
     "/delete alice — удалить после подтверждения (/undo вернёт клиента)",
     "/edit alice comment оплатил — изменить поле: tg, ip, comment, flow, email, renew, start",
-    "/create — добавить клиента (спросит inbound, email, дни, ГБ)",
+    "/create — добавить клиента (спросит подключение, email, дни, ГБ)",
     "/find ali — поиск; /user alice — карточка клиента (или просто пришлите email)",
     "/sub alice — подписка и ссылки для подключения с QR-кодами, чтобы переслать",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий",
+    "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — список с кнопками для массовых действий (inbound N — подключение N)",
     "/history [N] — последние изменения; /undo — отменить ваше последнее изменение",
     "/stats — клиенты по статусам, трафик, топ клиентов, подключения, с графиками",
     "/backup — текущая x-ui.db файлом",
@@ -50,7 +63,8 @@ export const ru: Texts = {
   askGb: "Новый лимит трафика в ГБ? (0 — без лимита)",
   askResetGb: "Новый лимит трафика в ГБ или <code>-</code>, чтобы оставить прежний?",
   askDate: "Новая дата окончания (ГГГГ-ММ-ДД) или <code>never</code>?",
-  askInbound: (list: string) => `Какой inbound? Пришлите его номер.\n${list}`,
+  askInbound: (list: string) => `Какое подключение (inbound)? Пришлите его номер.\n${list}`,
+  inboundLine: (id: number, remark: string, protocol: string, port: number, n: number) => `${id} — ${remark} (${protocol}, :${port}, ${clients(n)})`,
   askEmail: "Email (имя) нового клиента?",
   askCreateDays: "На сколько дней? (0 — бессрочно)",
   askCreateGb: "Лимит трафика в ГБ? (0 — без лимита)",
@@ -79,6 +93,32 @@ export const ru: Texts = {
   outdated: "Эта кнопка устарела. Выполните команду заново.",
   busy: "База данных занята (панель записывает данные); ничего не изменено. Попробуйте через минуту.",
   error: (message: string) => `Ничего не изменено: ${message}`,
+  fieldName: (field: string) => FIELD_NAMES[field] ?? field,
+  invalid: (field: string, value: string, why: string) => `${field}: ${value} — ${why}`,
+  invalidWhy: {
+    "not-days": () => "не целое число дней",
+    "not-whole": () => "не целое число",
+    "not-bytes": () => "не целое число байт",
+    "not-gb": () => "не число ГБ",
+    "not-date": () => "не дата (ГГГГ-ММ-ДД) и не never",
+    "not-calendar-date": () => "такой даты нет в календаре",
+    "not-flow": (flows: string) => `не flow (${flows} или none)`,
+    "not-string": () => "должно быть строкой",
+    "too-small": (limit: string) => `должно быть не меньше ${limit}`,
+    "too-big": (limit: string) => `должно быть не больше ${limit}`,
+    "too-big-gb": (limit: string) => `должно быть не больше ${limit} ГБ`,
+    "out-of-range": (limit: string) => `должно быть от -${limit} до ${limit}`,
+    "zero-days": () => "не может быть 0 (отрицательное число убавляет дни)",
+    negative: () => "не может быть отрицательным",
+    "ambiguous-comma": () => "неоднозначно (десятичная запятая или разделитель тысяч?): напишите без запятой или с точкой для дробной части",
+    empty: () => "не может быть пустым",
+    "email-chars": () => "не может содержать пробелы, запятые и точки с запятой",
+    "too-long": (limit: string) => `длиннее ${plural("ru", Number(limit), { one: "# символа", other: "# символов" })}`,
+    "too-long-bytes": (limit: string) => `длиннее ${limit} байт`,
+    "control-chars": () => "не может содержать управляющие символы",
+  },
+  unknownInbound: (ids: string) => `нет такого подключения: ${ids}`,
+  duplicateEmail: (email: string) => `email уже занят: ${email}`,
   opName: {
     extend: "Продление",
     expiry: "Дата окончания",
@@ -93,9 +133,9 @@ export const ru: Texts = {
     create: "Создание",
   },
   preview: (op: string, changing: number, total: number) =>
-    `<b>${op}</b>: изменится ${changing} из ${total} выбранных клиентов. Подтвердить?`,
+    `<b>${op}</b>: будет изменено ${changing} из ${ofSelected(total)}. Подтвердить?`,
   previewDelete: (n: number) =>
-    `<b>Удаление</b>: клиентов будет удалено из панели вместе с трафиком: ${n} (сначала делается резервная копия; /undo вернёт их). Подтвердить?`,
+    `<b>Удаление</b>: из панели будут удалены вместе с трафиком: ${clients(n)} (сначала делается резервная копия; /undo вернёт их). Подтвердить?`,
   previewUnchanged: (n: number, names: string) => `Без изменений останется ${n}: ${names}.`,
   previewDone: (op: string, changed: number, unchanged: number) => `✅ Подтверждено. <b>${op}</b>: изменено ${changed}, без изменений ${unchanged}.`,
   previewCancelled: "✖️ Отменено: ничего не изменено.",
@@ -103,6 +143,7 @@ export const ru: Texts = {
   confirm: "✅ Подтвердить",
   cancel: "✖️ Отмена",
   done: (op: string, changed: number, unchanged: number) => `<b>${op}</b>: изменено ${changed}, без изменений ${unchanged}.`,
+  backupTaken: (path: string) => `💾 Сначала сделана резервная копия x-ui.db: <code>${path}</code>`,
   fullDiffAttached: "Полный список «было → стало» во вложении.",
   applyManual: "Xray увидит изменение после следующего перезапуска.",
   applyPending: (s: number) => `Xray перезапустится через ${s} с, чтобы применить изменение (следующие изменения войдут в тот же перезапуск).`,
@@ -123,13 +164,15 @@ export const ru: Texts = {
     flow: "flow",
   },
   none: "нет",
-  renew: (n: number) => (n === 0 ? "выкл." : `каждые ${days(n)}`),
+  renew: (n: number) =>
+    n === 0 ? "выкл." : n === 1 ? "каждый день" : plural("ru", n, { one: "каждый # день", few: "каждые # дня", many: "каждые # дней", other: "каждые # дня" }),
   createdKey: (key: string) => `🔑 Ключ: <code>${key}</code>`,
   yes: "вкл",
   no: "выкл",
   never: "бессрочно",
   unlimited: "без лимита",
   daysLeft: (n: number) => (n >= 0 ? `осталось ${days(n)}` : `истёк ${days(-n)} назад`),
+  through: (day: string) => `по ${day} включительно`,
   delayed: (n: number) => `${days(n)} с первого подключения`,
   gb: (value: string) => `${value} ГБ`,
   status: {
@@ -140,7 +183,7 @@ export const ru: Texts = {
     disabled: "⏸ отключён панелью",
   },
   usedOf: (used: string, limit: string) => `${used} из ${limit}`,
-  inbound: "inbound",
+  inbound: "подключение",
   telegram: "Telegram ID",
   note: {
     "never-expires": "бессрочный: продлевать нечего",
@@ -163,16 +206,19 @@ export const ru: Texts = {
     expired: "Истёкшие",
     depleted: "Трафик исчерпан",
     disabled: "Отключённые или заблокированные",
-    inbound: (id: number) => `Inbound ${id}`,
+    inbound: (id: number) => `Подключение ${id}`,
     search: (q: string) => `Поиск «${q}»`,
   },
   listHeader: (title: string, n: number, page: number, pages: number, selected: number) =>
-    `<b>${title}</b>: клиентов ${n}, страница ${page}/${pages}. Выбрано: ${selected}.\nОтметьте клиентов и выберите действие.`,
+    `<b>${title}</b>: ${clients(n)}, страница ${page}/${pages}. Выбрано: ${selected}.\nОтметьте клиентов и выберите действие.`,
   listEmpty: (title: string) => `<b>${title}</b>: клиентов нет.`,
   selectAll: "☑️ Все",
   selectNone: "⬜ Сброс",
   prev: "◀️",
   next: "▶️",
+  first: "⏮",
+  last: "⏭",
+  statusIcon: { active: "🟢", expired: "⌛", depleted: "📉", blocked: "⛔", disabled: "⏸" },
   open: "🔎",
   actionExtend: "📅 +дни",
   actionBlock: "⛔ Блок",
@@ -196,14 +242,15 @@ export const ru: Texts = {
   backupCaption: "x-ui.db в текущем состоянии (онлайн-копия).",
   backupTooBig: (mb: number) => `x-ui.db занимает ${mb} МБ — больше лимита Telegram для ботов (50 МБ). Используйте xui-admin backup на сервере.`,
   historyEmpty: "Изменений пока нет.",
-  historyLine: (id: number, when: string, op: string, clients: number, actor: string, undone: boolean, names: string) =>
-    `#${id} ${when} · ${op} · клиентов: ${clients}: ${names}${clients > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · отменено" : ""}`,
+  historyLine: (id: number, when: string, op: string, n: number, actor: string, undone: boolean, names: string) =>
+    `#${id} ${when} · ${op} · ${clients(n)}: ${names}${n > names.split(", ").length ? " …" : ""} · ${actor}${undone ? " · отменено" : ""}`,
   undoOf: (id: number) => `Отмена изменения #${id}.`,
   partial: (why: string, auditId: number | undefined) =>
     `⚠️ Применено частично: следующий шаг не удался (${why}).${auditId === undefined ? "" : ` /undo отменит применённое (изменение #${auditId}).`}`,
   partialApplied: (n: number) => `<b>Применено</b> (${n}):`,
   partialNotApplied: (n: number) => `<b>Не применено</b> (${n}):`,
   undoNothing: "Вам нечего отменять.",
+  historyUndo: "↩️ Отменить это изменение",
   undoSkipped: (emails: string) => `Оставлены как есть (изменены после этого или созданы им): ${emails}`,
   undoNone: "Отменить нечего: все клиенты с тех пор изменились.",
   noMatches: (q: string) => `Никто не найден по «${q}».`,
@@ -279,27 +326,27 @@ export const ru: Texts = {
   },
   stats: {
     title: "📊 <b>Статистика сервера</b>",
-    clients: (n: number) => `👥 <b>${plural("ru", n, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}</b>`,
-    expiring: (n: number, days: number) => `⏳ из активных ${n} заканчиваются в ближайшие ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    clients: (n: number) => `👥 <b>${plural("ru", n, { one: "# клиент", few: "# клиента", many: "# клиентов", other: "# клиента" })}</b>`,
+    expiring: (n: number, days: number) => `⏳ из активных ${n} заканчиваются в ближайшие ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}`,
     online: (n: number) => `🟩 Сейчас онлайн: ${n}`,
     traffic: "📶 <b>Трафик</b>",
     today: "сегодня",
-    days: (n: number) => `${plural("ru", n, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    days: (n: number) => `${plural("ru", n, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}`,
     allTime: "за всё время",
     unknown: "—",
     historySince: (day: string) => `История трафика — с ${day}.`,
     noHistory: (minutes: number) =>
-      `Истории трафика пока нет: бот записывает её каждые ${plural("ru", minutes, { one: "минуту", few: "минуты", many: "минут", other: "минуты" })}, пока работает.`,
+      `Истории трафика пока нет: бот записывает её каждые ${plural("ru", minutes, { one: "# минуту", few: "# минуты", many: "# минут", other: "# минуты" })}, пока работает.`,
     top: (n: number) => `🏆 <b>Топ-${n} по трафику</b>`,
     topEmpty: "Трафика пока не было ни у одного клиента.",
     inbounds: "🔌 <b>Подключения (inbounds)</b>",
     inboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, active: number, online: number, used: string) =>
-      `#${id} ${remark} (${protocol}, :${port}): ${plural("ru", clients, { one: "клиент", few: "клиента", many: "клиентов", other: "клиента" })}, активных ${active}, онлайн ${online}, ${used}`,
+      `#${id} ${remark} (${protocol}, :${port}): ${plural("ru", clients, { one: "# клиент", few: "# клиента", many: "# клиентов", other: "# клиента" })}, активных ${active}, онлайн ${online}, ${used}`,
     chartTop: "Клиенты с наибольшим трафиком (с последнего сброса)",
-    chartExpiring: (days: number) => `Сколько клиентов заканчивается по дням, ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })} вперёд`,
-    chartUsage: (email: string, days: number) => `${email}: трафик по дням, последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}`,
+    chartExpiring: (days: number) => `Сколько клиентов заканчивается по дням, ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })} вперёд`,
+    chartUsage: (email: string, days: number) => `${email}: трафик по дням, последние ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}`,
     chartEmpty: "данных пока нет",
-    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "день", few: "дня", many: "дней", other: "дня" })}.`,
+    usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}.`,
   },
   cardUsage: "📈 График трафика",
   // Ссылки для подключения и QR-коды (/sub, кнопка «Подключение»).
