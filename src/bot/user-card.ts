@@ -23,7 +23,8 @@ export function userCardText(t: Texts, c: Client, now: number, remarks: Readonly
   const used = c.up + c.down;
   const servers = c.inboundIds.map((id) => esc(remarks.get(id) || `#${id}`));
   return [
-    `<b>${esc(c.email)}</b> — ${statusText(t, c, now)}`,
+    // With several servers, which one: the same customer often has a client on each.
+    `<b>${esc(c.server === undefined ? c.email : `${c.server}/${c.email}`)}</b> — ${statusText(t, c, now)}`,
     `${t.field.used}: ${t.usedOf(t.gb(gbString(used)), limitText(t, c.totalBytes))}`,
     ...(c.totalBytes > 0 ? [progressBar(used, c.totalBytes)] : []),
     `${t.field.expiry}: ${expiryText(t, c.expiryTime, now)}`,

@@ -49,7 +49,7 @@ describe("invitations", () => {
     const notice = await h.tg.waitFor((m) => m.chat_id === ADMIN.id && /opened the invitation/.test(m.text ?? ""));
     expect(notice.text).toMatch(/^🔗 Ann \(<code>7777<\/code>\) opened the invitation for <b>carol<\/b>: the client is linked to them now\.\n\n<b>carol<\/b>[\s\S]*Telegram ID: none → 7777/);
     expect(h.tg.sent(ADMIN2.id)).toEqual([]); // only the admin who made it
-    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/Edit · 1 client\(s\): carol · invite/);
+    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/Edit · 1 client: carol · invite/);
   });
 
   it("a used link, opened again by anyone, changes nothing", async () => {

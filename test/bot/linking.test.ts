@@ -49,7 +49,7 @@ describe("/link", () => {
     expect(result?.text).toMatch(/<b>Edit<\/b>: 1 changed, 0 unchanged\.[\s\S]*Telegram ID: none → 4242/);
     expect(tgIdOf(h.dbPath, "alice")).toBe(4242);
     // Audited like any edit: the admin's /undo takes it back.
-    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/Edit · 1 client\(s\): alice · 1001/);
+    expect((await h.say(ADMIN, "/history"))[0]?.text).toMatch(/Edit · 1 client: alice · 1001/);
     await h.say(ADMIN, "/undo");
     expect(tgIdOf(h.dbPath, "alice")).toBe(0);
   });
@@ -76,7 +76,7 @@ describe("/link", () => {
   it("by a numeric ID, asking for the client first; several clients may share one user", async () => {
     const h = await start(fixture);
     expect((await h.say(ADMIN, "/link"))[0]?.text).toBe("Which client? Send its email or key.");
-    expect((await h.say(ADMIN, "nobody"))[0]?.text).toMatch(/Unknown client: nobody\nTry again/);
+    expect((await h.say(ADMIN, "nobody"))[0]?.text).toMatch(/Unknown: nobody\nTry again/);
     expect((await h.say(ADMIN, "alice"))[0]?.text).toMatch(/^Who is <b>alice<\/b>/);
     await h.say(ADMIN, "55");
     expect(tgIdOf(h.dbPath, "alice")).toBe(55);

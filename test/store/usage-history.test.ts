@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { BOT_FILE_VERSION } from "../../src/store/bot-file.js";
+import { BOT_FILE_VERSION, MIGRATIONS } from "../../src/store/bot-file.js";
+import { usageHistoryMigration } from "../../src/store/usage-history-migration.js";
 import { counterDelta, UsageHistory, type ClientCounters } from "../../src/store/usage-history.js";
 import { startUsageSampler } from "../../src/store/usage-sampler.js";
 import { tempDir } from "../support/temp-dir.js";
@@ -42,12 +43,13 @@ describe("counterDelta", () => {
 });
 
 describe("UsageHistory", () => {
-  it("lives in the bot's file at version 4 (migration slot 3)", () => {
+  it("lives in the bot's file (migration slot 3), brought to the newest version", () => {
     const { path, history } = open();
     history.close();
     const db = new Database(path, { readonly: true });
     expect(db.pragma("user_version", { simple: true })).toBe(BOT_FILE_VERSION);
-    expect(BOT_FILE_VERSION).toBe(4);
+    expect(MIGRATIONS[3]).toBe(usageHistoryMigration);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'usage_daily'").pluck().get()).toBe(1);
     db.close();
   });
 
