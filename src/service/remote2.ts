@@ -60,6 +60,8 @@ export type RemoteOutcome = "conflict" | { notApplied: number[]; error?: Error }
 
 /** Where the engine commits when the database is a mirror of a remote panel. */
 export interface RemoteWriter {
+  /** Touched clients per unit (see UNIT_CLIENTS_REMOTE). */
+  readonly unitClients: number;
   panelVersion(): Promise<string>;
   commit(unit: RemoteUnit): Promise<RemoteOutcome>;
   insert(insertions: Insertion[]): Promise<void>;
@@ -70,6 +72,7 @@ export interface RemoteWriter {
 export const UNIT_CLIENTS_REMOTE = 1;
 
 export class Remote2Writer implements RemoteWriter {
+  readonly unitClients = UNIT_CLIENTS_REMOTE;
   private version: Promise<string> | undefined;
 
   constructor(

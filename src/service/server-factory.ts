@@ -2,7 +2,6 @@
 // knows nothing of kinds; a new driver is one entry here.
 import type { ServerKind, ServerSpec } from "../core/servers.js";
 import { XuiError } from "../core/errors.js";
-import { PanelApi } from "../panel/panel-api.js";
 import { join } from "node:path";
 import { XuiService, type RemoteOptions } from "./xui-service.js";
 
@@ -16,10 +15,9 @@ export type ServerOpener = (spec: ServerSpec, deps: ServerDeps) => Promise<XuiSe
 
 /** A local x-ui.db: 2.x written directly; 3.x read, and written through its panel's API. */
 const openLocal: ServerOpener = async (spec, deps) => {
-  await Promise.resolve(); // openers are asynchronous; this one has nothing to wait for
   if (spec.db === undefined) throw new XuiError("bad-input", `server ${spec.name}: no db`, [spec.name]);
   // Read-only calls (the CLI's list, find, ...) talk to no panel.
-  const panel = spec.panel && !deps.readonly ? new PanelApi(spec.panel) : undefined;
+  const panel = spec.panel && !deps.readonly ? new (await panelApi())(spec.panel) : undefined;
   try {
     return XuiService.open(spec.db, { ...options(deps), server: spec.name, ...(panel ? { panel } : {}) });
   } catch (error) {
@@ -27,6 +25,12 @@ const openLocal: ServerOpener = async (spec, deps) => {
     throw error;
   }
 };
+
+/**
+ * The 3.x panel's API client (and zod with it), loaded on demand: `xui-admin` starts for every
+ * scripted call, and most never talk to a panel.
+ */
+const panelApi = async () => (await import("../panel/panel-api.js")).PanelApi;
 
 /** The options a service takes, without what only the factory reads. */
 function options(deps: ServerDeps): Omit<ServerDeps, "mirrorDir"> {
@@ -47,7 +51,7 @@ function connectionOf(spec: ServerSpec) {
 
 /** A 3.x panel without its file: read through its API into a mirror, written through it. */
 const openRemote3: ServerOpener = async (spec, deps) => {
-  const panel = new PanelApi(connectionOf(spec));
+  const panel = new (await panelApi())(connectionOf(spec));
   try {
     return await XuiService.openRemote(panel, mirrorOf(spec, deps), { ...options(deps), readonly: false, server: spec.name });
   } catch (error) {

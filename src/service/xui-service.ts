@@ -2,7 +2,7 @@
 // check and sync. It returns data (diffs, reports), never text for people.
 import { createHash } from "node:crypto";
 import { backupDatabase, backupTo } from "../xui/backup.js";
-import { PanelMirror } from "../panel/mirror.js";
+import type { PanelMirror } from "../panel/mirror.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
 import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
@@ -12,9 +12,8 @@ import { checkV3File } from "./check-v3.js";
 import { createClient } from "./create.js";
 import { DiffTable } from "../core/diff-table.js";
 import { Engine, type EngineContext, type OnCommit } from "./engine.js";
-import { Panel2Api } from "../panel/v2/api.js";
 import type { PanelConnection } from "../panel/types.js";
-import { Remote2Writer, UNIT_CLIENTS_REMOTE, type RemoteWriter } from "./remote2.js";
+import type { RemoteWriter } from "./remote2.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
@@ -113,7 +112,7 @@ export class XuiService implements ClientService {
       // A delete takes one whatever the count: its undo needs the audit log, a backup needs nothing.
       // A mirror of a remote panel is no backup of it: none is taken there.
       ...(options.remote ? {} : { backupBefore: async (count: number, op: Operation) => (op.kind === "delete" || count > (options.backupThreshold ?? 20) ? this.safeBackup(count) : null) }),
-      ...(options.remote ? { remote: options.remote, unitClients: UNIT_CLIENTS_REMOTE } : options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
+      ...(options.remote ? { remote: options.remote, unitClients: options.remote.unitClients } : options.unitClients === undefined ? {} : { unitClients: options.unitClients }),
     };
     this.engine = new Engine(this.ctx);
     if (options.panel && db.schema.family === "3x-ui-3") {
@@ -142,6 +141,8 @@ export class XuiService implements ClientService {
     if (tooOld(version)) {
       throw new XuiError("panel-invalid", `the panel at ${panel.where} runs 3x-ui ${version}: without a local x-ui.db this tool needs 3.1 or later (its clients API); on 2.x, run it on the panel's server with XUI_DB_PATH`);
     }
+    // Loaded on demand, as every panel's code: most calls of the CLI never need it (start-up time).
+    const { PanelMirror } = await import("../panel/mirror.js");
     const mirror = new PanelMirror(panel, mirrorPath, { maxAgeMs: options.mirrorMaxAgeMs ?? DEFAULT_MIRROR_MAX_AGE_MS, ...(options.now ? { now: options.now } : {}) });
     await mirror.refresh();
     // Audit entries name the panel (a hash of its URL), not the mirror, which is rebuilt at will.
@@ -174,6 +175,7 @@ export class XuiService implements ClientService {
    * see refresh), writes go to the panel (remote2.ts). Logs in and reads the panel first.
    */
   static async openRemote2(connection: PanelConnection, mirrorPath: string, options: Omit<RemoteOptions, "remote" | "panel"> = {}): Promise<XuiService> {
+    const [{ Panel2Api }, { Remote2Writer }] = await Promise.all([import("../panel/v2/api.js"), import("./remote2.js")]);
     const api = new Panel2Api(connection);
     const remote = new Remote2Writer(api, mirrorPath);
     try {
