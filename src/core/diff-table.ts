@@ -25,6 +25,21 @@ const NO_STATE = blankState();
 /** The first `n` entries of a column as bytes. */
 const bytesOf = (c: Uint8Array | Uint16Array | Float64Array, n: number): Buffer => Buffer.from(c.buffer, c.byteOffset, n * c.BYTES_PER_ELEMENT);
 
+/** Whether this machine keeps numbers big end first (typed arrays use the machine's order). */
+const BIG_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 0;
+
+/**
+ * A column's bytes as stored: little-endian on every machine, so that an audit log copied to
+ * another machine reads the same. (Every machine 3x-ui runs on is little-endian: there this is
+ * the column's own memory, no copy.)
+ */
+function storedBytes(c: Uint8Array | Uint16Array | Float64Array, n: number): Buffer {
+  const own = bytesOf(c, n);
+  if (!BIG_ENDIAN || c.BYTES_PER_ELEMENT === 1) return own;
+  const copy = Buffer.from(own);
+  return c.BYTES_PER_ELEMENT === 2 ? copy.swap16() : copy.swap64();
+}
+
 /**
  * First bytes of a stored table: tells it from the text formats of earlier versions. XDT2
  * adds the JSON clients' updated_at before and after (undo puts it back) and has two bytes a
@@ -235,7 +250,7 @@ export class DiffTable {
   /**
    * The table as bytes, for the audit log: a JSON header (emails, inbound IDs, the note codes
    * the masks' bits stand for, which after-columns follow), then the typed columns' own bytes
-   * (platform byte order; every machine 3x-ui runs on is little-endian). After-columns equal
+   * (little-endian, see storedBytes). After-columns equal
    * to their before-column are left out. No object per client, nothing to stringify per number.
    * The few extras (edited fields, deleted clients) go in the header as [index, extra] pairs;
    * tables without any have no such key, as tables written before extras existed.
@@ -257,7 +272,7 @@ export class DiffTable {
     const columns = [this.created, this.notes, ...STATE_FIELDS.map((f) => this.before[f]), ...afterFields.map((f) => this.after[f]), this.stampBefore, this.stampAfter];
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
-    return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => bytesOf(c, n))]);
+    return Buffer.concat([BYTES_MAGIC, length, header, ...columns.map((c) => storedBytes(c, n))]);
   }
 
   static fromBytes(bytes: Uint8Array): DiffTable {
@@ -283,7 +298,11 @@ export class DiffTable {
     let offset = headerEnd;
     const fill = (c: Uint8Array | Uint16Array | Float64Array) => {
       const length = header.n * c.BYTES_PER_ELEMENT;
-      new Uint8Array(c.buffer, c.byteOffset, length).set(buf.subarray(offset, offset + length));
+      const target = new Uint8Array(c.buffer, c.byteOffset, length);
+      target.set(buf.subarray(offset, offset + length));
+      // Stored little-endian (storedBytes): a big-endian machine turns each number around.
+      if (BIG_ENDIAN && c.BYTES_PER_ELEMENT === 2) Buffer.from(target.buffer, target.byteOffset, length).swap16();
+      if (BIG_ENDIAN && c.BYTES_PER_ELEMENT === 8) Buffer.from(target.buffer, target.byteOffset, length).swap64();
       offset += length;
     };
     fill(table.created);

@@ -19,6 +19,17 @@ describe("DiffTable", () => {
     );
   });
 
+  it("stores its numbers little-endian, the same bytes on any machine", () => {
+    const table = DiffTable.of([{ email: "a", inboundId: 1, before: s(1), after: s(2), notes: [] }]);
+    const bytes = table.toBytes();
+    const headerEnd = 8 + bytes.readUInt32LE(4);
+    // created (1 byte), the notes mask (2 bytes, little-endian), before.enabled and .active (a
+    // byte each), then before.expiryTime as a little-endian double: 1.0 is 00 00 00 00 00 00 f0 3f.
+    const expiry = headerEnd + 1 + 2 + 1 + 1;
+    expect(bytes.subarray(expiry, expiry + 8).toString("hex")).toBe("000000000000f03f");
+    expect(bytes.readDoubleLE(expiry)).toBe(1);
+  });
+
   it("keeps an edit's fields and a deleted client with their diff when sliced and truncated", () => {
     const table = DiffTable.of([
       { email: "a", inboundId: 1, before: s(1), after: s(1), notes: [], fields: { tgId: { before: "7", after: 8 } } },
