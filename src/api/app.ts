@@ -146,7 +146,7 @@ export function createApi(deps: ApiDeps): Hono {
   // The subscription URL and share links, as `xui-admin sub REF --json`.
   route(app, "/api/users/:ref/links", {
     GET: (c) => {
-      const ref = c.req.param("ref");
+      const ref = refOn(c, c.req.param("ref"));
       const client = service.get(ref);
       if (!client) throw new XuiError("unknown-ref", `unknown client: ${ref}`, [ref]);
       return c.json(connectionJson(connectionOf(service.serviceOf(client), client, { publicHost: deps.publicHost })));
@@ -172,7 +172,6 @@ export function createApi(deps: ApiDeps): Hono {
       return c.json({ ...result, apply: await applyStatusOf(c, result) });
     },
   });
-  route(app, "/api/check", { GET: (c) => c.json(service.check()) });
   route(app, "/api/stats", { GET: (c) => c.json(serverStats(service.clients(), service.inbounds(), deps.usage, service.now(), LOCAL_SERVER)) });
   route(app, "/api/check", { GET: (c) => c.json(service.check(scopeOf(c))) });
   route(app, "/api/servers", { GET: async (c) => c.json({ servers: await service.servers() }) });

@@ -63,8 +63,14 @@ const ADMIN = {
 } as const;
 
 const USER = {
-  en: [["me", "My subscriptions"]],
-  ru: [["me", "Мои подписки"]],
+  en: [
+    ["me", "My subscriptions"],
+    ["sub", "Connection links and QR codes"],
+  ],
+  ru: [
+    ["me", "Мои подписки"],
+    ["sub", "Ссылки для подключения и QR-коды"],
+  ],
 } as const;
 
 const toCommands = (list: readonly (readonly [string, string])[]) => list.map(([command, description]) => ({ command, description }));

@@ -3,8 +3,8 @@
 import { XuiError } from "../core/errors.js";
 import type { XuiService } from "./xui-service.js";
 
-/** A client seen by Xray this recently counts as online now. */
-export const ONLINE_WINDOW_MS = 2 * 60_000;
+// A client seen by Xray within ONLINE_WINDOW_MS counts as online now: one window for /servers and /stats.
+import { ONLINE_WINDOW_MS } from "./stats.js";
 
 export interface ServerStatus {
   name: string;
