@@ -73,6 +73,8 @@ describe("create", () => {
     await expect(service.create({ inboundId: 6, email: "wg" })).rejects.toThrow(/wireguard/);
     await expect(service.create({ inboundId: 42, email: "x" })).rejects.toMatchObject({ code: "unknown-inbound" });
     await expect(service.create({ inboundId: 2, email: "has space" })).rejects.toMatchObject({ code: "bad-input" });
+    // One client in several inbounds exists on 3.x only: on 2.x it is refused, not half done.
+    await expect(service.create({ inboundId: 1, moreInboundIds: [2], email: "both" })).rejects.toMatchObject({ code: "bad-input", message: expect.stringMatching(/one inbound/) as string });
     expect(fileHash(path)).toBe(before);
   });
 
