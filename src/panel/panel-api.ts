@@ -7,12 +7,11 @@
 // (connection refused or reset, HTTP 502-504) are tried again a bounded number of times;
 // writes never are, as the panel may have applied them: only a call the panel refused for
 // its session, before running it, is repeated after one new login.
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { XuiError, badInput } from "../core/errors.js";
 import { BASE_HEADERS, PanelSession } from "./session.js";
 import { stateClientsSchema, stateInboundsSchema, type PanelState } from "./state-wire.js";
-import { PanelFailure, PanelTransport, type HttpAnswer } from "./transport.js";
+import { PanelFailure, PanelTransport, withReadRetries, type HttpAnswer } from "./transport.js";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelConnection, PanelInbound } from "./types.js";
 import {
   bulkDeleteSchema,
@@ -33,8 +32,6 @@ import {
 } from "./wire.js";
 
 /** Attempts of an idempotent read whose failure may pass (the first included). */
-const READ_ATTEMPTS = 3;
-const RETRY_DELAY_MS = 200;
 
 /** The panel's messages for an email it has no client for (gorm.ErrRecordNotFound, DeleteByEmail). */
 const NOT_FOUND = /\(record not found\)\s*$|not found in any inbound or client record/;
@@ -184,16 +181,8 @@ export class PanelApi {
 
   // --- the calls --------------------------------------------------------------------------
 
-  private async request<T>(call: Call<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(call);
-      } catch (error) {
-        const again = call.method === "GET" && error instanceof PanelFailure && error.retryable && attempt < READ_ATTEMPTS;
-        if (!again) throw error;
-        await sleep(RETRY_DELAY_MS * attempt);
-      }
-    }
+  private request<T>(call: Call<T>): Promise<T> {
+    return withReadRetries(call.method, () => this.once(call));
   }
 
   private async once<T>(call: Call<T>): Promise<T> {

@@ -3,6 +3,7 @@
 // request, a cap on the answer's size, and failures turned into XuiErrors that never carry
 // the URL's credentials.
 import http from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
 import https from "node:https";
 import { XuiError } from "../core/errors.js";
 import type { PanelConnection } from "./types.js";
@@ -102,5 +103,26 @@ export class PanelTransport {
     }
     const why = code === "ECONNREFUSED" ? "refused the connection: is it running, on this port?" : code === "ENOTFOUND" ? "has a host name that does not resolve" : `failed (${code || (error as Error).message})`;
     return new PanelFailure("panel-unreachable", `the panel at ${this.where} ${why} [${what}]${NOT_SENT.has(code) ? "" : maybeApplied}`, RETRYABLE.has(code));
+  }
+}
+
+/** How often a read is tried when the panel fails for a passing reason, and the pause between. */
+const READ_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 200;
+
+/**
+ * Runs one call to a panel; a GET that failed for a passing reason (a timeout, a refused
+ * connection) is tried again a few times: reads are idempotent. A write is never repeated
+ * blindly: its caller reads back and decides.
+ */
+export async function withReadRetries<T>(method: string, once: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await once();
+    } catch (error) {
+      const again = method === "GET" && error instanceof PanelFailure && error.retryable && attempt < READ_ATTEMPTS;
+      if (!again) throw error;
+      await sleep(RETRY_DELAY_MS * attempt);
+    }
   }
 }

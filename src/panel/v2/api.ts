@@ -8,19 +8,16 @@
 // 404 means the route is not there (wrong base path, not a 2.x panel). Every answer is checked
 // with zod. Reads that failed on the way are tried again a bounded number of times; writes never
 // are: the caller reads back and decides.
-import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { XuiError } from "../../core/errors.js";
 import { BASE_HEADERS } from "../session.js";
-import { PanelFailure, PanelTransport, type HttpAnswer } from "../transport.js";
+import { PanelFailure, PanelTransport, withReadRetries, type HttpAnswer } from "../transport.js";
 import type { PanelConnection } from "../types.js";
 import { describeIssues, envelopeSchema } from "../wire.js";
 import { inboundSchema, inboundsSchema, trafficAnswerSchema, versionInPage, type Panel2Inbound, type Panel2Traffic } from "./wire.js";
 
 const COOKIE = "3x-ui";
 /** Attempts of an idempotent read whose failure may pass (the first included). */
-const READ_ATTEMPTS = 3;
-const RETRY_DELAY_MS = 200;
 const ANY = z.unknown();
 const enc = encodeURIComponent;
 
@@ -128,16 +125,8 @@ export class Panel2Api {
 
   // --- the calls --------------------------------------------------------------------------
 
-  private async request<T>(call: Call<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(call);
-      } catch (error) {
-        const again = call.method === "GET" && error instanceof PanelFailure && error.retryable && attempt < READ_ATTEMPTS;
-        if (!again) throw error;
-        await sleep(RETRY_DELAY_MS * attempt);
-      }
-    }
+  private request<T>(call: Call<T>): Promise<T> {
+    return withReadRetries(call.method, () => this.once(call));
   }
 
   private async once<T>(call: Call<T>): Promise<T> {
