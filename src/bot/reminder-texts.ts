@@ -9,9 +9,9 @@ import type { ReminderRecord } from "../store/reminders.js";
 import { esc } from "./html.js";
 import type { Texts } from "./locales/en.js";
 
-/** Why one reminder is sent: one line about one client. */
-export function reminderLine(t: Texts, r: PlannedReminder): string {
-  const email = esc(r.email);
+/** Why one reminder is sent: one line about one client, `named` with its server (several servers: alice on two is two lines). */
+export function reminderLine(t: Texts, r: PlannedReminder, named = false): string {
+  const email = esc(named ? `${r.server}/${r.email}` : r.email);
   switch (r.kind) {
     case "expiry":
       return t.remind.expiry(email, r.value, dateString(r.about));
@@ -25,8 +25,8 @@ export function reminderLine(t: Texts, r: PlannedReminder): string {
 }
 
 /** One user's message: every client of theirs that crossed a threshold. */
-export const reminderMessage = (t: Texts, reminders: PlannedReminder[]): string =>
-  [t.remind.header, ...reminders.map((r) => `• ${reminderLine(t, r)}`), "", t.remind.footer].join("\n");
+export const reminderMessage = (t: Texts, reminders: PlannedReminder[], named = false): string =>
+  [t.remind.header, ...reminders.map((r) => `• ${reminderLine(t, r, named)}`), "", t.remind.footer].join("\n");
 
 const names = (t: Texts, list: string[]) => (list.length === 0 ? t.remind.reportNone : list.map(esc).join(", "));
 const expiring = (c: Client) => `${c.email} (${dateString(c.expiryTime).slice(11)})`;
@@ -45,13 +45,13 @@ export function reportText(t: Texts, r: DailyReport): string {
 const what = (t: Texts, k: ReminderKey) => t.remind.kind(k.kind, k.threshold);
 
 /** /reminders: the settings, what would be sent now and to whom, and the last sends. */
-export function remindersOverview(t: Texts, settings: ReminderSettings, plan: ReminderPlan, latest: ReminderRecord[]): string {
+export function remindersOverview(t: Texts, settings: ReminderSettings, plan: ReminderPlan, latest: ReminderRecord[], named = false): string {
   const report = settings.reportTime ? `${String(settings.reportTime.hour).padStart(2, "0")}:${String(settings.reportTime.minute).padStart(2, "0")}` : t.no;
   const lines = [settings.enabled ? t.remind.settings(settings.days.join(", "), settings.traffic.join(", "), settings.everyMin, report) : t.remind.off, ""];
-  const batches = (list: ReminderPlan["due"]) => list.flatMap((b) => [t.remind.to(b.tgId), ...b.reminders.map((r) => `  • ${reminderLine(t, r)}`)]);
+  const batches = (list: ReminderPlan["due"]) => list.flatMap((b) => [t.remind.to(b.tgId), ...b.reminders.map((r) => `  • ${reminderLine(t, r, named)}`)]);
   lines.push(plan.due.length === 0 ? t.remind.dueNone : t.remind.due(plan.due.length), ...batches(plan.due));
   if (plan.unreachable.length > 0) lines.push("", t.remind.unreachable(plan.unreachable.length), ...batches(plan.unreachable));
   lines.push("", latest.length === 0 ? t.remind.latestNone : t.remind.latest);
-  for (const r of latest) lines.push(t.remind.latestLine(dateString(r.at), esc(r.email), what(t, r), r.tgId, t.remind.status[r.status]));
+  for (const r of latest) lines.push(t.remind.latestLine(dateString(r.at), esc(named ? `${r.server}/${r.email}` : r.email), what(t, r), r.tgId, t.remind.status[r.status]));
   return lines.join("\n");
 }

@@ -19,9 +19,12 @@ export function progressBar(used: number, limit: number): string {
   return `${"▰".repeat(filled)}${"▱".repeat(BAR_CELLS - filled)} ${Math.floor(share * 100)}%`;
 }
 
-export function userCardText(t: Texts, c: Client, now: number, remarks: ReadonlyMap<number, string>): string {
+/** An inbound's key in the remarks map: its ID alone repeats across servers (inbound 1 on each). */
+const inboundKey = (server: string | undefined, id: number) => `${server ?? ""}\u0000${id}`;
+
+export function userCardText(t: Texts, c: Client, now: number, remarks: ReadonlyMap<string, string>): string {
   const used = c.up + c.down;
-  const servers = c.inboundIds.map((id) => esc(remarks.get(id) || `#${id}`));
+  const servers = c.inboundIds.map((id) => esc(remarks.get(inboundKey(c.server, id)) || `#${id}`));
   return [
     // With several servers, which one: the same customer often has a client on each.
     `<b>${esc(c.server === undefined ? c.email : `${c.server}/${c.email}`)}</b> — ${statusText(t, c, now)}`,
@@ -36,7 +39,7 @@ export function userCardText(t: Texts, c: Client, now: number, remarks: Readonly
 export function userCardReplies(t: Texts, deps: BotDeps, userId: number, heading?: string): Reply[] {
   const own = deps.service.byTelegramId(userId);
   if (own.length === 0) return [];
-  const remarks = new Map(deps.service.inbounds().map((i) => [i.id, i.remark]));
+  const remarks = new Map(deps.service.inbounds().map((i) => [inboundKey(i.server, i.id), i.remark]));
   const now = deps.service.now();
   const cards = own.map((c) => userCardText(t, c, now, remarks));
   // Under the cards: each client's "Connection" button (subscription URL, share links, QR codes).

@@ -16,7 +16,7 @@ import { AUDIT_KEEP_DAYS, AuditLog } from "../store/audit-log.js";
 import { dataFiles, mirrorDir, SYSTEM_DATA_DIR } from "../store/data-dir.js";
 import { INVITE_TTL_HOURS } from "../store/invitations.js";
 import { reminderSettings } from "../reminder-env.js";
-import { planReminders } from "../service/reminders.js";
+import { planEveryServer } from "../service/reminder-fleet.js";
 import { ReminderStore } from "../store/reminders.js";
 import { reminderPlanJson, renderReminderPlan } from "./remind.js";
 import { LOCAL_SERVER } from "../core/usage.js";
@@ -228,7 +228,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         if (problems.length > 0) throw new XuiError("bad-input", problems.join("; "), problems);
         const store = new ReminderStore(dataPath);
         try {
-          const plan = planReminders({ server: LOCAL_SERVER, clients: service.clients(), thresholds: settings, now, ...store.memory(LOCAL_SERVER) });
+          const plan = planEveryServer({ service, thresholds: settings, now, memory: (s) => store.memory(s) });
           print(reminderPlanJson(plan, settings), () => renderReminderPlan(plan, settings));
         } finally {
           store.close();

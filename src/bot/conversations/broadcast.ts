@@ -1,10 +1,10 @@
 // /broadcast: the announcement (any message: its formatting is kept by copying it), the
 // recipients (a filter over linked users), a preview with the count and Confirm; then the
 // sending runs in the background (Broadcasts), so the admin can go on, or /cancel it.
-import { parseClientFilter } from "../../service/queries.js";
-import { linkedUsers } from "../../service/audience.js";
+import { linkedUsers, parseAudience } from "../../service/audience.js";
 import type { BotDeps, ConvContext } from "../context.js";
 import type { Broadcasts } from "../jobs/broadcast.js";
+import { esc } from "../html.js";
 import { ask, type Conv } from "./ask.js";
 
 const YES = "b:y";
@@ -18,8 +18,11 @@ export function broadcastConversation(deps: BotDeps, broadcasts: Broadcasts) {
     await ctx.reply(t.broadcast.askMessage);
     const message = await conversation.waitFor("message");
     const source = { chatId: message.chat.id, messageId: message.message.message_id };
-    const filter = await ask(conversation, ctx, t.broadcast.askAudience, (x) => parseClientFilter(x));
-    const recipients = await conversation.external(() => linkedUsers(deps.service.clients(), filter, deps.service.now()));
+    const names = deps.service.serverNames;
+    // With several servers the question names them: `server NAME` narrows to one.
+    const audienceQuestion = names.length > 1 ? `${t.broadcast.askAudience}\n${t.broadcast.askServer(names.map((n) => `<code>${esc(n)}</code>`).join(", "))}` : t.broadcast.askAudience;
+    const audience = await ask(conversation, ctx, audienceQuestion, (x) => parseAudience(x, names));
+    const recipients = await conversation.external(() => linkedUsers(deps.service, audience));
     if (recipients.length === 0) return void (await ctx.reply(t.broadcast.nobody));
     await ctx.api.copyMessage(adminId, source.chatId, source.messageId);
     const question = t.broadcast.preview(recipients.length);

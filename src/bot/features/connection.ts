@@ -20,23 +20,27 @@ function caption(head: string, url: string): { caption: string; overflow?: strin
   return full.length <= CAPTION ? { caption: full } : { caption: head, overflow: `<code>${esc(url)}</code>` };
 }
 
-async function sendSubscription(ctx: BotContext, t: Texts, c: Connection): Promise<void> {
+/**
+ * `client`: whose connection `c` is; `name`: how it is named to the user (`nl/alice` with
+ * several servers, where the same customer has an alice on each).
+ */
+async function sendSubscription(ctx: BotContext, t: Texts, c: Connection, client: Client, name: string): Promise<void> {
   const s = c.subscription;
-  const linksButton = new InlineKeyboard().text(t.shareLinksButton(c.links.length), connectionData(c.email, "links"));
+  const linksButton = new InlineKeyboard().text(t.shareLinksButton(c.links.length), connectionData(client, "links"));
   if (s.url === null) {
-    await ctx.reply(t.subscriptionMissing[s.missing ?? "no-host"](esc(c.email)), { parse_mode: "HTML" });
-    return sendLinks(ctx, t, c);
+    await ctx.reply(t.subscriptionMissing[s.missing ?? "no-host"](esc(name)), { parse_mode: "HTML" });
+    return sendLinks(ctx, t, c, name);
   }
-  const head = t.subscriptionCaption(esc(c.email));
+  const head = t.subscriptionCaption(esc(name));
   const { caption: text, overflow } = caption(head, s.url);
   await ctx.replyWithPhoto(new InputFile(await qrPng(s.url), "subscription.png"), { caption: text, parse_mode: "HTML", ...(overflow || c.links.length === 0 ? {} : { reply_markup: linksButton }) });
   const extra = [overflow, s.jsonUrl ? `${t.jsonSubscription}: <code>${esc(s.jsonUrl)}</code>` : undefined].filter((x): x is string => x !== undefined);
   if (extra.length > 0) await ctx.reply(extra.join("\n"), { parse_mode: "HTML", ...(c.links.length === 0 ? {} : { reply_markup: linksButton }) });
 }
 
-async function sendLinks(ctx: BotContext, t: Texts, c: Connection): Promise<void> {
+async function sendLinks(ctx: BotContext, t: Texts, c: Connection, name: string): Promise<void> {
   if (c.links.length === 0) {
-    await ctx.reply(t.noShareLinks(esc(c.email), c.skipped.some((k) => k.reason === "no-host")), { parse_mode: "HTML" });
+    await ctx.reply(t.noShareLinks(esc(name), c.skipped.some((k) => k.reason === "no-host")), { parse_mode: "HTML" });
     return;
   }
   const overflows: string[] = [];
@@ -61,8 +65,9 @@ const linkHead = (l: ConnectionLink) => `<b>${esc(l.remark || l.inboundRemark)}<
 async function send(ctx: BotContext, deps: BotDeps, client: Client, part: ConnectionPart): Promise<void> {
   await ctx.replyWithChatAction("upload_photo").catch(() => undefined);
   const connection = connectionOf(deps.service.serviceOf(client), client, { publicHost: deps.config.publicHost });
-  if (part === "links") await sendLinks(ctx, ctx.t, connection);
-  else await sendSubscription(ctx, ctx.t, connection);
+  const name = deps.service.refOf(client);
+  if (part === "links") await sendLinks(ctx, ctx.t, connection, name);
+  else await sendSubscription(ctx, ctx.t, connection, client, name);
 }
 
 /** The clients a person may get links for: an admin any, anyone else their own. */
@@ -102,6 +107,9 @@ export function connection(deps: BotDeps, who: "users" | "admins"): Composer<Bot
 
 /** The "Connection" button(s) under a card: one per client (named when there are several). */
 export function connectionKeyboard(t: Texts, clients: Client[], keyboard = new InlineKeyboard()): InlineKeyboard {
-  for (const c of clients) keyboard.text(clients.length > 1 ? t.connectionButtonFor(c.email) : t.connectionButton, connectionData(c.email, "subscription")).row();
+  for (const c of clients) {
+    const name = c.server === undefined ? c.email : `${c.server}/${c.email}`;
+    keyboard.text(clients.length > 1 ? t.connectionButtonFor(name) : t.connectionButton, connectionData(c, "subscription")).row();
+  }
   return keyboard;
 }

@@ -5,7 +5,7 @@
 import { Composer } from "grammy";
 import type { User } from "grammy/types";
 import { XuiError } from "../../core/errors.js";
-import type { OpResult } from "../../core/types.js";
+import type { DatabaseIdentity, OpResult } from "../../core/types.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
 import { textsFor } from "../i18n.js";
@@ -26,6 +26,16 @@ function tellAdmins(deps: BotDeps, createdBy: string, user: User, email: string,
   for (const id of to) deps.notify?.(id, text);
 }
 
+/**
+ * The server whose database is `database`. Two servers can share an identity (one restored
+ * from the other's backup keeps its secret; files without one are told apart by inbound tags,
+ * which default to the port): then the file's path, recorded with it, tells which.
+ */
+function serverOf(deps: BotDeps, database: DatabaseIdentity): string | undefined {
+  const same = deps.service.serverNames.filter((name) => deps.service.databaseIdentity(name).id === database.id);
+  return same.length > 1 ? same.find((name) => deps.service.databaseIdentity(name).path === database.path) : same[0];
+}
+
 async function redeemReplies(t: Texts, deps: BotDeps, code: string, user: User): Promise<Reply[]> {
   const invitations = deps.store.invitations;
   const claim = invitations.claim(code, user.id);
@@ -33,7 +43,7 @@ async function redeemReplies(t: Texts, deps: BotDeps, code: string, user: User):
   const { email, database, createdBy } = claim.invitation;
   // The server whose database it was made on; none (a file replaced), or the client gone
   // (deleted, renamed): nothing to link.
-  const server = deps.service.serverNames.find((name) => deps.service.databaseIdentity(name).id === database.id);
+  const server = serverOf(deps, database);
   const ref = server !== undefined && deps.service.serverNames.length > 1 ? `${server}/${email}` : email;
   if (server === undefined || !deps.service.get(ref)) return [{ text: t.link.inviteGone }];
   let result: OpResult;
@@ -46,8 +56,9 @@ async function redeemReplies(t: Texts, deps: BotDeps, code: string, user: User):
     deps.logger.warn({ err: error, email }, "an invitation could not be applied");
     return [{ text: t.link.inviteFailed }];
   }
-  tellAdmins(deps, createdBy, user, email, result);
-  return userCardReplies(t, deps, user.id, t.link.welcome(esc(email)));
+  // Named as the cards name it: `nl/alice` with several servers.
+  tellAdmins(deps, createdBy, user, ref, result);
+  return userCardReplies(t, deps, user.id, t.link.welcome(esc(ref)));
 }
 
 export function invitations(deps: BotDeps): Composer<BotContext> {

@@ -18,7 +18,8 @@ export function inviteReplies(t: Texts, deps: BotDeps, ref: string, adminId: num
   if (!client) return [{ text: t.unknownClient(esc(ref)) }];
   const hours = deps.config.inviteTtlHours;
   const { code } = deps.store.invitations.create({ email: client.email, database: deps.service.databaseIdentity(client.server), createdBy: String(adminId), ttlMs: hours * HOUR_MS });
-  return [{ text: t.link.invite(esc(client.email), esc(inviteLink(botUsername, code)), hours) }];
+  // Named as the admin wrote it, with its server when there are several (`nl/alice`).
+  return [{ text: t.link.invite(esc(deps.service.refOf(client)), esc(inviteLink(botUsername, code)), hours) }];
 }
 
 export function linking(deps: BotDeps): Composer<BotContext> {

@@ -96,7 +96,7 @@ function cardView(t: Texts, selId: string, client: Client, now: number): { text:
   if (client.tgId) keyboard.text(t.link.cardUnlink, card("unlink"));
   keyboard.text(t.link.cardInvite, card("invite")).row().text(t.cardUsage, card("usage")).text(t.cardDelete, card("delete"));
   // The user's connection, for the admin to forward: not a card action, the link feature answers it.
-  keyboard.text(t.connectionButton, connectionData(client.email, "subscription"));
+  keyboard.text(t.connectionButton, connectionData(client, "subscription"));
   return { text: cardText(t, client, now), keyboard };
 }
 

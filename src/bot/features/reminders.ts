@@ -1,7 +1,7 @@
 // The reminders' side of the bot: each user's language remembered from their messages (their
 // reminders come in it), /reminders and /broadcast for admins.
 import { Composer, type MiddlewareFn } from "grammy";
-import { LOCAL_SERVER, planReminders } from "../../service/reminders.js";
+import { planEveryServer } from "../../service/reminder-fleet.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { sendReplies, textReplies } from "../operate.js";
 import { remindersOverview } from "../reminder-texts.js";
@@ -28,8 +28,8 @@ export function reminderCommands(deps: BotDeps): Composer<BotContext> {
   const admin = composer.filter((ctx) => ctx.isAdmin);
   admin.command("reminders", async (ctx) => {
     const settings = deps.config.reminders;
-    const plan = planReminders({ server: LOCAL_SERVER, clients: deps.service.clients(), thresholds: settings, now: deps.service.now(), ...deps.reminders.memory(LOCAL_SERVER) });
-    await sendReplies(ctx, textReplies(remindersOverview(ctx.t, settings, plan, deps.reminders.latest(LATEST))));
+    const plan = planEveryServer({ service: deps.service, thresholds: settings, now: deps.service.now(), memory: (s) => deps.reminders.memory(s) });
+    await sendReplies(ctx, textReplies(remindersOverview(ctx.t, settings, plan, deps.reminders.latest(LATEST), deps.service.serverNames.length > 1)));
   });
   admin.command("broadcast", (ctx) => ctx.conversation.enter("broadcast"));
   return composer;

@@ -8,7 +8,8 @@ import { reminderKeyString } from "../../core/reminder-key.js";
 import { DAY_MS } from "../../core/units.js";
 import type { Logger } from "../../log.js";
 import { dailyReport, dayString, reportDue } from "../../service/daily-report.js";
-import { LOCAL_SERVER, planReminders, type UserReminders } from "../../service/reminders.js";
+import { planEveryServer } from "../../service/reminder-fleet.js";
+import type { UserReminders } from "../../service/reminders.js";
 import type { ClientService } from "../../service/client-service.js";
 import type { AuditLog } from "../../store/audit-log.js";
 import type { ReminderStore } from "../../store/reminders.js";
@@ -33,6 +34,7 @@ export interface ReminderJobDeps {
   pacer: Pacer;
   /** The clock, injectable for tests. */
   now?: () => number;
+  /** The name reminders are recorded under with one server (default LOCAL_SERVER). */
   server?: string;
 }
 
@@ -45,11 +47,9 @@ export class ReminderJob {
   private running: Promise<void> | undefined;
   private lastReminders = -Infinity;
   private readonly now: () => number;
-  private readonly server: string;
 
   constructor(private readonly deps: ReminderJobDeps) {
     this.now = deps.now ?? Date.now;
-    this.server = deps.server ?? LOCAL_SERVER;
   }
 
   /** Checks every minute from now on; reminders every REMIND_EVERY_MIN, the report when due. */
@@ -94,19 +94,9 @@ export class ReminderJob {
   /** Each server's reminders, then one message per user listing their clients on every server. */
   private async sendReminders(now: number): Promise<void> {
     const { service, reminders: store } = this.deps;
-    const byUser = new Map<number, UserReminders>();
-    const servers = service.serverNames.length > 1 ? service.serverNames : [this.server];
-    for (const server of servers) {
-      const clients = service.clients(servers.length > 1 ? { servers: [server] } : undefined);
-      const plan = planReminders({ server, clients, thresholds: this.deps.config.reminders, now, ...store.memory(server) });
-      for (const f of plan.forget) store.forgetTraffic(f.server, f.email, f.about);
-      for (const batch of plan.due) {
-        const seen = byUser.get(batch.tgId);
-        if (seen) seen.reminders.push(...batch.reminders);
-        else byUser.set(batch.tgId, { tgId: batch.tgId, reminders: [...batch.reminders] });
-      }
-    }
-    for (const batch of byUser.values()) await this.sendBatch(batch);
+    const plan = planEveryServer({ service, thresholds: this.deps.config.reminders, now, memory: (s) => store.memory(s), single: this.deps.server });
+    for (const f of plan.forget) store.forgetTraffic(f.server, f.email, f.about);
+    for (const batch of plan.due) await this.sendBatch(batch);
   }
 
   private async sendBatch(batch: UserReminders): Promise<void> {
@@ -117,7 +107,7 @@ export class ReminderJob {
     if (mine.length === 0) return;
     const t = textsFor(store.language(batch.tgId), this.deps.config.language);
     try {
-      for (const part of splitMessage(reminderMessage(t, mine))) {
+      for (const part of splitMessage(reminderMessage(t, mine, this.deps.service.serverNames.length > 1))) {
         await this.deps.pacer.wait();
         await api.sendMessage(batch.tgId, part, { parse_mode: "HTML" });
       }

@@ -267,6 +267,7 @@ export const en = {
     askMessage: "Send the announcement: a text (its formatting is kept), a photo or a file. /cancel to stop.",
     askAudience: "Who gets it? Send <code>all</code> (every linked user), <code>inbound N</code>, <code>expiring N</code> (days) or <code>expired</code>.",
     badAudience: "Use all, inbound N, expiring N or expired.",
+    askServer: (names: string) => `Or one server's users: <code>server NAME</code>, alone or before the above (<code>server NAME expiring 3</code>); servers: ${names}.`,
     nobody: "No linked user matches: nothing to send.",
     preview: (n: number) => `The announcement is above, as users will get it. Send it to ${n} user(s)?`,
     progress: (sent: number, total: number) => `📣 Sending: ${sent} / ${total}`,

@@ -315,6 +315,7 @@ export const ru: Texts = {
     askMessage: "Пришлите объявление: текст (форматирование сохранится), фото или файл. /cancel — отмена.",
     askAudience: "Кому отправить? Пришлите <code>all</code> (все привязанные пользователи), <code>inbound N</code>, <code>expiring N</code> (дней) или <code>expired</code>.",
     badAudience: "Возможные: all, inbound N, expiring N, expired.",
+    askServer: (names: string) => `Или пользователи одного сервера: <code>server ИМЯ</code>, отдельно или перед вариантом выше (<code>server ИМЯ expiring 3</code>); серверы: ${names}.`,
     nobody: "Нет подходящих привязанных пользователей: отправлять некому.",
     preview: (n: number) => `Выше — объявление так, как его получат. Отправить ${forms(n, "пользователю", "пользователям", "пользователям")}?`,
     progress: (sent: number, total: number) => `📣 Отправка: ${sent} / ${total}`,
