@@ -10,9 +10,9 @@ import type { ClientService } from "./service/client-service.js";
 import { Fleet } from "./service/fleet.js";
 import { XuiError } from "./core/errors.js";
 import { AuditLog } from "./store/audit-log.js";
-import { LOCAL_SERVER } from "./core/usage.js";
 import { UsageHistory } from "./store/usage-history.js";
-import { startUsageSampler, type UsageSampler } from "./store/usage-sampler.js";
+import type { UsageSampler } from "./store/usage-sampler.js";
+import { startServerSamplers } from "./usage-samplers.js";
 
 export interface Runtime {
   config: Config;
@@ -76,18 +76,10 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
  */
 export function startUsageHistory({ config, service, logger }: Pick<Runtime, "config" | "service" | "logger">): { usage: UsageHistory; sampler: Pick<UsageSampler, "stop"> } {
   const usage = new UsageHistory(config.botDataPath, { keepDays: config.usage.keepDays });
-  // One sampler a server: the same customer on several servers has a counter on each. (Until
-  // /stats learns several servers, its traffic per day is the one server's, named `local`.)
-  const several = service.serverNames.length > 1;
-  const samplers = (several ? service.serverNames : [LOCAL_SERVER]).map((server) =>
-    startUsageSampler({
-      history: usage,
-      server,
-      read: () => service.clients(several ? { servers: [server] } : undefined),
-      everyMs: config.usage.sampleMin * 60_000,
-      onError: (err) => logger.warn({ err, server }, "could not record usage history; trying again at the next sample"),
-    }),
-  );
+  const samplers = startServerSamplers(service, usage, {
+    everyMs: config.usage.sampleMin * 60_000,
+    onError: (err, server) => logger.warn({ err, server }, "could not record usage history; trying again at the next sample"),
+  });
   return { usage, sampler: { stop: () => samplers.forEach((s) => s.stop()) } };
 }
 

@@ -9,8 +9,8 @@ import { createLogger, type Logger } from "../log.js";
 import { XuiError } from "../core/errors.js";
 import { parseClientFilter } from "../service/queries.js";
 import { clientView } from "../service/status.js";
-import { serverStats } from "../service/stats.js";
-import { LOCAL_SERVER, type UsageSource } from "../core/usage.js";
+import { fleetStats } from "../service/fleet-stats.js";
+import type { UsageSource } from "../core/usage.js";
 import { connectionJson, connectionOf } from "../service/links/connection.js";
 import type { OpResult } from "../core/types.js";
 import type { ClientService } from "../service/client-service.js";
@@ -172,7 +172,7 @@ export function createApi(deps: ApiDeps): Hono {
       return c.json({ ...result, apply: await applyStatusOf(c, result) });
     },
   });
-  route(app, "/api/stats", { GET: (c) => c.json(serverStats(service.clients(), service.inbounds(), deps.usage, service.now(), LOCAL_SERVER)) });
+  route(app, "/api/stats", { GET: (c) => c.json(fleetStats(service, deps.usage, scopeOf(c)).stats) });
   route(app, "/api/check", { GET: (c) => c.json(service.check(scopeOf(c))) });
   route(app, "/api/servers", { GET: async (c) => c.json({ servers: await service.servers() }) });
   return app;

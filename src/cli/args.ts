@@ -41,7 +41,8 @@ Usage:
   xui-admin sub     REF [--json]   the subscription URL and share links (host: $PUBLIC_HOST)
   xui-admin list    [--filter all|expiring[:DAYS]|expired|depleted|disabled|inbound:ID]
   xui-admin inbounds
-  xui-admin stats   [--json]    clients by status, online, traffic (today/7/30 days/all time), top 10, inbounds
+  xui-admin stats   [--server NAME] [--json]    clients by status, online, traffic (today/7/30 days/all time),
+                        top 10, inbounds; several servers: their totals and a line per server
   xui-admin backup  [--out FILE|DIR/]
   xui-admin history [--limit N]
   xui-admin invite  REF [--json]  a one-time link that links whoever opens it first to REF (needs BOT_TOKEN)

@@ -19,8 +19,7 @@ import { reminderSettings } from "../reminder-env.js";
 import { planEveryServer } from "../service/reminder-fleet.js";
 import { ReminderStore } from "../store/reminders.js";
 import { reminderPlanJson, renderReminderPlan } from "./remind.js";
-import { LOCAL_SERVER } from "../core/usage.js";
-import { serverStats } from "../service/stats.js";
+import { fleetStats } from "../service/fleet-stats.js";
 import { UsageHistory } from "../store/usage-history.js";
 import { renderStats } from "./render-stats.js";
 import { renderConnection } from "./render-connection.js";
@@ -201,7 +200,7 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         // The history the bot records; none where the bot never ran with this data file.
         const usage = existsSync(dataPath) ? new UsageHistory(dataPath) : undefined;
         try {
-          const stats = serverStats(service.clients(), service.inbounds(), usage, now, LOCAL_SERVER);
+          const { stats } = fleetStats(service, usage, scope);
           print(stats, () => renderStats(stats));
         } finally {
           usage?.close();

@@ -25,8 +25,16 @@ export interface UsageSource {
   firstDay(server: string): string | undefined;
 }
 
-/** Today's history belongs to this server until several servers are configured. */
+/** The history's name of the one server when one is configured (whatever SERVERS_FILE calls it). */
 export const LOCAL_SERVER = "local";
+
+/**
+ * The name server `server`'s usage is kept under: its own with several servers, `local` with
+ * one (the history recorded before several servers existed goes on counting). The sampler and
+ * every reader ask this, so that they always agree.
+ */
+export const historyName = (serverNames: readonly string[], server: string | undefined): string =>
+  serverNames.length > 1 && server !== undefined ? server : LOCAL_SERVER;
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

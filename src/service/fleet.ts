@@ -39,6 +39,12 @@ interface Part {
   op: Operation;
 }
 
+/** Refuses names among `names` that are not configured servers, naming those that are. */
+export function refuseUnknownServers(names: readonly string[], configured: readonly string[]): void {
+  const unknown = names.filter((n) => !configured.includes(n));
+  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown);
+}
+
 export class Fleet implements ClientService {
   private readonly members: Member[];
   private readonly byName: Map<string, Member>;
@@ -95,10 +101,7 @@ export class Fleet implements ClientService {
   private chosen(scope: Scope = {}): Member[] {
     const names = scope.servers ?? [];
     if (names.length === 0) return this.members;
-    const unknown = names.filter((n) => !this.byName.has(n));
-    if (unknown.length > 0) {
-      throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${this.serverNames.join(", ")})`, unknown);
-    }
+    refuseUnknownServers(names, this.serverNames);
     return this.members.filter((m) => names.includes(m.name));
   }
 

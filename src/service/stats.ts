@@ -13,6 +13,8 @@ export const EXPIRING_DAYS = 3;
 export const TOP_CLIENTS = 10;
 
 export interface TopClient {
+  /** With several servers: the client's server (the bot and the CLI name it `server/email`). */
+  server?: string;
   email: string;
   inboundId: number;
   up: number;
@@ -22,6 +24,8 @@ export interface TopClient {
 }
 
 export interface InboundStats {
+  /** With several servers: the inbound's server. */
+  server?: string;
   id: number;
   remark: string;
   protocol: string;
@@ -47,6 +51,9 @@ export interface ServerStats {
   inbounds: InboundStats[];
 }
 
+/** `{ server }` for what a fleet of several servers tagged with it; nothing with one server. */
+const serverOf = (x: { server?: string }) => (x.server === undefined ? {} : { server: x.server });
+
 const isOnline = (c: Client, now: number) => c.lastOnline > now - ONLINE_WINDOW_MS && c.lastOnline <= now + ONLINE_WINDOW_MS;
 const used = (c: Pick<Client, "up" | "down">) => c.up + c.down;
 
@@ -57,17 +64,23 @@ function trafficOver(usage: UsageSource, server: string, now: number, days: numb
   return sum;
 }
 
-/** Clients appear once each, even where one email stands in two inbounds (2.x drift). */
+/** How statistics name a client: `server/email` with several servers, the email with one. */
+export const topName = (c: Pick<TopClient, "server" | "email">): string => (c.server === undefined ? c.email : `${c.server}/${c.email}`);
+
+/**
+ * Clients appear once each, even where one email stands in two inbounds (2.x drift); the same
+ * email on two servers is two clients.
+ */
 function distinct(clients: Client[]): Client[] {
   const seen = new Set<string>();
-  return clients.filter((c) => !seen.has(c.email) && Boolean(seen.add(c.email)));
+  return clients.filter((c) => !seen.has(topName(c)) && Boolean(seen.add(topName(c))));
 }
 
 export function serverStats(all: Client[], inbounds: InboundInfo[], usage: UsageSource | undefined, now: number, server: string): ServerStats {
   const clients = distinct(all);
   const counts: ServerStats["clients"] = { total: clients.length, active: 0, expiring: 0, expired: 0, depleted: 0, blocked: 0, disabled: 0 };
   const byInbound = new Map<number, InboundStats>(
-    inbounds.map((i) => [i.id, { id: i.id, remark: i.remark, protocol: i.protocol, port: i.port, enable: i.enable, clients: 0, active: 0, online: 0, used: 0 }]),
+    inbounds.map((i) => [i.id, { ...serverOf(i), id: i.id, remark: i.remark, protocol: i.protocol, port: i.port, enable: i.enable, clients: 0, active: 0, online: 0, used: 0 }]),
   );
   let online = 0;
   let allTime = 0;
@@ -95,7 +108,7 @@ export function serverStats(all: Client[], inbounds: InboundInfo[], usage: Usage
     .filter((c) => used(c) > 0)
     .sort((a, b) => used(b) - used(a) || a.email.localeCompare(b.email))
     .slice(0, TOP_CLIENTS)
-    .map((c) => ({ email: c.email, inboundId: c.inboundId, up: c.up, down: c.down, used: used(c) }));
+    .map((c) => ({ ...serverOf(c), email: c.email, inboundId: c.inboundId, up: c.up, down: c.down, used: used(c) }));
   return {
     at: now,
     clients: counts,

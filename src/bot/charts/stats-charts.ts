@@ -2,7 +2,7 @@
 // per day ahead, and one client's traffic per day. Values are drawn in GB (the panel's unit).
 import { GB } from "../../core/units.js";
 import type { DayUsage } from "../../core/usage.js";
-import type { TopClient } from "../../service/stats.js";
+import { topName, type TopClient } from "../../service/stats.js";
 import type { Texts } from "../locales/en.js";
 import { svgToPng } from "./png.js";
 import { columns, horizontalBars } from "./svg.js";
@@ -14,7 +14,7 @@ export const gbShort = (t: Texts, gb: number): string => t.gb(String(Number(gb.t
 const dayOfMonth = (day: string) => day.slice(8, 10);
 
 export function topClientsChart(t: Texts, top: TopClient[]): Buffer {
-  const bars = top.map((c) => ({ label: c.email, value: c.used / GB }));
+  const bars = top.map((c) => ({ label: topName(c), value: c.used / GB }));
   return svgToPng(horizontalBars({ title: t.stats.chartTop, bars, format: (v) => gbShort(t, v), empty: t.stats.chartEmpty }));
 }
 

@@ -300,6 +300,10 @@ export const en = {
     chartUsage: (email: string, days: number) => `${email}: traffic per day, last ${plural("en", days, { one: "# day", other: "# days" })}`,
     chartEmpty: "no data yet",
     usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} in the last ${plural("en", days, { one: "# day", other: "# days" })}.`,
+    // Several servers: a line per server after the totals; the inbounds under their server's name.
+    byServer: "🖥 <b>By server</b>",
+    serverLine: (name: string, clients: number, online: number) => `<b>${name}</b>: ${plural("en", clients, { one: "# client", other: "# clients" })}, ${online} online`,
+    serverDown: (name: string, error: string) => `<b>${name}</b>: ⚠️ could not be read: ${error}`,
   },
   cardUsage: "📈 Usage chart",
   // Connection links and QR codes (/sub, the "Connection" button).

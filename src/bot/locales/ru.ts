@@ -348,6 +348,9 @@ export const ru: Texts = {
     chartUsage: (email: string, days: number) => `${email}: трафик по дням, последние ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}`,
     chartEmpty: "данных пока нет",
     usageCaption: (email: string, total: string, days: number) => `📈 <b>${email}</b>: ${total} за последние ${plural("ru", days, { one: "# день", few: "# дня", many: "# дней", other: "# дня" })}.`,
+    byServer: "🖥 <b>По серверам</b>",
+    serverLine: (name: string, n: number, online: number) => `<b>${name}</b>: ${clients(n)}, онлайн ${online}`,
+    serverDown: (name: string, error: string) => `<b>${name}</b>: ⚠️ не удалось прочитать: ${error}`,
   },
   cardUsage: "📈 График трафика",
   // Ссылки для подключения и QR-коды (/sub, кнопка «Подключение»).
