@@ -23,6 +23,10 @@ import type { Schema } from "../xui/schema.js";
 
 type Member = FleetMember;
 
+/** A server's failure as the fleet reports it: the server named (other errors as they are). */
+const namedError = (server: string, error: unknown): unknown =>
+  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects) : error;
+
 export interface FleetOptions {
   /** The audit log's entries of one change across servers (AuditLog.batch), for undo. */
   batchOf?: (batch: string) => AuditEntry[];
@@ -68,7 +72,7 @@ export class Fleet implements ClientService {
     if (failed >= 0) {
       for (const m of members) m?.close();
       const error: unknown = (settled[failed] as PromiseRejectedResult).reason;
-      throw error instanceof XuiError && specs.length > 1 ? new XuiError(error.code, `server ${specs[failed]?.name}: ${error.message}`, error.subjects) : error;
+      throw specs.length > 1 ? namedError(specs[failed]?.name ?? "", error) : error;
     }
     return new Fleet(members as FleetMember[], options);
   }
@@ -348,7 +352,13 @@ export class Fleet implements ClientService {
     const skipped: string[] = [];
     for (const e of siblings) {
       const m = this.memberOf(e);
-      const plan = m.service.planUndo(e);
+      let plan: UndoPlan;
+      try {
+        plan = m.service.planUndo(e);
+      } catch (error) {
+        // (A server unreachable since start cannot plan its part: the undo waits for it.)
+        throw namedError(m.name, error);
+      }
       for (const [email, back] of Object.entries(plan.op.clients)) clients[`${m.name}/${email}`] = back;
       skipped.push(...plan.skipped.map((email) => `${m.name}/${email}`));
     }
