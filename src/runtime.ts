@@ -48,12 +48,14 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
   audit.pruneDaily((err) => logger.warn({ err }, "could not delete old audit entries; trying again tomorrow"));
   // On a 3.x file every change goes through the panel's API (the panel writes its own data).
   const mirror = config.mirror ?? { dir: mirrorDir(process.env), maxAgeMs: DEFAULT_MIRROR_MAX_AGE_MS };
+  // SERVER_TIMEOUT_MS: XUI_PANEL_URL's, or (SERVERS_FILE without it) the one every remote server has.
+  const timeoutMs = config.panel?.timeoutMs ?? config.servers.find((s) => s.panel)?.panel?.timeoutMs;
   let service: Fleet;
   try {
     service = await Fleet.open(
       config.servers,
       { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit, mirrorDir: mirror.dir, mirrorMaxAgeMs: mirror.maxAgeMs },
-      { batchOf: (batch) => audit.batch(batch), ...(config.panel ? { timeoutMs: config.panel.timeoutMs } : {}) },
+      { batchOf: (batch) => audit.batch(batch), ...(timeoutMs === undefined ? {} : { timeoutMs }) },
     );
   } catch (error) {
     // A panel down or not what it should be, a file unreadable: say why and stop (a service manager retries).
@@ -65,6 +67,8 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
   // (The panel's address is not logged: its base path is as secret as a password to a scanner.)
   if (service.writer === "panel") logger.info("3x-ui 3.x: changes go through the panel's API");
   if (config.servers.length > 1) logger.info({ servers: service.serverNames }, "several servers");
+  // (A remote panel down at start: the others run; it is tried again as requests come.)
+  if (service.unreachable.length > 0) logger.warn({ servers: service.unreachable }, "servers not reachable at start: their part of every change fails until they answer");
   else if (config.servers[0]?.kind !== "local") logger.info("no local x-ui.db: the panel's state is read through its API");
   return { config, logger, service, audit, applier: createApplier(config.apply) };
 }

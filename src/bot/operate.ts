@@ -99,13 +99,14 @@ function applyLine(t: Texts, deps: BotDeps, result: OpResult, chatId: number): s
  * clients (or unknown ones) nothing happens before the admin confirms the preview.
  */
 export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, refs: string[], adminId: number): Promise<Reply[]> {
-  const { clients, unknown, ambiguous } = deps.service.resolve(refs);
+  const { clients, unknown, ambiguous, unreachable = [] } = deps.service.resolve(refs);
   const problems = [...unknown, ...ambiguous.keys()];
-  if (clients.length === 0) return [{ text: t.unknownClients(esc(problems.join(", "))) }];
-  const emails = clients.map((c) => deps.service.refOf(c));
+  if (clients.length === 0 && unreachable.length === 0) return [{ text: t.unknownClients(esc(problems.join(", "))) }];
+  // A server that cannot be read now keeps its part (`nl/alice`): the preview names it, Confirm tries it.
+  const emails = [...clients.map((c) => deps.service.refOf(c)), ...unreachable];
   try {
     // A delete waits for Confirm even for one client: it removes the client and its usage.
-    if (clients.length === 1 && problems.length === 0 && op.kind !== "delete") {
+    if (clients.length === 1 && unreachable.length === 0 && problems.length === 0 && op.kind !== "delete") {
       return resultReplies(t, deps, await deps.service.apply(op, { refs: emails }, { actor: String(adminId) }), adminId);
     }
     return await previewReplies(t, deps, { adminId, op, emails }, problems.length > 0 ? [t.unknownClients(esc(problems.join(", ")))] : []);
@@ -114,14 +115,28 @@ export async function operationReplies(t: Texts, deps: BotDeps, op: Operation, r
   }
 }
 
+/**
+ * The dry run of `op`. With several servers, the part of a server that cannot be read now does
+ * not sink the preview: it is the rest, and what was missed (named in the preview, tried on Confirm).
+ */
+async function dryRun(deps: BotDeps, op: Operation, emails: string[]): Promise<{ preview: OpResult; missed?: PartialError }> {
+  try {
+    return { preview: await deps.service.apply(op, { refs: emails }, { dryRun: true }) };
+  } catch (error) {
+    if (!(error instanceof PartialError)) throw error;
+    return { preview: error.applied, missed: error };
+  }
+}
+
 /** The dry run of a pending operation with Confirm/Cancel; `notes` go under the heading. */
 export async function previewReplies(t: Texts, deps: BotDeps, pending: PendingOp, notes: string[] = []): Promise<Reply[]> {
   const { op, emails } = pending;
-  const preview = await deps.service.apply(op, { refs: emails }, { dryRun: true });
+  const { preview, missed } = await dryRun(deps, op, emails);
   const pendingId = deps.store.addPending(pending);
   const now = deps.service.now();
   const heading = op.kind === "delete" ? t.previewDelete(preview.changed.length) : t.preview(t.opName[op.kind], preview.changed.length, emails.length);
   const lines = [heading, ...notes];
+  if (missed) lines.push(t.previewNotReachable(esc(missed.reason instanceof Error ? missed.reason.message : String(missed.reason)), esc(missed.notApplied.join(", "))));
   lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
   if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
   if (preview.unchanged.length > 0) {

@@ -29,7 +29,8 @@ export interface ClientService {
   find(query: string, scope?: Scope): Client[];
   get(ref: string): Client | undefined;
   byTelegramId(tgId: number): Client[];
-  resolve(refs: string[], scope?: Scope): { clients: Client[]; unknown: string[]; ambiguous: Map<string, string[]> };
+  /** `unreachable` (several servers): references asked of a server that cannot be read now, `nl/alice`. */
+  resolve(refs: string[], scope?: Scope): { clients: Client[]; unknown: string[]; ambiguous: Map<string, string[]>; unreachable?: string[] };
 
   apply(op: Operation, selector: Selector, options?: { dryRun?: boolean } & WriteOptions & Scope): Promise<OpResult>;
   edit(selector: Selector, changes: ClientEdit, options?: { dryRun?: boolean } & WriteOptions & Scope): Promise<OpResult>;

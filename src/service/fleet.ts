@@ -14,22 +14,26 @@ import type { CheckReport } from "./check.js";
 import type { ClientService, Scope } from "./client-service.js";
 import { DEFAULT_TIMEOUT_MS, eachLimited, SERVER_CONCURRENCY } from "./fleet-limits.js";
 import { settleParts, type PartOutcome } from "./fleet-results.js";
+import { DEFAULT_RETRY_MS, FleetMember, isDown } from "./fleet-member.js";
 import { openServer, type ServerDeps } from "./server-factory.js";
 import { errorText, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
 import type { Schema } from "../xui/schema.js";
 
-interface Member {
-  name: string;
-  service: XuiService;
-}
+type Member = FleetMember;
+
+/** A server's failure as the fleet reports it: the server named (other errors as they are). */
+const namedError = (server: string, error: unknown): unknown =>
+  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects) : error;
 
 export interface FleetOptions {
   /** The audit log's entries of one change across servers (AuditLog.batch), for undo. */
   batchOf?: (batch: string) => AuditEntry[];
   /** Each server's status call's limit, ms (SERVER_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** How often a server unreachable since start is tried again, ms (DEFAULT_RETRY_MS). */
+  retryMs?: number;
 }
 
 /** The part of a change that goes to one server. */
@@ -57,21 +61,31 @@ export class Fleet implements ClientService {
     this.byName = new Map(members.map((m) => [m.name, m]));
   }
 
-  /** Opens every server of `specs`; one that cannot be opened closes those opened before. */
+  /**
+   * Opens every server of `specs`, a few at once. With several servers, a remote panel that
+   * does not answer is kept as unreachable (see fleet-member.ts) unless none answers; any other
+   * failure (a missing file, a refused login) closes those opened and is the answer, naming
+   * the server.
+   */
   static async open(specs: ServerSpec[], deps: ServerDeps, options: FleetOptions = {}): Promise<Fleet> {
-    const members: Member[] = [];
-    try {
-      for (const spec of specs) members.push({ name: spec.name, service: await openServer(spec, deps) });
-    } catch (error) {
-      for (const m of members) m.service.close();
-      throw error instanceof XuiError && specs.length > 1 ? new XuiError(error.code, `server ${specs[members.length]?.name}: ${error.message}`, error.subjects) : error;
+    const settled = await eachLimited(specs, SERVER_CONCURRENCY, (spec) => openServer(spec, deps));
+    const members = settled.map((s, i) => {
+      const spec = specs[i] as ServerSpec;
+      if (s.status === "fulfilled") return FleetMember.open(spec.name, s.value);
+      return specs.length > 1 && isDown(spec, s.reason) ? FleetMember.unreachable(spec, deps, s.reason as XuiError) : undefined;
+    });
+    const failed = settled.findIndex((s, i) => s.status === "rejected" && (members[i] === undefined || members.every((m) => !m?.isOpen)));
+    if (failed >= 0) {
+      for (const m of members) m?.close();
+      const error: unknown = (settled[failed] as PromiseRejectedResult).reason;
+      throw specs.length > 1 ? namedError(specs[failed]?.name ?? "", error) : error;
     }
-    return new Fleet(members, options);
+    return new Fleet(members as FleetMember[], options);
   }
 
   /** One server as a fleet (tests, and faces handed a single service). */
   static of(service: XuiService, options: FleetOptions = {}): Fleet {
-    return new Fleet([{ name: service.name, service }], options);
+    return new Fleet([FleetMember.open(service.name, service)], options);
   }
 
   private get multi(): boolean {
@@ -82,9 +96,19 @@ export class Fleet implements ClientService {
     return this.members.map((m) => m.name);
   }
 
-  /** The one server's service when there is one; several: the first (what health reports). */
+  /** The one server's service when there is one; several: the first open one (what health reports). */
   private get first(): XuiService {
-    return (this.members[0] as Member).service;
+    return this.members.find((m) => m.isOpen)?.service ?? (this.members[0] as Member).service;
+  }
+
+  /** The servers that have not answered since start (tried again by ensureFresh and servers). */
+  get unreachable(): string[] {
+    return this.members.filter((m) => !m.isOpen).map((m) => m.name);
+  }
+
+  /** Tries the servers unreachable since start again (each at most once every retryMs). */
+  private async retryUnreachable(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.retry(this.options.retryMs ?? DEFAULT_RETRY_MS)));
   }
 
   now(): number {
@@ -172,17 +196,20 @@ export class Fleet implements ClientService {
     return found.length === 1 ? found[0] : undefined;
   }
 
-  resolve(refs: string[], scope?: Scope): { clients: Client[]; unknown: string[]; ambiguous: Map<string, string[]> } {
-    const { parts, unknown, ambiguous } = this.locate(refs, scope);
+  /** `unreachable`: the references asked of a server that cannot be read now, as `nl/alice`. */
+  resolve(refs: string[], scope?: Scope): { clients: Client[]; unknown: string[]; ambiguous: Map<string, string[]>; unreachable: string[] } {
+    const { parts, down, unknown, ambiguous } = this.locate(refs, scope);
     const clients = [...parts].flatMap(([m, own]) => this.tag(m, m.service.resolve(own).clients));
-    return { clients, unknown, ambiguous };
+    return { clients, unknown, ambiguous, unreachable: [...down].flatMap(([m, own]) => own.map((ref) => `${m.name}/${ref}`)) };
   }
 
   /**
    * Which server each reference names a client on: `nl/alice` on nl, `alice` on every chosen
    * server that has one. Unknown: on none; ambiguous: on some server, more than one client.
+   * Down: asked of a server that cannot be read now (several servers; one alone throws): it may
+   * have them, so they are not unknown, and a change's part there is tried and reported not done.
    */
-  private locate(refs: string[], scope?: Scope): { parts: Map<Member, string[]>; unknown: string[]; ambiguous: Map<string, string[]> } {
+  private locate(refs: string[], scope?: Scope): { parts: Map<Member, string[]>; down: Map<Member, string[]>; unknown: string[]; ambiguous: Map<string, string[]> } {
     const chosen = this.chosen(scope);
     const asked = new Map<Member, { own: string; given: string }[]>();
     for (const given of refs) {
@@ -192,13 +219,16 @@ export class Fleet implements ClientService {
     const found = new Set<string>();
     const ambiguous = new Map<string, string[]>();
     const parts = new Map<Member, string[]>();
+    const down = new Map<Member, string[]>();
     for (const [m, wanted] of asked) {
       let answer: ReturnType<XuiService["resolve"]>;
       try {
         answer = m.service.resolve(wanted.map((w) => w.own));
       } catch (error) {
-        if (chosen.length === 1) throw error;
+        if (chosen.length === 1 && !this.multi) throw error;
         this.lastErrors.set(m.name, errorText(error));
+        for (const w of wanted) found.add(w.given);
+        down.set(m, wanted.map((w) => w.own));
         continue;
       }
       const missing = new Set([...answer.unknown, ...answer.ambiguous.keys()]);
@@ -211,7 +241,7 @@ export class Fleet implements ClientService {
       if (here.length > 0) parts.set(m, here.map((w) => w.own));
     }
     const unknown = refs.filter((r) => !found.has(r) && !ambiguous.has(r));
-    return { parts, unknown, ambiguous };
+    return { parts, down, unknown, ambiguous };
   }
 
   // --- writes ------------------------------------------------------------------------
@@ -221,13 +251,14 @@ export class Fleet implements ClientService {
     if ("inboundId" in selector) return [{ member: this.one(scope, "an inbound"), selector, op }];
     if ("all" in selector) return this.chosen(scope).map((member) => ({ member, selector, op }));
     if (!this.multi) return this.chosen(scope).map((member) => ({ member, selector, op }));
-    const { parts, unknown, ambiguous } = this.locate(selector.refs, scope);
+    const { parts, down, unknown, ambiguous } = this.locate(selector.refs, scope);
     if (unknown.length > 0) throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
     if (ambiguous.size > 0) {
       const said = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
       throw new XuiError("ambiguous-ref", `ambiguous reference: ${said.join("; ")}; use the email`, [...ambiguous.keys()]);
     }
-    return [...parts].map(([member, refs]) => ({ member, selector: { refs }, op: this.opFor(member, op) }));
+    // A server that cannot be read now gets its part all the same: it fails, and is reported not done.
+    return [...parts, ...down].map(([member, refs]) => ({ member, selector: { refs }, op: this.opFor(member, op) }));
   }
 
   /** An undo's restore names clients `server/email` on several servers: each server gets its own. */
@@ -324,7 +355,13 @@ export class Fleet implements ClientService {
     const skipped: string[] = [];
     for (const e of siblings) {
       const m = this.memberOf(e);
-      const plan = m.service.planUndo(e);
+      let plan: UndoPlan;
+      try {
+        plan = m.service.planUndo(e);
+      } catch (error) {
+        // (A server unreachable since start cannot plan its part: the undo waits for it.)
+        throw namedError(m.name, error);
+      }
       for (const [email, back] of Object.entries(plan.op.clients)) clients[`${m.name}/${email}`] = back;
       skipped.push(...plan.skipped.map((email) => `${m.name}/${email}`));
     }
@@ -404,18 +441,20 @@ export class Fleet implements ClientService {
 
   async servers(): Promise<ServerStatus[]> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    await this.retryUnreachable();
     const settled = await eachLimited(this.members, SERVER_CONCURRENCY, (m) => serverStatus(m.name, m.service, timeoutMs, this.lastErrors.get(m.name)));
     return settled.map((s, i) => (s.status === "fulfilled" ? s.value : { name: (this.members[i] as Member).name, state: "error", panel: "unknown", writer: "none", lastError: errorText(s.reason) }));
   }
 
-  /** The worst of the servers' states (health: ok only when every server is). */
   /**
-   * Every server's mirror brought up to date. With several servers one that cannot be reached
-   * keeps its last copy (its part of a change fails with the reason; /servers shows it); alone,
-   * its error is the answer.
+   * Every server's mirror brought up to date, and a server unreachable since start tried again.
+   * With several servers one that cannot be reached keeps its last copy (its part of a change
+   * fails with the reason; /servers shows it); alone, its error is the answer.
    */
   async ensureFresh(): Promise<void> {
-    const results = await Promise.allSettled(this.members.map((m) => m.service.ensureFresh()));
+    await this.retryUnreachable();
+    // (A server still unreachable throws here, inside the map: caught as a rejection.)
+    const results = await Promise.allSettled(this.members.map(async (m) => m.service.ensureFresh()));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed && !this.multi) throw failed.reason;
   }
@@ -429,8 +468,10 @@ export class Fleet implements ClientService {
     return (client.server === undefined ? undefined : this.byName.get(client.server))?.service ?? this.first;
   }
 
+  /** The worst of the servers' states (health: ok only when every server is). */
   databaseState(): "ok" | "busy" | "read-only" {
-    const states = this.members.map((m) => m.service.databaseState());
+    // A server unreachable since start has no database here to be in a state.
+    const states = this.members.filter((m) => m.isOpen).map((m) => m.service.databaseState());
     return states.find((s) => s === "read-only") ?? states.find((s) => s === "busy") ?? "ok";
   }
 
@@ -443,6 +484,6 @@ export class Fleet implements ClientService {
   }
 
   close(): void {
-    for (const m of this.members) m.service.close();
+    for (const m of this.members) m.close();
   }
 }

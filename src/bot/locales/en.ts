@@ -100,6 +100,7 @@ export const en = {
   previewDelete: (n: number) =>
     `<b>Delete</b>: ${count(n, "client")} will be removed from the panel, with their usage (a backup is taken first; /undo brings them back). Confirm?`,
   previewUnchanged: (n: number, names: string) => `${n} will stay as they are: ${names}.`,
+  previewNotReachable: (why: string, names: string) => `⚠️ Not reachable now (${why}), tried again on Confirm: ${names}`,
   previewDone: (op: string, changed: number, unchanged: number) => `✅ Confirmed. <b>${op}</b>: ${changed} changed, ${unchanged} unchanged.`,
   previewCancelled: "✖️ Cancelled: nothing changed.",
   previewFailed: "⚠️ Confirmed, but not applied: see the reason below.",

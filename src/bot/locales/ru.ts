@@ -137,6 +137,7 @@ export const ru: Texts = {
   previewDelete: (n: number) =>
     `<b>Удаление</b>: из панели будут удалены вместе с трафиком: ${clients(n)} (сначала делается резервная копия; /undo вернёт их). Подтвердить?`,
   previewUnchanged: (n: number, names: string) => `Без изменений останется ${n}: ${names}.`,
+  previewNotReachable: (why: string, names: string) => `⚠️ Сейчас недоступно (${why}), при подтверждении будет повторено: ${names}`,
   previewDone: (op: string, changed: number, unchanged: number) => `✅ Подтверждено. <b>${op}</b>: изменено ${changed}, без изменений ${unchanged}.`,
   previewCancelled: "✖️ Отменено: ничего не изменено.",
   previewFailed: "⚠️ Подтверждено, но не применено: причина ниже.",

@@ -4,8 +4,10 @@
 // into a new file and renamed into place: a reader sees the old mirror or the new one, never a
 // half-written one (XuiDb follows the rename). Nothing but a refresh writes it: changes go to
 // the panel, and the mirror is read back from it.
-import { renameSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { closeSync, renameSync, rmSync } from "node:fs";
 import Database from "better-sqlite3";
+import { createPrivateFile } from "../../core/private-files.js";
 import type { Panel2Inbound } from "./wire.js";
 
 /** The tables of 3x-ui 2.8/2.9's x-ui.db that the mirror fills (GORM's DDL, verbatim). */
@@ -22,8 +24,11 @@ const SCHEMA = [
  * database by, so that an undo is refused on another server's mirror.
  */
 export function writeMirror(path: string, inbounds: Panel2Inbound[], identity: string): void {
-  const next = `${path}.next-${process.pid}`;
-  rmSync(next, { force: true });
+  // A name of its own (two refreshes of one process may overlap: a request's and a change's),
+  // created 0600 in a 0700 folder made when missing (a first start with a new DATA_DIR), as
+  // the 3.x mirror: it holds every client's key.
+  const next = `${path}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+  closeSync(createPrivateFile(next));
   const db = new Database(next);
   try {
     db.pragma("journal_mode = delete");

@@ -20,6 +20,8 @@ export interface Panel2Options {
   version?: string;
   /** The panel's clock (created_at/updated_at stamps). */
   now?: () => number;
+  /** Where to listen (default: a random free port); a panel served again at its old address. */
+  port?: number;
 }
 
 export interface Panel2 {
@@ -330,7 +332,7 @@ export async function startPanel2(options: Panel2Options): Promise<Panel2> {
     sockets.add(s);
     s.on("close", () => sockets.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   let stopped = false;
   const stop = async () => {
