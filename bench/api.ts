@@ -2,9 +2,10 @@
 // - latency: GET /api/users/:ref against GET /api/health (the HTTP round trip alone),
 //   alternating, one caller, keep-alive;
 // - throughput: 8 callers reading random clients for a few seconds while the panel stand-in
-//   writes the file (its traffic tick every PANEL_TICK_MS) and one caller extends clients;
-//   afterwards each extended client must hold exactly what was asked;
-// - memory: the process's resident size after that, above the same process on an empty file.
+//   writes the file (its traffic tick every PANEL_TICK_MS) and one caller extends a client
+//   every WRITE_EVERY_MS; afterwards each extended client must hold exactly what was asked;
+// - memory: the process's resident size after the reads (and again after the throughput run),
+//   above the same process on an empty file after the same warm-up.
 import { spawn, type ChildProcess } from "node:child_process";
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -19,6 +20,8 @@ const THROUGHPUT_MS = Number(process.env.BENCH_THROUGHPUT_MS ?? 4000);
 /** The panel's traffic job runs every 10 s by default; the stand-in ticks ten times as often. */
 const PANEL_TICK_MS = 1000;
 const LATENCY_ROUNDS = 300;
+/** One single-client change every this often during the throughput run: an admin's pace, and then some. */
+const WRITE_EVERY_MS = 100;
 
 interface Api {
   url: string;
@@ -77,6 +80,8 @@ export interface ApiFigures {
   readsPerSecond?: number;
   writes?: number;
   memoryMb: number;
+  /** After the throughput run, when there was one. */
+  memoryAfterLoadMb?: number;
 }
 
 async function warm(api: Api, refs: string[]): Promise<void> {
@@ -110,9 +115,11 @@ export async function apiFigures(dbPath: string, work: string, clients: number, 
       health.push(await get(`${api.url}/api/health`));
       user.push(await get(`${api.url}/api/users/${refs[i % refs.length]}`));
     }
-    const figures: ApiFigures = { clients, fileMb: statSync(dbPath).size / 2 ** 20, healthMs: median(health), userMs: median(user), memoryMb: 0 };
-    if (options.throughput) Object.assign(figures, await throughput(api, dbPath, refs));
-    figures.memoryMb = await rssMb(api.child);
+    const figures: ApiFigures = { clients, fileMb: statSync(dbPath).size / 2 ** 20, healthMs: median(health), userMs: median(user), memoryMb: await rssMb(api.child) };
+    if (options.throughput) {
+      Object.assign(figures, await throughput(api, dbPath, refs));
+      figures.memoryAfterLoadMb = await rssMb(api.child);
+    }
     return figures;
   } finally {
     await api.stop();
@@ -145,6 +152,7 @@ async function throughput(api: Api, dbPath: string, refs: string[]): Promise<{ r
       await res.arrayBuffer();
       if (!res.ok) throw new Error(`extend: ${res.status}`);
       writes++;
+      await new Promise((r) => setTimeout(r, WRITE_EVERY_MS));
     }
   };
   const started = performance.now();

@@ -115,7 +115,8 @@ async function waitingFigures(): Promise<void> {
   for (const { api } of rows) {
     if (api.readsPerSecond !== undefined) {
       console.log("");
-      console.log(`Throughput at ${api.clients} clients: ${api.readsPerSecond.toFixed(0)} reads/s (goal >= 500) from 8 callers, while the panel stand-in wrote every second and ${api.writes ?? 0} single-client extends went through the API, each checked afterwards.`);
+      console.log(`Throughput at ${api.clients} clients: ${api.readsPerSecond.toFixed(0)} reads/s (goal >= 500) from 8 callers, while the panel stand-in wrote every second and ${api.writes ?? 0} single-client extends (one every 100 ms) went through the API, each checked afterwards.`);
+      if (api.memoryAfterLoadMb !== undefined) console.log(`Resident after that run: ${(api.memoryAfterLoadMb - baseline).toFixed(0)} MB above the baseline.`);
     }
   }
 }
