@@ -18,7 +18,7 @@ import {
   bulkResetSchema,
   describeIssues,
   effectiveFlows,
-  envelopeSchema,
+  checkedEnvelope,
   getSchema,
   inboundsSchema,
   listSchema,
@@ -218,28 +218,14 @@ export class PanelApi {
     if (answer.status === 401 || answer.status === 403) {
       throw new XuiError("panel-auth", this.session ? `the panel at ${where} refused ${what} right after a new login (HTTP ${answer.status})` : `the panel at ${where} refused the API token (HTTP ${answer.status}): give the plaintext of an enabled token`);
     }
-    if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path; 3x-ui before 3.1 has no /panel/api/clients`);
-    if (answer.status >= 300 && answer.status < 400) throw new PanelFailure("panel-invalid", `the panel at ${where} redirects ${what} (HTTP ${answer.status}): give the URL it redirects to (https?)`);
-    if (answer.status >= 500) {
-      const maybe = call.method === "POST" ? "; it may have applied part of the change: read it back before trying again" : "";
-      throw new PanelFailure("panel-invalid", `the panel at ${where} failed on ${what} (HTTP ${answer.status})${maybe}`, [502, 503, 504].includes(answer.status));
-    }
-    if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with HTTP ${answer.status}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.body);
-    } catch {
-      throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`);
-    }
-    const envelope = envelopeSchema.safeParse(json);
-    if (!envelope.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj} (${describeIssues(envelope.error)})`);
-    if (!envelope.data.success) {
+    const envelope = checkedEnvelope(where, what, answer, { notFound: "3x-ui before 3.1 has no /panel/api/clients", partial: "part of the change" });
+    if (!envelope.success) {
       // Go's errors end in a newline (fmt.Sprintln) inside the panel's "(…)": one line of words.
-      const msg = envelope.data.msg.replace(/\s+/g, " ").replace(/ \)/g, ")").trim();
+      const msg = envelope.msg.replace(/\s+/g, " ").replace(/ \)/g, ")").trim();
       if (call.email !== undefined && NOT_FOUND.test(msg)) throw new XuiError("unknown-ref", `the panel has no client ${JSON.stringify(call.email)}`, [call.email]);
       throw new XuiError("panel-refused", `the panel refused ${what}: ${msg || "no reason given"}`);
     }
-    const obj = call.schema.safeParse(envelope.data.obj ?? null);
+    const obj = call.schema.safeParse(envelope.obj ?? null);
     if (!obj.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with a body 3x-ui 3.x does not send (${describeIssues(obj.error)})`);
     return obj.data;
   }

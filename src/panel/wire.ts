@@ -3,6 +3,7 @@
 // MarshalJSON and ClientWithAttachments (service/client.go), xray.ClientTraffic, Inbound's
 // MarshalJSON, the bulk results (service/client_bulk.go) and server status.
 import { z } from "zod";
+import { PanelFailure, type HttpAnswer } from "./transport.js";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelInbound, PanelTraffic } from "./types.js";
 
 /** Go's int64 may exceed 2^53 (usage is clamped at 9e18): whole, not "safe integer". */
@@ -120,6 +121,30 @@ export function effectiveFlows(inbounds: PanelInbound[]): Map<string, string> {
 }
 
 /** A zod failure in words that name the field, never its value. */
+/**
+ * A panel's answer to `what` as 3x-ui's {success, msg, obj}, or a panel-invalid failure saying
+ * what came instead (both lines' API clients). `notFound`: the hint after a 404; `partial`: what
+ * a failed POST may have applied (a 502/503/504 is worth trying again, for a read).
+ */
+export function checkedEnvelope(where: string, what: string, answer: HttpAnswer, hints: { notFound: string; partial: string }): z.infer<typeof envelopeSchema> {
+  if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path; ${hints.notFound}`);
+  if (answer.status >= 300 && answer.status < 400) throw new PanelFailure("panel-invalid", `the panel at ${where} redirects ${what} (HTTP ${answer.status}): give the URL it redirects to (https?)`);
+  if (answer.status >= 500) {
+    const maybe = what.startsWith("POST") ? `; it may have applied ${hints.partial}: read it back before trying again` : "";
+    throw new PanelFailure("panel-invalid", `the panel at ${where} failed on ${what} (HTTP ${answer.status})${maybe}`, [502, 503, 504].includes(answer.status));
+  }
+  if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with HTTP ${answer.status}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.body);
+  } catch {
+    throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`);
+  }
+  const parsed = envelopeSchema.safeParse(json);
+  if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj} (${describeIssues(parsed.error)})`);
+  return parsed.data;
+}
+
 export function describeIssues(error: z.ZodError): string {
   return error.issues
     .slice(0, 3)

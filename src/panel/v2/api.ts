@@ -13,7 +13,7 @@ import { XuiError } from "../../core/errors.js";
 import { BASE_HEADERS } from "../session.js";
 import { PanelFailure, PanelTransport, withReadRetries, type HttpAnswer } from "../transport.js";
 import type { PanelConnection } from "../types.js";
-import { describeIssues, envelopeSchema } from "../wire.js";
+import { checkedEnvelope, describeIssues, type envelopeSchema } from "../wire.js";
 import { inboundSchema, inboundsSchema, trafficAnswerSchema, versionInPage, type Panel2Inbound, type Panel2Traffic } from "./wire.js";
 
 const COOKIE = "3x-ui";
@@ -176,23 +176,7 @@ export class Panel2Api {
 
   /** entity.Msg {success, msg, obj}, or a panel-invalid failure saying what came instead. */
   private envelope(what: string, answer: HttpAnswer): z.infer<typeof envelopeSchema> {
-    const where = this.where;
-    if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path; is it 3x-ui 2.x?`);
-    if (answer.status >= 300 && answer.status < 400) throw new PanelFailure("panel-invalid", `the panel at ${where} redirects ${what} (HTTP ${answer.status}): give the URL it redirects to (https?)`);
-    if (answer.status >= 500) {
-      const maybe = what.startsWith("POST") ? "; it may have applied the change: read it back before trying again" : "";
-      throw new PanelFailure("panel-invalid", `the panel at ${where} failed on ${what} (HTTP ${answer.status})${maybe}`, [502, 503, 504].includes(answer.status));
-    }
-    if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with HTTP ${answer.status}`);
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.body);
-    } catch {
-      throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`);
-    }
-    const parsed = envelopeSchema.safeParse(json);
-    if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj} (${describeIssues(parsed.error)})`);
-    return parsed.data;
+    return checkedEnvelope(this.where, what, answer, { notFound: "is it 3x-ui 2.x?", partial: "the change" });
   }
 
   private read<T>(call: Call<T>, answer: HttpAnswer): T {
