@@ -6,6 +6,7 @@ import { runCli } from "../../src/cli/main.js";
 import { fileHash, jsonClient, rawRow } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";
 import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const DAY = 86_400_000;
 
@@ -22,11 +23,8 @@ function db() {
 
 const dataPath = tempDbPath("audit");
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(...args: string[]) {
+  return captureCli(args, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
 }
 
 describe("xui-admin", () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
 import { fileHash, ipsRow, jsonClient, rawRow, clientTables } from "../support/db-inspect.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const DAY = 86_400_000;
 const dataPath = tempDbPath("audit");
@@ -26,11 +27,8 @@ function db() {
   return path;
 }
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(...args: string[]) {
+  return captureCli(args, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
 }
 
 const lastEntry = async (path: string) => (JSON.parse((await cli("history", "--json", "--db", path)).out) as { id: number; operation: string }[])[0];

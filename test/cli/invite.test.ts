@@ -1,10 +1,10 @@
 // xui-admin invite: the deep link names the bot Telegram reports for BOT_TOKEN (getMe, through
 // TELEGRAM_API_ROOT), and the code in it is one the bot's file knows, made by "cli".
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { openInvitations } from "../../src/store/invitations.js";
 import { FakeTelegram } from "../support/telegram-stand-in.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 function db() {
   const path = tempDbPath();
@@ -12,11 +12,8 @@ function db() {
   return path;
 }
 
-async function cli(env: Record<string, string>, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env);
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: Record<string, string>, ...args: string[]) {
+  return captureCli(args, env);
 }
 
 describe("xui-admin invite", () => {

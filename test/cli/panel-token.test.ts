@@ -3,12 +3,12 @@ import { chmodSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { fileHash } from "../support/db-inspect.js";
 import { repoRoot } from "../support/paths.js";
 import { tempDir } from "../support/temp-dir.js";
 import { apiTokenRows, buildXui3Db, tablesDigest } from "../support/xui3-fixture.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
@@ -18,11 +18,8 @@ function v3(journalMode: "wal" | "delete" = "wal"): string {
   return path;
 }
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, {});
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(...args: string[]) {
+  return captureCli(args, {});
 }
 
 describe("xui-admin panel-token", () => {

@@ -1,14 +1,11 @@
 // xui-admin remind --dry-run: what the bot would send now, to whom and why; nothing is sent or recorded.
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { buildReminderDb, USERS } from "../support/reminder-fixture.js";
 import { tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
-async function cli(env: Record<string, string>, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env);
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: Record<string, string>, ...args: string[]) {
+  return captureCli(args, env);
 }
 
 describe("xui-admin remind", () => {

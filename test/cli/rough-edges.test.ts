@@ -1,16 +1,13 @@
 // xui-admin's rough edges (issue 13) on real files: check grouped, list and inbounds readable.
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { buildXuiDb, copyRealFixture, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const DAY = 86_400_000;
 const dataPath = tempDbPath("audit");
 
-async function cli(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(...args: string[]) {
+  return captureCli(args, { BOT_DATA_PATH: dataPath, BACKUP_DIR: `${dataPath}.backups` });
 }
 
 describe("xui-admin check", () => {

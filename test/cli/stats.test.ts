@@ -3,12 +3,12 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/main.js";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import type { ServerStats } from "../../src/service/stats.js";
 import { UsageHistory } from "../../src/store/usage-history.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 function panelFile(): string {
   const path = tempDbPath();
@@ -22,11 +22,8 @@ function panelFile(): string {
   return path;
 }
 
-async function cli(data: string, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { BOT_DATA_PATH: data });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(data: string, ...args: string[]) {
+  return captureCli(args, { BOT_DATA_PATH: data });
 }
 
 describe("xui-admin stats", () => {

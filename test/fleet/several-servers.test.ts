@@ -10,7 +10,6 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
 import { createBot } from "../../src/bot/create-bot.js";
-import { runCli } from "../../src/cli/main.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { DAY_MS } from "../../src/core/units.js";
 import { Fleet } from "../../src/service/fleet.js";
@@ -24,6 +23,7 @@ import { buttons, FakeTelegram, type Person, type SentMessage } from "../support
 import { tempDir } from "../support/temp-dir.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const NOW = Date.now();
 const USER: Person = { id: 555, first_name: "Customer", language_code: "en" };
@@ -58,11 +58,8 @@ async function threeServers() {
   return { de, nl, fi, env, alice, token: fi.token };
 }
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env, tempDir("sys"));
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return captureCli(args, env, tempDir("sys"));
 }
 
 /** The bot as main.ts wires it, from the configuration SERVERS_FILE makes. */

@@ -10,7 +10,6 @@ import { PNG } from "pngjs";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
 import { startApi } from "../../src/api/server.js";
-import { runCli } from "../../src/cli/main.js";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import { dayKey, dayKeyAfter } from "../../src/core/usage.js";
 import { createLogger } from "../../src/log.js";
@@ -23,6 +22,7 @@ import { ADMIN, harnesses } from "../bot/harness.js";
 import type { SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const NOW = Date.now();
 const TOKEN = "test-api-token-0123456789";
@@ -126,11 +126,8 @@ function expectTwoServers(stats: FleetStats): void {
   ]);
 }
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env, tempDir("sys"));
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return captureCli(args, env, tempDir("sys"));
 }
 
 const pngSize = (m: SentMessage | undefined) => {

@@ -12,7 +12,6 @@ import pino from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createApi } from "../../src/api/app.js";
 import { createBot } from "../../src/bot/create-bot.js";
-import { runCli } from "../../src/cli/main.js";
 import { loadConfig } from "../../src/config.js";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import { Fleet } from "../../src/service/fleet.js";
@@ -30,6 +29,7 @@ import { tempDir } from "../support/temp-dir.js";
 import { disagreements } from "../support/xui3-agreement.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildDemoDb, tempDbPath, type FixtureOptions } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const NOW = Date.now();
 const USER: Person = { id: 555, first_name: "Customer", language_code: "en" };
@@ -113,11 +113,8 @@ function agreed(s: Awaited<ReturnType<typeof threeKinds>>) {
 const plus = (start: Record<Server, number>, days: number, on: readonly Server[] = ALL) =>
   Object.fromEntries(ALL.map((s) => [s, on.includes(s) ? start[s] + days * DAY_MS : start[s]])) as Record<Server, number>;
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env, tempDir("sys"));
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return captureCli(args, env, tempDir("sys"));
 }
 
 /** The bot as main.ts wires it (runtime.ts: the mirrors' folder from DATA_DIR). */

@@ -4,7 +4,6 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
-import { runCli } from "../../src/cli/main.js";
 import { PanelApi } from "../../src/panel/panel-api.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { DAY_MS } from "../../src/core/units.js";
@@ -14,6 +13,7 @@ import { buttons } from "../support/telegram-stand-in.js";
 import { disagreements } from "../support/xui3-agreement.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { tempDbPath } from "../support/xui-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const NOW = Date.now();
 
@@ -30,11 +30,8 @@ const enabled = (path: string, email: string) => {
   return v;
 };
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, { DATA_DIR: tempDbPath("data").replace(/\.db$/, ""), ...env });
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return captureCli(args, { DATA_DIR: tempDbPath("data").replace(/\.db$/, ""), ...env });
 }
 
 describe("xui-admin on a 3.x panel", () => {

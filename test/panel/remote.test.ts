@@ -9,7 +9,6 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
 import { createLogger } from "../../src/log.js";
-import { runCli } from "../../src/cli/main.js";
 import { XuiError } from "../../src/core/errors.js";
 import { DAY_MS } from "../../src/core/units.js";
 import { PanelApi } from "../../src/panel/panel-api.js";
@@ -20,6 +19,7 @@ import { runPanel3, type RunningPanel3 } from "../support/panel3/harness.js";
 import { tempDir } from "../support/temp-dir.js";
 import { disagreements } from "../support/xui3-agreement.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
+import { captureCli } from "../support/cli.js";
 
 const NOW = Date.now();
 
@@ -53,11 +53,8 @@ async function openRemote(running: RunningPanel3, options: RemoteOptions = {}) {
   }
 }
 
-async function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (t) => out.push(t), err: (t) => err.push(t) }, env);
-  return { code, out: out.join("\n"), err: err.join("\n") };
+function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
+  return captureCli(args, env);
 }
 
 describe("the mirror of a panel read through its API", () => {
