@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import { EDIT_FIELDS, NOTE_CODES, type ClientDiff, type ClientState, type Operation } from "../../src/core/types.js";
+import type { JsonValue } from "../../src/xui/panel-json.js";
 
 export const clientState: fc.Arbitrary<ClientState> = fc.record({
   enabled: fc.boolean(),
@@ -46,3 +47,22 @@ export const operationAt = (now: number): fc.Arbitrary<Operation> =>
     fc.constant({ kind: "block" as const }),
     fc.constant({ kind: "unblock" as const }),
   );
+
+/**
+ * JSON values as odd as the panel's files hold and its decoder can produce: float64 numbers,
+ * any text (HTML-unsafe and control characters, lone surrogates, a client's closing line),
+ * index-like and prototype keys: the shapes formatSettings must write as Go does.
+ */
+export const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
+  value: fc.oneof(
+    { maxDepth: 3 },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string({ unit: "binary" }),
+    fc.constantFrom("<script>", "a&b", "\u2028\u2029", "\b\f\n\r\t\u0001\u007f", "\n    }", "\ud800", "😀", "ﬀ"),
+    fc.array(tie("value"), { maxLength: 4 }),
+    fc.dictionary(fc.oneof(fc.string({ unit: "binary", maxLength: 6 }), fc.constantFrom("0", "12", "__proto__", "email")), tie("value"), { maxKeys: 5 }),
+  ),
+})).value;

@@ -1,23 +1,10 @@
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compareKeys, formatSettings, marshalIndent, parseSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
+import { compareKeys, formatSettings, marshalIndent, parseSettings, type JsonObject } from "../../src/xui/panel-json.js";
 import { copyRealFixture, listRealFixtures } from "../support/xui-fixture.js";
+import { jsonValue } from "../support/arbitraries.js";
 
-// Values as the panel's decoder can produce them: JSON numbers are float64, strings any text.
-const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
-  value: fc.oneof(
-    { maxDepth: 3 },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.string({ unit: "binary" }),
-    fc.constantFrom("<script>", "a&b", "\u2028\u2029", "\b\f\n\r\t\u0001\u007f", "\ud800", "😀", "ﬀ"),
-    fc.array(tie("value"), { maxLength: 4 }),
-    fc.dictionary(fc.string({ unit: "binary", maxLength: 6 }), tie("value"), { maxKeys: 5 }),
-  ),
-})).value;
 
 describe("formatSettings", () => {
   it("matches the reference port of Go's MarshalIndent for any value", () => {

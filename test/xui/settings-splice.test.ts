@@ -1,23 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatSettings, type JsonObject, type JsonValue } from "../../src/xui/panel-json.js";
+import { formatSettings, type JsonObject } from "../../src/xui/panel-json.js";
 import { clientSpans, spliceClients } from "../../src/xui/settings-splice.js";
+import { jsonValue } from "../support/arbitraries.js";
 
-// Values as odd as the panel's files hold: HTML-unsafe and control characters, lone
-// surrogates, index-like and prototype keys, -0 (the shapes formatSettings serialises by hand).
-const jsonValue = fc.letrec<{ value: JsonValue }>((tie) => ({
-  value: fc.oneof(
-    { maxDepth: 3 },
-    fc.constant(null),
-    fc.boolean(),
-    fc.integer({ min: -(2 ** 53), max: 2 ** 53 }),
-    fc.double({ noNaN: true, noDefaultInfinity: true }),
-    fc.string({ unit: "binary", maxLength: 8 }),
-    fc.constantFrom("<script>", "a&b", "\u2028\u2029", "\n    }", "\ud800", "😀"),
-    fc.array(tie("value"), { maxLength: 3 }),
-    fc.dictionary(fc.oneof(fc.string({ unit: "binary", maxLength: 5 }), fc.constantFrom("0", "12", "__proto__", "email")), tie("value"), { maxKeys: 4 }),
-  ),
-})).value;
 const client = fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom("email", "id", "flow", "settings")), jsonValue, { maxKeys: 6 });
 const settings = fc.record({
   clients: fc.array(client, { minLength: 1, maxLength: 12 }),
