@@ -131,6 +131,11 @@ describe("overlapping operations in one process", () => {
     jobs.push(service.undo(toUndo!, { actor: "9" }));
     jobs.push(service.sync({ actor: "8" }));
     jobs.push(service.apply({ kind: "block" }, { all: true }, { dryRun: true }));
+    // Edits and deletes beside them: a rename and a delete move clients (no patched snapshot).
+    jobs.push(service.edit({ refs: ["c30"] }, { email: "c30-renamed" }, { actor: "10" }));
+    jobs.push(service.edit({ refs: ["c31"] }, { tgId: 777 }, { actor: "10" }));
+    jobs.push(service.delete({ refs: ["c32"] }, { actor: "10" }));
+    for (let i = 0; i < 3; i++) jobs.push(Promise.resolve().then(() => service.get(`c${i}`)));
     const results = await Promise.allSettled(jobs);
     expect(results.filter((r) => r.status === "rejected")).toEqual([]);
 
@@ -144,7 +149,14 @@ describe("overlapping operations in one process", () => {
     expect(both(path, "c21").json?.totalGB).toBe(50 * GB);
     expect(both(path, "c45").row?.total).toBe(10 * GB); // the undone limit
     for (let i = 0; i < 5; i++) expect(both(path, `new${i}`).row?.expiry_time).toBe(NOW + 3 * DAY_MS);
+    expect([both(path, "c30").row, both(path, "c30-renamed").row?.expiry_time]).toEqual([undefined, NOW + 10 * DAY_MS]);
+    expect(both(path, "c31").json?.tgId).toBe(777);
+    expect(both(path, "c32")).toEqual({ row: undefined, json: undefined });
     expectAgreement(path);
     expect(service.check().findings).toEqual([]);
+    // The long-running service shows what a fresh process reads.
+    const fresh = XuiService.open(path, { now: () => NOW, readonly: true });
+    open.push(fresh);
+    expect(service.clients()).toEqual(fresh.clients());
   });
 });
