@@ -32,4 +32,5 @@ VOLUME ["/data"]
 # The database opens, the bot polled Telegram within HEALTH_MAX_AGE_MS (2 min), the API answers
 # if API_TOKEN is set: no curl, no token. The first poll may take 30 s after start.
 HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 CMD ["node", "bin/xui-admin.js", "health"]
-CMD ["node", "dist/main.js"]
+# The same V8 young generation as `npm start` and the systemd unit (README, Performance).
+CMD ["node", "--max-semi-space-size=2", "dist/main.js"]

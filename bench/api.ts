@@ -1,4 +1,4 @@
-// The long-running API as people meet it: `node dist/api-main.js` on a synthetic x-ui.db.
+// The long-running API as people meet it: started as `npm run api` starts it, on a synthetic x-ui.db.
 // - latency: GET /api/users/:ref against GET /api/health (the HTTP round trip alone),
 //   alternating, one caller, keep-alive;
 // - throughput: 8 callers reading random clients for a few seconds while the panel stand-in
@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { startPanel } from "../test/reliability/panel.js";
+import { apiCommand } from "./api-command.js";
 import { XuiService } from "../src/service/xui-service.js";
 
 const TOKEN = "bench-token-0123456789abcdef";
@@ -30,7 +31,7 @@ interface Api {
 }
 
 async function startApiProcess(dbPath: string, work: string): Promise<Api> {
-  const child = spawn(process.execPath, ["dist/api-main.js"], {
+  const child = spawn(process.execPath, apiCommand(), {
     env: { ...process.env, XUI_DB_PATH: dbPath, API_TOKEN: TOKEN, API_PORT: "0", DATA_DIR: work, BOT_DATA_PATH: join(work, `api-${Date.now()}.db`), LOG_LEVEL: "info" },
     stdio: ["ignore", "pipe", "inherit"],
   });

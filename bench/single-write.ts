@@ -35,7 +35,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Medians of `runs` warm single-client extends each way, run in alternation. */
 export async function singleWrite(copy: () => string, work: string, email: string, runs = 21): Promise<{ service: number; minimal: number }> {
   const audit = new AuditLog(join(work, `single-${Date.now()}.db`));
-  const service = XuiService.open(copy(), { audit });
+  const service = XuiService.open(copy(), { audit, compact: true });
   const minimal = minimalWriter(copy(), email);
   // Warm both: the first change of each parses and checks what later ones reuse.
   await service.apply({ kind: "extend", days: 1 }, { refs: [email] }, { actor: "bench" });

@@ -54,7 +54,7 @@ export async function openRuntime(mode: "bot" | "api"): Promise<Runtime> {
   try {
     service = await Fleet.open(
       config.servers,
-      { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit, mirrorDir: mirror.dir, mirrorMaxAgeMs: mirror.maxAgeMs },
+      { backupDir: config.backupDir, backupThreshold: config.backupThreshold, backupKeep: config.backupKeep, busyBudgetMs: config.busyTimeoutMs, audit, compact: true, mirrorDir: mirror.dir, mirrorMaxAgeMs: mirror.maxAgeMs },
       { batchOf: (batch) => audit.batch(batch), ...(timeoutMs === undefined ? {} : { timeoutMs }) },
     );
   } catch (error) {

@@ -12,13 +12,13 @@ export interface ServerSamplersOptions {
   onError: (error: unknown, server: string) => void;
 }
 
-export function startServerSamplers(service: Pick<ClientService, "serverNames" | "clients">, history: UsageHistory, options: ServerSamplersOptions): UsageSampler[] {
+export function startServerSamplers(service: Pick<ClientService, "serverNames" | "usageCounters">, history: UsageHistory, options: ServerSamplersOptions): UsageSampler[] {
   const names = service.serverNames;
   return names.map((server) =>
     startUsageSampler({
       history,
       server: historyName(names, server),
-      read: () => service.clients({ servers: [server] }),
+      read: () => service.usageCounters({ servers: [server] }),
       everyMs: options.everyMs,
       ...(options.now ? { now: options.now } : {}),
       onError: (error) => options.onError(error, server),

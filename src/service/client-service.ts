@@ -5,6 +5,7 @@ import type { Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdent
 import type { UndoPlan } from "./audit.js";
 import type { CheckReport } from "./check.js";
 import type { Schema } from "../xui/schema.js";
+import type { ClientUsage } from "../xui/snapshot.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { ServerStatus } from "./server-status.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
@@ -24,6 +25,8 @@ export interface ClientService {
   servers(): Promise<ServerStatus[]>;
 
   clients(scope?: Scope): Client[];
+  /** Every client's usage counters (the usage history's sample), without keeping whole clients. */
+  usageCounters(scope?: Scope): ClientUsage[];
   inbounds(scope?: Scope): InboundInfo[];
   list(filter?: ClientFilter, scope?: Scope): Client[];
   find(query: string, scope?: Scope): Client[];

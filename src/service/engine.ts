@@ -100,18 +100,10 @@ function stampFor(op: Operation, email: string, now: number): number | null {
   return isRestoredFields(back) && back.updatedAt !== undefined ? back.updatedAt : now;
 }
 
-/** One inbound's edits: replaced (or, for null, removed) JSON clients, keyed by the cached original. */
+/** One inbound's edits: replaced (or, for null, removed) JSON clients, by their position in `settings.clients`. */
 interface InboundEdit {
   inbound: InboundSnapshot;
-  clients: Map<JsonObject, JsonObject | null>;
-  /** Each client's place in the settings' `clients` array, made when a delete needs it. */
-  positions?: Map<unknown, number>;
-}
-
-/** Where `json` sits in its inbound's `clients` array (a deleted client goes back there). */
-function positionOf(edit: InboundEdit, json: JsonObject): number {
-  edit.positions ??= new Map(((edit.inbound.settings as JsonObject).clients as unknown[]).map((c, k) => [c, k]));
-  return edit.positions.get(json) ?? -1;
+  clients: Map<number, JsonObject | null>;
 }
 
 /**
@@ -119,11 +111,10 @@ function positionOf(edit: InboundEdit, json: JsonObject): number {
  * text; null when it removes any (the rest move: serialise whole).
  */
 function replacedPositions(edit: InboundEdit): [number, JsonObject][] | null {
-  const list = (edit.inbound.settings as JsonObject).clients as unknown[];
   const out: [number, JsonObject][] = [];
-  for (const [original, replaced] of edit.clients) {
+  for (const [at, replaced] of edit.clients) {
     if (replaced === null) return null;
-    out.push([list.indexOf(original), replaced]);
+    out.push([at, replaced]);
   }
   return out.sort((a, b) => a[0] - b[0]);
 }
@@ -132,11 +123,11 @@ function replacedPositions(edit: InboundEdit): [number, JsonObject][] | null {
 function editedSettings(edit: InboundEdit): JsonObject {
   const settings = edit.inbound.settings as JsonObject;
   const clients: unknown[] = [];
-  for (const c of settings.clients as unknown[]) {
-    const replaced = edit.clients.get(c as JsonObject);
+  (settings.clients as unknown[]).forEach((c, at) => {
+    const replaced = edit.clients.get(at);
     if (replaced === undefined) clients.push(c);
     else if (replaced !== null) clients.push(replaced);
-  }
+  });
   return { ...settings, clients: clients as JsonObject[] };
 }
 
@@ -210,7 +201,7 @@ const rewritesXray = (notes: number, fields: FieldChanges | undefined): boolean 
 /** Whether every client keeps its email, key and place: no delete, no rename (from diff `start` on). */
 function keepsPlaces(op: Operation, diffs: DiffTable, start: number): boolean {
   if (op.kind === "delete") return false;
-  for (let i = start; i < diffs.length; i++) if (diffs.fields(i)?.email !== undefined) return false;
+  for (let i = start; i < diffs.length; i++) if (diffs.isDeleted(i) || diffs.fields(i)?.email !== undefined) return false;
   return true;
 }
 
@@ -294,10 +285,10 @@ export class Engine {
         let inboundEdit = touched.get(t.inbound.id);
         if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
         const stamp = deleted ? null : stampFor(op, t.email, now);
-        inboundEdit.clients.set(t.json, deleted ? null : editedJson(t.json, after, before.reset !== after.reset, fields, stamp));
+        inboundEdit.clients.set(t.at, deleted ? null : editedJson(t.json, after, before.reset !== after.reset, fields, stamp));
         diffs.setStamps(i, jsonStamp(t.json), stamp);
         // Its rows are added under the lock, as they are when deleted.
-        if (deleted) diffs.setRemoved(i, { index: positionOf(inboundEdit, t.json), json: t.json, row: null, ips: null });
+        if (deleted) diffs.setRemoved(i, { index: t.at, json: t.json, row: null, ips: null });
       }
     }
     return touched;
@@ -330,12 +321,11 @@ export class Engine {
       const now = this.ctx.now();
       const touched = this.plan(op, unit, now, diffs, true);
       if (diffs.count(true, start) === 0) return token;
-      const edited = new Map<number, { settings: JsonObject; text: string; spans?: ClientSpans }>();
+      const edited = new Map<number, { settings?: JsonObject; text: string; spans?: ClientSpans }>();
       for (const [id, edit] of touched) {
-        const settings = editedSettings(edit);
         // A few clients of a big inbound: their bytes spliced into the stored text.
         const few = edit.clients.size <= SPLICE_POSITIONS_MAX ? replacedPositions(edit) : null;
-        edited.set(id, { settings, ...this.ctx.reader.textFor(id, edit.inbound.text, settings, few) });
+        edited.set(id, this.ctx.reader.textFor(id, edit.inbound.text, () => editedSettings(edit), few));
       }
       try {
         await backup;
@@ -387,9 +377,9 @@ export class Engine {
     start: number,
     diffs: DiffTable,
     touched: Map<number, InboundEdit>,
-    edited: Map<number, { settings: JsonObject; text: string }>,
+    edited: Map<number, { text: string }>,
   ): Promise<void> {
-    const edits = new Map([...touched].map(([id, edit]) => [id, { ...edit, ...(edited.get(id) as { settings: JsonObject; text: string }) }]));
+    const edits = new Map([...touched].map(([id, edit]) => [id, { ...edit, text: (edited.get(id) as { text: string }).text }]));
     const outcome = await remote.commit({ op, targets, start, diffs, edits });
     if (outcome === "conflict") throw new Conflict();
     const changedBefore = diffs.count(true, start);

@@ -20,6 +20,7 @@ import { errorText, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
 import type { Schema } from "../xui/schema.js";
+import type { ClientUsage } from "../xui/snapshot.js";
 
 type Member = FleetMember;
 
@@ -168,6 +169,10 @@ export class Fleet implements ClientService {
 
   clients(scope?: Scope): Client[] {
     return this.gather(scope, (s) => s.clients());
+  }
+
+  usageCounters(scope?: Scope): ClientUsage[] {
+    return this.gather(scope, (s) => s.usageCounters());
   }
 
   inbounds(scope?: Scope): InboundInfo[] {

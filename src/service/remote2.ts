@@ -51,8 +51,8 @@ export interface RemoteUnit {
   /** targets[k]'s diff is diffs[start + k]. */
   start: number;
   diffs: DiffTable;
-  /** Per touched inbound: each edited JSON client (null: deleted) and the edited settings. */
-  edits: Map<number, { inbound: InboundSnapshot; clients: Map<JsonObject, JsonObject | null>; settings: JsonObject; text: string }>;
+  /** Per touched inbound: each edited JSON client by its position (null: deleted) and the edited settings' text. */
+  edits: Map<number, { inbound: InboundSnapshot; clients: Map<number, JsonObject | null>; text: string }>;
 }
 
 /** "conflict": the panel changed an inbound since the mirror was read (now refreshed): plan again. */
@@ -119,14 +119,14 @@ export class Remote2Writer implements RemoteWriter {
         const t = targets[i - start] as Target;
         if (usageZeroed(diffs, i)) await this.api.resetClientTraffic(t.inbound.id, t.email);
         // The JSON as planned; the panel sets the row from it (enable, total, expiry, reset, email).
-        const json = edits.get(t.inbound.id)?.clients.get(t.json) ?? t.json;
+        const json = edits.get(t.inbound.id)?.clients.get(t.at) ?? t.json;
         await this.api.updateClient(clientIdOf(t.inbound.protocol, t.json), t.inbound.id, json);
         applied.add(i);
       }
       for (const [id, list] of byInbound) {
         const edit = edits.get(id);
         // A reset that changes nothing else: resetClientTraffic is the whole change.
-        const usageOnly = list.filter((i) => !edit?.clients.has((targets[i - start] as Target).json));
+        const usageOnly = list.filter((i) => !edit?.clients.has((targets[i - start] as Target).at));
         for (const i of usageOnly) {
           const t = targets[i - start] as Target;
           await this.api.resetClientTraffic(t.inbound.id, t.email);

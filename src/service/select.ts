@@ -3,7 +3,7 @@
 // whole operation before anything is written, naming every such reference.
 import type { JsonObject } from "../xui/panel-json.js";
 import type { RowTable } from "../xui/row-table.js";
-import { str, type InboundSnapshot, type Place, type Snapshot } from "../xui/snapshot.js";
+import { placesNamed, str, type InboundSnapshot, type Place, type Snapshot } from "../xui/snapshot.js";
 import { XuiError } from "../core/errors.js";
 import type { Selector } from "../core/types.js";
 
@@ -11,6 +11,8 @@ export interface Target {
   email: string;
   json: JsonObject;
   inbound: InboundSnapshot;
+  /** Its position in the inbound's `settings.clients`. */
+  at: number;
   /** The client's row: index `row` of `rows` (-1 until selectTargets looks it up). */
   rows: RowTable;
   row: number;
@@ -31,7 +33,12 @@ export function splitRefs(text: string): string[] {
 function candidates(snapshot: Snapshot, inbounds: Iterable<InboundSnapshot> = snapshot.inbounds.values()): Target[] {
   const out: Target[] = [];
   for (const inbound of inbounds) {
-    for (const json of inbound.clients) out.push({ email: str(json.email), json, inbound, rows: snapshot.rowTable, row: -1 });
+    // From the inbound's parse, which the bulk change serialises next.
+    const list = inbound.settings?.clients;
+    if (!Array.isArray(list)) continue;
+    list.forEach((json, at) => {
+      if (json !== null && typeof json === "object" && !Array.isArray(json)) out.push({ email: str(json.email), json, inbound, at, rows: snapshot.rowTable, row: -1 });
+    });
   }
   return out;
 }
@@ -48,21 +55,20 @@ export interface Resolution {
   ambiguous: Map<string, string[]>;
 }
 
-/** The client at `place`, as a target whose row is not looked up yet. */
+/** The client at `place`, as a target whose row is not looked up yet (its JSON alone parsed). */
 function targetAt(snapshot: Snapshot, place: Place): Target {
   const inbound = snapshot.inbounds.get(place.inboundId) as InboundSnapshot;
-  const json = inbound.clients[place.at] as JsonObject;
-  return { email: str(json.email), json, inbound, rows: snapshot.rowTable, row: -1 };
+  const json = inbound.client(place.at) as JsonObject;
+  return { email: str(json.email), json, inbound, at: place.at, rows: snapshot.rowTable, row: -1 };
 }
 
 export function resolveRefs(snapshot: Snapshot, refs: string[]): Resolution {
-  const { byEmail, byKey } = snapshot.places;
   const found: Target[] = [];
   const seen = new Set<string>();
   const unknown: string[] = [];
   const ambiguous = new Map<string, string[]>();
   for (const ref of refs) {
-    const places = byEmail.get(ref.toLowerCase()) ?? byKey.get(ref) ?? byKey.get(ref.toLowerCase());
+    const places = placesNamed(snapshot.places, ref);
     const hits = places?.map((p) => targetAt(snapshot, p));
     // On 3.x one client sits in each inbound it is attached to: its entries are one client.
     const matches = snapshot.multiInbound && hits ? onePerEmail(hits) : hits;

@@ -5,7 +5,7 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import type { PanelMirror } from "../panel/mirror.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
-import { inboundInfo, rowOf, SnapshotReader, toClient } from "../xui/snapshot.js";
+import { clientUsage, inboundInfo, SnapshotReader, toClient, type ClientUsage } from "../xui/snapshot.js";
 import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
@@ -52,6 +52,8 @@ export interface ServiceOptions extends XuiDbOptions {
   remote?: RemoteWriter;
   /** Called by close(), after the database is closed (a remote panel's connections). */
   onClose?: () => void;
+  /** A long-running process (the bot, the API): see ReaderOptions.compact. */
+  compact?: boolean;
 }
 
 /** A 3.x panel read and written through its API alone (XuiService.openRemote). */
@@ -107,7 +109,7 @@ export class XuiService implements ClientService {
   ) {
     this.ctx = {
       db,
-      reader: new SnapshotReader(db),
+      reader: new SnapshotReader(db, { compact: options.compact ?? false }),
       now: options.now ?? Date.now,
       // A delete takes one whatever the count: its undo needs the audit log, a backup needs nothing.
       // A mirror of a remote panel is no backup of it: none is taken there.
@@ -263,6 +265,10 @@ export class XuiService implements ClientService {
     return this.ctx.reader.read().clients.slice();
   }
 
+  usageCounters(): ClientUsage[] {
+    return clientUsage(this.ctx.reader.read());
+  }
+
   inbounds(): InboundInfo[] {
     return [...this.ctx.reader.read().inbounds.values()].map(inboundInfo);
   }
@@ -284,7 +290,7 @@ export class XuiService implements ClientService {
     if (ambiguous.size > 0 || !match) return undefined;
     // On 3.x the client may sit in several inbounds: the joined view has them all.
     if (snapshot.multiInbound) return snapshot.clients.find((c) => c.email === match.email);
-    return toClient(match.inbound, match.json, rowOf(snapshot, match.email));
+    return toClient(match.inbound, match.json, snapshot.rowTable.rowFor(match.email));
   }
 
   /** Every client linked to a Telegram user: what that user may see, and nothing else. */

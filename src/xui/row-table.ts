@@ -177,6 +177,12 @@ export class RowTable {
     };
   }
 
+  /** A JSON client's row as a new object (see indexOf); undefined when it has none. */
+  rowFor(email: string): TrafficRow | undefined {
+    const i = this.indexOf(email);
+    return i < 0 ? undefined : this.row(i);
+  }
+
   rows(): TrafficRow[] {
     return Array.from({ length: this.size }, (_, i) => this.row(i));
   }

@@ -4,7 +4,7 @@
 // settings is the stored text with the changed clients' bytes replaced: every other byte would
 // come out the same. At 8 000 clients in one inbound this turns a ~25 ms serialisation into a
 // copy of the text (bench: "extend one (big inbound), warm").
-import { formatSettings, type JsonObject } from "./panel-json.js";
+import { formatSettings, parseSettings, type JsonObject } from "./panel-json.js";
 
 /** Where each client of `settings.clients` sits in the text: [start, end) of its object. */
 export interface ClientSpans {
@@ -18,18 +18,21 @@ const INDENT = "    ";
 const ITEM_START = `${INDENT}{`;
 const ITEM_END = "\n    }";
 const EMPTY = `${INDENT}{}`;
+/** What follows a client: the next one, or the end of the array. */
+const NEXT = ",\n";
+const LAST = "\n  ]";
 
 /**
- * The span of each of the `count` clients in `text`, or null when the text is not laid out as
- * MarshalIndent lays out an object whose `clients` array holds `count` objects.
+ * The span of each client in `text`, or null when the text is not laid out as MarshalIndent
+ * lays out an object whose `clients` array holds objects only (and, given `count`, that many).
  */
-export function clientSpans(text: string, count: number): ClientSpans | null {
+export function clientSpans(text: string, count?: number): ClientSpans | null {
   const open = text.indexOf(OPEN);
-  if (open < 0 || count === 0) return null;
-  const starts = new Int32Array(count);
-  const ends = new Int32Array(count);
+  if (open < 0) return null;
+  const starts: number[] = [];
+  const ends: number[] = [];
   let pos = open + OPEN.length;
-  for (let k = 0; k < count; k++) {
+  for (;;) {
     if (!text.startsWith(ITEM_START, pos)) return null;
     let end: number;
     if (text.startsWith(EMPTY, pos)) {
@@ -41,13 +44,37 @@ export function clientSpans(text: string, count: number): ClientSpans | null {
       if (close < 0) return null;
       end = close + ITEM_END.length;
     }
-    starts[k] = pos + INDENT.length;
-    ends[k] = end;
-    const separator = k === count - 1 ? "\n  ]" : ",\n";
-    if (!text.startsWith(separator, end)) return null;
-    pos = end + separator.length;
+    starts.push(pos + INDENT.length);
+    ends.push(end);
+    if (text.startsWith(LAST, end)) break;
+    if (!text.startsWith(NEXT, end)) return null;
+    pos = end + NEXT.length;
   }
-  return { starts, ends };
+  if (count !== undefined && starts.length !== count) return null;
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+}
+
+/**
+ * Whether `text`, whose clients sit at `spans`, is exactly the panel's serialisation of what it
+ * holds: each client serialises to its own bytes, and the rest (with one stand-in client) to
+ * the rest. Checked a client at a time, so that no parse of the whole inbound is alive at once
+ * (a long-running process's peak memory; see SnapshotReader's compact option).
+ */
+export function isCanonicalLayout(text: string, spans: ClientSpans): boolean {
+  const n = spans.starts.length;
+  const first = spans.starts[0] as number;
+  const last = spans.ends[n - 1] as number;
+  const skeleton = `${text.slice(0, first)}0${text.slice(last)}`;
+  try {
+    if (formatSettings(parseSettings(skeleton)) !== skeleton) return false;
+    for (let k = 0; k < n; k++) {
+      const item = text.slice(spans.starts[k], spans.ends[k]);
+      if (clientText(parseSettings(item)) !== item) return false;
+    }
+  } catch {
+    return false;
+  }
+  return true;
 }
 
 /** One client as MarshalIndent writes it inside `clients` (4 spaces deep). */

@@ -1,10 +1,11 @@
-// A consistent picture of every client: each inbound's parsed settings joined with the
-// client_traffics rows. Parsed settings are cached by their exact text, so a long-running bot
-// parses a big inbound again only after someone (usually the panel) rewrote it.
+// A consistent picture of every client: each inbound's settings joined with the client_traffics
+// rows. What is read of each inbound's settings is cached by their exact text, so a long-running
+// bot parses a big inbound again only after someone (usually the panel) rewrote it; a compact
+// reader keeps the text and where each client sits in it instead of the parse.
 import type Database from "better-sqlite3";
 import { CLIENT_PROTOCOLS, type Client, type InboundInfo } from "../core/types.js";
 import { formatSettings, parseSettings, type JsonObject } from "./panel-json.js";
-import { clientSpans, spliceClients, type ClientSpans } from "./settings-splice.js";
+import { clientSpans, isCanonicalLayout, spliceClients, type ClientSpans } from "./settings-splice.js";
 import { RowTable, type TrafficRow } from "./row-table.js";
 import { num, str } from "./values.js";
 
@@ -12,19 +13,119 @@ export type { TrafficRow } from "./row-table.js";
 export { num, str } from "./values.js";
 import type { XuiDb } from "./database.js";
 
-export interface InboundSnapshot {
-  id: number;
-  remark: string;
-  protocol: string;
-  port: number;
-  enable: boolean;
+/** One inbound's settings as the reader keeps them from one snapshot to the next. */
+interface Source {
   /** The settings column exactly as read. */
   text: string;
-  /** Parsed settings; null when the text is not a JSON object. */
-  settings: JsonObject | null;
-  settingsError?: string;
+  /**
+   * The parse, or null when the text is not a JSON object; undefined when it is not kept (a
+   * compact reader keeps the text and the clients' spans instead) and is parsed on use.
+   */
+  settings?: JsonObject | null;
+  error?: string;
+  /** Whether the text is the panel's own serialisation of what it holds; undefined: not checked yet. */
+  canonical?: boolean;
+  /** Where each client sits in the text (canonical texts only); null: not laid out for it. */
+  spans?: ClientSpans | null;
+}
+
+const isObject = (v: unknown): v is JsonObject => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The JSON client objects of parsed settings, by their position in `clients`. */
+function eachIn(settings: JsonObject | null | undefined, fn: (json: JsonObject, at: number) => void): void {
+  const list = settings?.clients;
+  if (Array.isArray(list)) list.forEach((item, at) => isObject(item) && fn(item, at));
+}
+
+/**
+ * One inbound as a snapshot saw it. Its settings are parsed when first asked for and kept by
+ * this object only; a client's own object can be had without them (`client`), from its bytes.
+ */
+export class InboundSnapshot {
+  readonly settingsError?: string;
+  private parsed: { settings: JsonObject | null; clients: JsonObject[] } | undefined;
+
+  constructor(
+    readonly id: number,
+    readonly remark: string,
+    readonly protocol: string,
+    readonly port: number,
+    readonly enable: boolean,
+    /** Null for an inbound whose protocol has no clients (its settings are not read). */
+    private readonly source: Source | null,
+    text: string,
+  ) {
+    this.text = source?.text ?? text;
+    if (source?.error !== undefined) this.settingsError = source.error;
+  }
+
+  /** The settings column exactly as read. */
+  readonly text: string;
+
+  /** Whether `other` holds the very settings this one does (the same text, read once). */
+  sameSettings(other: InboundSnapshot | undefined): boolean {
+    return other !== undefined && other.source === this.source && other.protocol === this.protocol;
+  }
+
+  private parse(): { settings: JsonObject | null; clients: JsonObject[] } {
+    if (this.parsed) return this.parsed;
+    const settings = this.whole();
+    const clients: JsonObject[] = [];
+    eachIn(settings, (json) => clients.push(json));
+    this.parsed = { settings, clients };
+    return this.parsed;
+  }
+
+  private whole(): JsonObject | null {
+    if (!this.source || this.settingsError !== undefined) return null;
+    return this.source.settings !== undefined ? this.source.settings : parseSettings(this.text);
+  }
+
+  /** Parsed settings; null when the text is not a JSON object (or the protocol has no clients). */
+  get settings(): JsonObject | null {
+    return this.parse().settings;
+  }
+
   /** The JSON client objects (live references into `settings`). */
-  clients: JsonObject[];
+  get clients(): JsonObject[] {
+    return this.parse().clients;
+  }
+
+  /** How many JSON clients it lists, without parsing them. */
+  get clientCount(): number {
+    const spans = this.source?.spans;
+    return this.parsed === undefined && spans ? spans.starts.length : this.clients.length;
+  }
+
+  /** Whether its settings are a JSON object with clients this tool can edit. */
+  get editable(): boolean {
+    return this.source !== null && this.settingsError === undefined && supportsClients(this.protocol);
+  }
+
+  /**
+   * The JSON client at position `at` of `settings.clients` (undefined when that is no object):
+   * the parsed one when the settings are parsed, else a parse of its own bytes.
+   */
+  client(at: number): JsonObject | undefined {
+    const spans = this.source?.spans;
+    if (this.parsed === undefined && spans && this.source?.settings === undefined) {
+      if (!(at >= 0 && at < spans.starts.length)) return undefined;
+      return parseSettings(this.text.slice(spans.starts[at], spans.ends[at]));
+    }
+    const item = (this.settings?.clients as unknown[] | undefined)?.[at];
+    return isObject(item) ? item : undefined;
+  }
+
+  /**
+   * Every JSON client with its position: from the parse kept, else from a parse made for this
+   * walk and dropped (client by client where the spans are known, so that no whole parse of a
+   * big inbound is alive at once).
+   */
+  each(fn: (json: JsonObject, at: number) => void): void {
+    const spans = this.source?.spans;
+    if (this.parsed || !spans || this.source?.settings !== undefined) return eachIn(this.parsed ? this.parsed.settings : this.whole(), fn);
+    for (let at = 0; at < spans.starts.length; at++) fn(parseSettings(this.text.slice(spans.starts[at], spans.ends[at])), at);
+  }
 }
 
 export interface Snapshot {
@@ -69,7 +170,7 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 function placesOf(inbounds: Map<number, InboundSnapshot>): ClientPlaces {
   const places: ClientPlaces = { byEmail: new Map(), byKey: new Map() };
   for (const inbound of inbounds.values()) {
-    inbound.clients.forEach((json, at) => {
+    inbound.each((json, at) => {
       const place = { inboundId: inbound.id, at };
       push(places.byEmail, str(json.email).toLowerCase(), place);
       const key = clientKey(inbound.protocol, json);
@@ -77,6 +178,11 @@ function placesOf(inbounds: Map<number, InboundSnapshot>): ClientPlaces {
     });
   }
   return places;
+}
+
+/** The places of the clients a reference names: its email in any case, else its key as given or in lower case. */
+export function placesNamed(places: ClientPlaces, ref: string): Place[] | undefined {
+  return places.byEmail.get(ref.toLowerCase()) ?? places.byKey.get(ref) ?? places.byKey.get(ref.toLowerCase());
 }
 
 /** A snapshot of these parts; what is derived from them is made on first use. */
@@ -108,21 +214,6 @@ function snapshotOf(inbounds: Map<number, InboundSnapshot>, rowTable: RowTable, 
   return snapshot;
 }
 
-/** One inbound of a snapshot, its settings parsed (or not: `parsed.error`). */
-function inboundOf(r: { id: number; remark: string; protocol: string; port: number; enable: boolean; text: string }, parsed: { settings: JsonObject | null; error?: string } | null): InboundSnapshot {
-  const inbound: InboundSnapshot = { ...r, settings: null, clients: [] };
-  if (!parsed) return inbound;
-  inbound.settings = parsed.settings;
-  if (parsed.error !== undefined) inbound.settingsError = parsed.error;
-  const list = parsed.settings?.clients;
-  if (!Array.isArray(list)) return inbound;
-  for (const item of list) {
-    if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
-    inbound.clients.push(item);
-  }
-  return inbound;
-}
-
 export const supportsClients = (protocol: string): boolean =>
   (CLIENT_PROTOCOLS as readonly string[]).includes(protocol);
 
@@ -130,20 +221,33 @@ export function clientKey(protocol: string, client: JsonObject): string {
   return str(protocol === "trojan" || protocol === "shadowsocks" ? client.password : client.id);
 }
 
-/** A parsed settings text; for splicing, whether it is the panel's serialisation and where its clients sit. */
-interface Parsed {
-  text: string;
-  settings: JsonObject | null;
-  error?: string;
-  canonical?: boolean;
-  spans?: ClientSpans | null;
+/** A text parsed whole, or why it does not parse. */
+function parsedSource(text: string): Source {
+  try {
+    return { text, settings: parseSettings(text) };
+  } catch (error) {
+    return { text, settings: null, error: (error as Error).message };
+  }
 }
 
 /** Above this many changed clients in one inbound, one whole serialisation is as cheap as splicing. */
 const SPLICE_MAX = 256;
 
+/** A text's count of entries in `clients` (objects or not). */
+const entriesIn = (settings: JsonObject): number => (Array.isArray(settings.clients) ? settings.clients.length : 0);
+
+export interface ReaderOptions {
+  /**
+   * For a long-running process: keep each inbound's settings as its text and the spans of its
+   * clients, not parsed, and parse a client at a time (bench: resident memory at 10 000 and
+   * 50 000 clients). A new text is checked once, a client at a time, to be the panel's own
+   * layout; a one-shot command parses it whole instead, which is quicker once.
+   */
+  compact?: boolean;
+}
+
 export class SnapshotReader {
-  private cache = new Map<number, Parsed>();
+  private cache = new Map<number, Source>();
   private generation = -1;
   /**
    * The last snapshot, served again while the change token says nobody committed since: a
@@ -152,43 +256,65 @@ export class SnapshotReader {
    */
   private last: Snapshot | undefined;
 
-  constructor(private readonly db: XuiDb) {}
+  constructor(
+    private readonly db: XuiDb,
+    private readonly options: ReaderOptions = {},
+  ) {}
 
-  /** Record the object a committed write serialised as `text` (with the spans textFor() gave). */
-  remember(inboundId: number, text: string, settings: JsonObject, spans?: ClientSpans): void {
-    this.cache.set(inboundId, spans ? { text, settings, canonical: true, spans } : { text, settings });
+  /**
+   * Record what a committed write stored as inbound `inboundId`'s settings: `text`, which we
+   * serialised (so it is canonical), with the object it serialised or the spans textFor() gave.
+   */
+  remember(inboundId: number, text: string, settings?: JsonObject, spans?: ClientSpans): void {
+    const entry: Source = { text, canonical: true };
+    if (settings) entry.settings = settings;
+    if (spans) entry.spans = spans;
+    this.cache.set(inboundId, this.options.compact ? this.compacted(entry) : entry);
   }
 
   /**
-   * The text to store for `settings`, an edited copy of the settings inbound `id` had as
-   * `base`, in which only the clients at `replaced` (ascending positions) are new objects:
-   * spliced into `base` when that is the panel's own serialisation, else serialised whole.
-   * `replaced` null: other changes too (a client removed), serialise whole.
+   * The text to store for inbound `id`, which had `base`, when only the clients at `replaced`
+   * (ascending positions) are new objects: spliced into `base` when that is the panel's own
+   * serialisation, else `edited()` serialised whole. `replaced` null: other changes too (a
+   * client removed), serialise whole.
    */
-  textFor(id: number, base: string, settings: JsonObject, replaced: ReadonlyArray<readonly [number, JsonObject]> | null): { text: string; spans?: ClientSpans } {
-    const whole = () => ({ text: formatSettings(settings) });
+  textFor(id: number, base: string, edited: () => JsonObject, replaced: ReadonlyArray<readonly [number, JsonObject]> | null): { text: string; settings?: JsonObject; spans?: ClientSpans } {
+    const whole = () => {
+      const settings = edited();
+      return { text: formatSettings(settings), settings };
+    };
     const entry = this.cache.get(id);
-    const count = Array.isArray(settings.clients) ? settings.clients.length : 0;
-    if (!replaced || replaced.length === 0 || replaced.length > SPLICE_MAX || entry?.text !== base || !entry.settings) return whole();
+    if (!replaced || replaced.length === 0 || replaced.length > SPLICE_MAX || entry?.text !== base) return whole();
     // Checked once per stored text: afterwards every text we splice is canonical by construction.
-    entry.canonical ??= formatSettings(entry.settings) === base;
+    if (entry.canonical === undefined) {
+      if (!entry.settings) return whole();
+      entry.canonical = formatSettings(entry.settings) === base;
+    }
     if (!entry.canonical) return whole();
-    if (entry.spans === undefined) entry.spans = clientSpans(base, count);
-    if (!entry.spans || entry.spans.starts.length !== count) return whole();
+    if (entry.spans === undefined) entry.spans = entry.settings ? clientSpans(base, entriesIn(entry.settings)) : null;
+    if (!entry.spans) return whole();
     return spliceClients(base, entry.spans, replaced);
   }
 
-  parseInbound(id: number, text: string): Parsed {
+  /** A compact reader's entry for a text we serialised: the parse dropped where spans stand for it. */
+  private compacted(entry: Source): Source {
+    if (entry.settings && entry.spans === undefined) entry.spans = clientSpans(entry.text, entriesIn(entry.settings));
+    if (entry.spans) delete entry.settings;
+    return entry;
+  }
+
+  private source(id: number, text: string): Source {
     const hit = this.cache.get(id);
     if (hit && hit.text === text) return hit;
-    let entry: Parsed;
-    try {
-      entry = { text, settings: parseSettings(text) };
-    } catch (error) {
-      entry = { text, settings: null, error: (error as Error).message };
-    }
+    const entry = (this.options.compact && this.spanned(text)) || parsedSource(text);
     this.cache.set(id, entry);
     return entry;
+  }
+
+  /** A text read as the panel lays it out, as its clients' spans (checked a client at a time, never parsed whole). */
+  private spanned(text: string): Source | null {
+    const spans = clientSpans(text);
+    return spans && isCanonicalLayout(text, spans) ? { text, canonical: true, spans } : null;
   }
 
   /** Inbounds and rows in one read transaction: never one from before a commit and the other from after. */
@@ -218,14 +344,15 @@ export class SnapshotReader {
     for (const r of inboundRows) {
       const protocol = str(r.protocol);
       const text = str(r.settings);
-      const fields = { id: r.id, remark: str(r.remark), protocol, port: num(r.port), enable: num(r.enable) !== 0, text };
-      inbounds.set(r.id, inboundOf(fields, supportsClients(protocol) ? this.parseInbound(r.id, text) : null));
+      // The text kept is the cached one when it is the same: one copy of a big inbound's text.
+      const source = supportsClients(protocol) ? this.source(r.id, text) : null;
+      inbounds.set(r.id, new InboundSnapshot(r.id, str(r.remark), protocol, num(r.port), num(r.enable) !== 0, source, text));
     }
     // The panel's traffic tick rewrites rows, not settings: when every inbound still holds the
-    // same parsed settings, the clients sit where they sat, and the places carry over (at 10 000
+    // same settings, the clients sit where they sat, and the places carry over (at 10 000
     // clients a walk of ~10 ms that every read after a tick would otherwise pay).
     const last = this.last;
-    const same = last !== undefined && last.inbounds.size === inbounds.size && [...inbounds].every(([id, i]) => last.inbounds.get(id)?.settings === i.settings && last.inbounds.get(id)?.protocol === i.protocol);
+    const same = last !== undefined && last.inbounds.size === inbounds.size && [...inbounds].every(([id, i]) => i.sameSettings(last.inbounds.get(id)));
     return snapshotOf(inbounds, rowTable, changeToken, this.db.schema.family === "3x-ui-3", same ? last.placesMade() : undefined);
   }
 
@@ -244,36 +371,82 @@ export class SnapshotReader {
     const inbounds = new Map(last.inbounds);
     for (const [id, { text }] of edited) {
       const old = last.inbounds.get(id);
-      const parsed = this.cache.get(id);
-      if (!old || parsed?.text !== text) return;
-      const next = inboundOf({ id, remark: old.remark, protocol: old.protocol, port: old.port, enable: old.enable, text }, parsed);
-      if (next.clients.length !== old.clients.length) return;
+      const source = this.cache.get(id);
+      if (!old || source?.text !== text) return;
+      const next = new InboundSnapshot(id, old.remark, old.protocol, old.port, old.enable, source, text);
+      if (next.clientCount !== old.clientCount) return;
       inbounds.set(id, next);
     }
     this.last = snapshotOf(inbounds, rowTable, to, last.multiInbound, last.placesMade());
   }
 }
 
+/**
+ * Every client once: `first` for its first entry, `again` for each further inbound that lists
+ * it on 3.x (one client in several inbounds). The JSON comes from a parse made for this walk.
+ */
+function walkClients(snapshot: Snapshot, first: (inbound: InboundSnapshot, json: JsonObject, email: string) => void, again: (email: string, inbound: InboundSnapshot) => void): void {
+  const seen = new Set<string>();
+  for (const inbound of snapshot.inbounds.values()) {
+    inbound.each((json) => {
+      const email = str(json.email);
+      if (snapshot.multiInbound && seen.has(email)) return again(email, inbound);
+      if (snapshot.multiInbound) seen.add(email);
+      first(inbound, json, email);
+    });
+  }
+}
+
 function joinClients(snapshot: Snapshot): Client[] {
   const out: Client[] = [];
   const byEmail = new Map<string, Client>();
-  for (const inbound of snapshot.inbounds.values()) {
-    for (const json of inbound.clients) {
-      const email = str(json.email);
-      const seen = snapshot.multiInbound ? byEmail.get(email) : undefined;
-      if (seen) {
-        seen.inboundIds.push(inbound.id);
-        continue;
-      }
-      const client = toClient(inbound, json, rowOf(snapshot, email));
+  const rows = snapshot.rowTable;
+  walkClients(
+    snapshot,
+    (inbound, json, email) => {
+      // Rows made for the join and dropped: the snapshot keeps its rows in columns.
+      const client = toClient(inbound, json, rows.rowFor(email));
       out.push(client);
       if (snapshot.multiInbound) byEmail.set(email, client);
-    }
-  }
+    },
+    (email, inbound) => byEmail.get(email)?.inboundIds.push(inbound.id),
+  );
   return out;
 }
 
-/** The client_traffics row of a JSON client, as an object (one per row: identity holds). */
+/** A client's usage counters, as the usage history samples them. */
+export interface ClientUsage {
+  email: string;
+  key: string;
+  up: number;
+  down: number;
+  /** The server it is on, when a fleet of several read it. */
+  server?: string;
+}
+
+/**
+ * Every client's counters, without joining whole clients: the usage sampler's read, which a
+ * long-running process makes every few minutes and need not keep (see Snapshot.clients).
+ */
+export function clientUsage(snapshot: Snapshot): ClientUsage[] {
+  const out: ClientUsage[] = [];
+  const { columns } = snapshot.rowTable;
+  walkClients(
+    snapshot,
+    (inbound, json, email) => {
+      const i = snapshot.rowTable.indexOf(email);
+      out.push({ email, key: clientKey(inbound.protocol, json), up: i < 0 ? 0 : (columns.up[i] as number), down: i < 0 ? 0 : (columns.down[i] as number) });
+    },
+    () => undefined,
+  );
+  return out;
+}
+
+/**
+ * The client_traffics row of a JSON client, as an object: one per row, so identity holds (the
+ * check and sync match rows by it); they are made for every row at once and kept by the
+ * snapshot, so a read of one client takes `rowTable.rowFor` instead.
+ */
 export function rowOf(snapshot: Pick<Snapshot, "rowTable" | "allRows">, email: string): TrafficRow | undefined {
   const i = snapshot.rowTable.indexOf(email);
   return i < 0 ? undefined : snapshot.allRows[i];
@@ -318,8 +491,8 @@ export function inboundInfo(inbound: InboundSnapshot): InboundInfo {
     protocol: inbound.protocol,
     port: inbound.port,
     enable: inbound.enable,
-    clientCount: inbound.clients.length,
-    supportsClients: supportsClients(inbound.protocol) && inbound.settings !== null,
+    clientCount: inbound.clientCount,
+    supportsClients: inbound.editable,
   };
   if (inbound.settingsError !== undefined) info.settingsError = inbound.settingsError;
   return info;

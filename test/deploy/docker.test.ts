@@ -149,7 +149,8 @@ describe("the Dockerfile", () => {
     const exec = (form: string, extra: Record<string, string> = {}) => {
       const [command, ...args] = JSON.parse(/\[.*\]$/.exec(form)?.[0] ?? "[]") as string[];
       expect(command).toBe("node");
-      expect(statSync(join(app, args[0] as string)).isFile()).toBe(true);
+      // Node's own flags first, then the script, which must be in the image's layout.
+      expect(statSync(join(app, args.find((a) => !a.startsWith("--")) as string)).isFile()).toBe(true);
       return spawnSync(process.execPath, args, { cwd: app, env: { ...runEnv, ...extra }, encoding: "utf8", timeout: 30_000 });
     };
     // CMD: the bot loads all of its modules from the image's layout, then stops at the configuration.

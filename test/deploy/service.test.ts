@@ -34,7 +34,7 @@ describe("the unit", () => {
       "EnvironmentFile=/etc/xui-admin-bot/env",
       "Environment=DATA_DIR=/var/lib/xui-admin-bot NODE_ENV=production",
       "WorkingDirectory=/var/lib/xui-admin-bot",
-      "ExecStart=/usr/bin/node /opt/xui-admin-bot/dist/main.js",
+      "ExecStart=/usr/bin/node --max-semi-space-size=2 /opt/xui-admin-bot/dist/main.js",
       "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
     ]) {
       expect(lines).toContain(line);
@@ -45,7 +45,7 @@ describe("the unit", () => {
 
   it("is filled in with this checkout and Node; a home folder is bound in read-only instead of hidden", () => {
     const plain = renderUnit(TEMPLATE, { app: "/srv/bot", node: "/usr/local/bin/node" });
-    expect(settings(plain)).toContain("ExecStart=/usr/local/bin/node /srv/bot/dist/main.js");
+    expect(settings(plain)).toContain("ExecStart=/usr/local/bin/node --max-semi-space-size=2 /srv/bot/dist/main.js");
     expect(plain).toContain("Documentation=file:///srv/bot/README.md");
     expect(plain).not.toContain("/opt/xui-admin-bot");
     expect(settings(plain)).toContain("ProtectHome=true");

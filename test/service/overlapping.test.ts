@@ -31,7 +31,7 @@ function setup() {
   const backupDir = `${path}.backups`;
   dirs.push(backupDir);
   const audit = new AuditLog(tempDbPath("audit"));
-  const service = XuiService.open(path, { now: () => NOW, backupDir, audit });
+  const service = XuiService.open(path, { now: () => NOW, backupDir, audit, compact: true });
   open.push(service, audit);
   service.clients(); // a warm cache, as a running bot has
   return { path, service, audit };

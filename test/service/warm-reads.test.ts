@@ -45,13 +45,14 @@ function freshView(path: string) {
   }
 }
 
-describe("a warm service", () => {
+// As the bot and the API run it (compact: the settings kept as text and spans), and as a command.
+describe.each([true, false])("a warm service (compact %s)", (compact) => {
   it("shows after every change of its own exactly what a fresh read of the file shows, and writes the panel's bytes", async () => {
     const step = fc.record({ op: operationAt(NOW), targets: fc.subarray(EMAILS, { minLength: 1, maxLength: 3 }) });
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 10 }), async (steps) => {
         const path = build();
-        const service = XuiService.open(path, { now: () => NOW });
+        const service = XuiService.open(path, { now: () => NOW, compact });
         try {
           await service.sync();
           for (const { op, targets } of steps) {
@@ -71,7 +72,7 @@ describe("a warm service", () => {
 
   it("sees what another program committed since its last read", async () => {
     const path = build();
-    const service = XuiService.open(path, { now: () => NOW });
+    const service = XuiService.open(path, { now: () => NOW, compact });
     try {
       await service.apply({ kind: "extend", days: 10 }, { refs: ["c2"] });
       expect(service.get("c3")?.up).toBe(3 * GB);
@@ -99,7 +100,7 @@ describe("a warm service", () => {
     // As the panel's web form stores an inbound it saved: the browser's JSON, not Go's.
     raw.prepare("UPDATE inbounds SET settings = ? WHERE id = 1").run(JSON.stringify(parseSettings(text), null, 4));
     raw.close();
-    const service = XuiService.open(path, { now: () => NOW });
+    const service = XuiService.open(path, { now: () => NOW, compact });
     try {
       await service.apply({ kind: "extend", days: 3 }, { refs: ["c2"] });
       const after = settingsTexts(path).get(1) as string;
