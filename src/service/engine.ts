@@ -4,11 +4,12 @@
 // serialised once, *before* the write lock is taken. Inside BEGIN IMMEDIATE we only check
 // that nothing we computed from has moved (settings text, the clients' rows), then UPDATE.
 // If the panel changed something in between, that unit is recomputed from a fresh read.
-// Plans go into a DiffTable through two reused state objects: nothing is allocated per client.
+// Plans go into a DiffTable (see diff-table.ts for what its columns buy).
 //
 // The parsed settings are shared with every reader of the snapshot cache: an edit is made on
 // copies (the inbound's clients array and each changed client) and the cache learns the
-// copies only once they are committed.
+// text only once it is committed. A few changed clients of a big inbound are spliced into its
+// stored text instead of serialising it whole (SnapshotReader.textFor).
 import type Database from "better-sqlite3";
 import type { XuiDb } from "../xui/database.js";
 import type { JsonObject } from "../xui/panel-json.js";
@@ -64,19 +65,7 @@ class UnitPartial extends Error {
   }
 }
 
-/** Reads a client's stored state into `s`: the admin's switch as given, the rest from row `i`. */
-function readState(s: ClientState, enabled: boolean, rows: RowTable, i: number): void {
-  const c = rows.columns;
-  s.enabled = enabled;
-  s.active = c.enable[i] === 1;
-  s.expiryTime = c.expiry_time[i] as number;
-  s.totalBytes = c.total[i] as number;
-  s.reset = c.reset[i] as number;
-  s.up = c.up[i] as number;
-  s.down = c.down[i] as number;
-}
-
-const rowId = (t: Target): number => t.rows.columns.id[t.row] as number;
+const rowId = (t: Target): number => t.rows.id(t.row);
 
 
 /**
@@ -133,14 +122,11 @@ function editedSettings(edit: InboundEdit): JsonObject {
 
 /** Each inbound's targets in one list, then lists packed into units of up to UNIT_CLIENTS. */
 function groupUnits(targets: Target[], unitClients: number): Target[][] {
-  // Selections by inbound or --all come in runs of one inbound: slice runs, not push clients.
   const byInbound = new Map<number, Target[]>();
-  for (let start = 0, end = 1; start < targets.length; start = end++) {
-    const id = (targets[start] as Target).inbound.id;
-    while (end < targets.length && (targets[end] as Target).inbound.id === id) end++;
-    const run = targets.slice(start, end);
-    const seen = byInbound.get(id);
-    byInbound.set(id, seen ? seen.concat(run) : run);
+  for (const t of targets) {
+    const list = byInbound.get(t.inbound.id);
+    if (list) list.push(t);
+    else byInbound.set(t.inbound.id, [t]);
   }
   const units: Target[][] = [];
   let current: Target[] = [];
@@ -178,7 +164,6 @@ function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, co
   // The panel forgets a deleted client's IPs with it.
   const rows = new ClientRows(conn, columns);
   const keepTraffic = op.kind === "delete" && op.keepTraffic === true;
-  const { active, expiryTime, totalBytes, reset } = diffs.after;
   return (i, rowId) => {
     const email = diffs.emails[i] as string;
     if (diffs.isDeleted(i)) {
@@ -189,8 +174,10 @@ function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, co
     }
     const renamed = emailAfter(email, diffs.fields(i));
     if (renamed !== email) rows.rename(rowId, email, renamed);
-    if (setReset) stmt.run(active[i], expiryTime[i], totalBytes[i], reset[i], rowId);
-    else stmt.run(active[i], expiryTime[i], totalBytes[i], rowId);
+    const after = diffs.stateAfter(i);
+    const active = after.active ? 1 : 0;
+    if (setReset) stmt.run(active, after.expiryTime, after.totalBytes, after.reset, rowId);
+    else stmt.run(active, after.expiryTime, after.totalBytes, rowId);
   };
 }
 
@@ -206,18 +193,24 @@ function keepsPlaces(op: Operation, diffs: DiffTable, start: number): boolean {
 }
 
 /** Whether `s` writes the same JSON fields as diff `i` planned. */
-const sameJsonFields = (s: ClientState, diffs: DiffTable, i: number): boolean =>
-  s.enabled === (diffs.after.enabled[i] === 1) &&
-  s.expiryTime === diffs.after.expiryTime[i] &&
-  s.totalBytes === diffs.after.totalBytes[i] &&
-  s.reset === diffs.after.reset[i];
+function sameJsonFields(s: ClientState, diffs: DiffTable, i: number): boolean {
+  const planned = diffs.stateAfter(i);
+  return s.enabled === planned.enabled && s.expiryTime === planned.expiryTime && s.totalBytes === planned.totalBytes && s.reset === planned.reset;
+}
+
+/**
+ * Plans `op` on one client into `before` (its state in row `row` of `rows` with the admin's
+ * switch `enabled`) and `after` (what `op` makes of it), two states each plan reuses for all of
+ * its clients. Returns the notes; with `fieldsEdited` (its own JSON fields change too) never
+ * "no-change".
+ */
+function planOne(op: Operation, email: string, rows: RowTable, row: number, enabled: boolean, now: number, fieldsEdited: boolean, before: ClientState, after: ClientState): number {
+  rows.readState(row, enabled, before);
+  const notes = applyInPlace(op, before, copyState(after, before), now, email);
+  return fieldsEdited ? notes & ~NOTE["no-change"] : notes;
+}
 
 export class Engine {
-  // Scratch states for plan() and verify(); both run without an await, so operations running
-  // at the same time (two chats) never see each other's values here.
-  private readonly before = blankState();
-  private readonly after = blankState();
-
   constructor(private readonly ctx: EngineContext) {}
 
   /**
@@ -271,11 +264,12 @@ export class Engine {
    * With `edit`, writes each change into its JSON client; returns the inbounds it edited.
    */
   private plan(op: Operation, targets: Target[], now: number, diffs: DiffTable, edit: boolean): Map<number, InboundEdit> {
-    const { before, after } = this;
+    const before = blankState();
+    const after = blankState();
     const touched = new Map<number, InboundEdit>();
     for (const t of targets) {
       const fields = fieldChanges(op, t.email, t.json);
-      const notes = this.planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now, fields !== undefined);
+      const notes = planOne(op, t.email, t.rows, t.row, t.json.enable !== false, now, fields !== undefined, before, after);
       const i = diffs.push(t.email, t.inbound.id, before, after, notes, needsXrayRestart(before, after, rewritesXray(notes, fields)));
       if (fields) diffs.setFields(i, fields);
       // The JSON client is rewritten (and stamped) only when one of its own fields changes: a
@@ -292,17 +286,6 @@ export class Engine {
       }
     }
     return touched;
-  }
-
-  /**
-   * Plans `op` on one client into the scratch states: `before` is its state in row `row` of
-   * `rows` with the admin's switch `enabled`, `after` what `op` makes of it. Returns the notes;
-   * with `fieldsEdited` (its own JSON fields change too) never "no-change".
-   */
-  private planOne(op: Operation, email: string, rows: RowTable, row: number, enabled: boolean, now: number, fieldsEdited: boolean): number {
-    readState(this.before, enabled, rows, row);
-    const notes = applyInPlace(op, this.before, copyState(this.after, this.before), now, email);
-    return fieldsEdited ? notes & ~NOTE["no-change"] : notes;
   }
 
   private async commitUnit(
@@ -384,7 +367,7 @@ export class Engine {
     if (outcome === "conflict") throw new Conflict();
     const changedBefore = diffs.count(true, start);
     for (const i of outcome.notApplied) {
-      const before = diffs.before.get(i);
+      const before = diffs.stateBefore(i);
       diffs.set(i, diffs.emails[i] as string, diffs.inboundIds[i] as number, before, before, NOTE["no-change"], false);
     }
     if (outcome.error === undefined) return;
@@ -411,14 +394,15 @@ export class Engine {
       if (readSettings.get(id) !== inbound.text) throw new Conflict();
     }
     const { rows, byId } = freshRows(conn, this.ctx.db, targets.map(rowId));
-    const { before, after } = this;
+    const before = blankState();
+    const after = blankState();
     targets.forEach((target, k) => {
       const i = start + k;
       const row = byId.get(rowId(target));
       if (row === undefined || (rows.emails[row] as string).toLowerCase() !== target.email.toLowerCase()) throw new Conflict();
       // Usage moves every tick; re-plan from the fresh row so the panel's flag is decided on
       // current figures. The JSON side must come out as we serialised it.
-      const notes = this.planOne(op, target.email, rows, row, diffs.before.enabled[i] === 1, now, diffs.fields(i) !== undefined);
+      const notes = planOne(op, target.email, rows, row, diffs.stateBefore(i).enabled, now, diffs.fields(i) !== undefined, before, after);
       const changed = (notes & NOTE["no-change"]) === 0;
       if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();
       diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after, rewritesXray(notes, diffs.fields(i))));

@@ -45,7 +45,7 @@ function plan(ctx: EngineContext, op: Restore): { insertions: Insertion[]; diffs
     const email = str(json.email);
     // A delete with --keep-traffic left the row: it stays, as it is now.
     const rowIndex = snapshot.rowTable.indexOf(email);
-    const kept = reinsert.row !== null && rowIndex >= 0 && snapshot.rowTable.columns.id[rowIndex] === reinsert.row.id;
+    const kept = reinsert.row !== null && rowIndex >= 0 && snapshot.rowTable.id(rowIndex) === reinsert.row.id;
     insertions.push({ inbound: writableInbound(snapshot, inboundId), json, index: reinsert.index, row: kept ? null : reinsert.row, ips: reinsert.ips });
     const after = stateOf(json, reinsert.row);
     const i = diffs.push(email, inboundId, null, after, 0, isServed(after));

@@ -199,11 +199,15 @@ function clientIdOf(protocol: string, json: JsonObject): string {
   return str(protocol === "hysteria" || protocol === "hysteria2" ? json.auth : json.id);
 }
 
-const usageZeroed = (diffs: DiffTable, i: number): boolean => diffs.after.up[i] !== diffs.before.up[i] || diffs.after.down[i] !== diffs.before.down[i];
+/** Whether diff `i` zeroes the client's usage (a reset). */
+function usageZeroed(diffs: DiffTable, i: number): boolean {
+  const [before, after] = [diffs.stateBefore(i), diffs.stateAfter(i)];
+  return after.up !== before.up || after.down !== before.down;
+}
 
 /** Whether diff `i` changes what the client's row holds beyond the JSON: its limits, switch, usage. */
 function rowChanges(diffs: DiffTable, i: number): boolean {
-  const { before: b, after: a } = diffs;
-  return a.active[i] !== b.active[i] || a.expiryTime[i] !== b.expiryTime[i] || a.totalBytes[i] !== b.totalBytes[i] || a.reset[i] !== b.reset[i];
+  const [b, a] = [diffs.stateBefore(i), diffs.stateAfter(i)];
+  return a.active !== b.active || a.expiryTime !== b.expiryTime || a.totalBytes !== b.totalBytes || a.reset !== b.reset;
 }
 

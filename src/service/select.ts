@@ -26,10 +26,7 @@ export function splitRefs(text: string): string[] {
     .filter((r) => r.length > 0);
 }
 
-/**
- * Every client of these inbounds as a Target whose row is not looked up yet (-1). One object
- * per client, made whole at once: adding fields later would give 20 000 objects a second shape.
- */
+/** Every client of these inbounds as a Target whose row is not looked up yet (-1). */
 function candidates(snapshot: Snapshot, inbounds: Iterable<InboundSnapshot> = snapshot.inbounds.values()): Target[] {
   const out: Target[] = [];
   for (const inbound of inbounds) {

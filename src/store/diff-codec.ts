@@ -1,8 +1,9 @@
 // How the audit log stores per-client diffs. A bulk change over 20 000 clients is ~6.5 MB as
 // plain objects, and writing that (and syncing it to disk) cost more than the change itself.
-// Diffs are stored as the DiffTable's own bytes (see DiffTable.toBytes): ~1 MB for that
-// change, made without an object per client, and lossless. Entries that earlier versions
-// wrote as text (plain objects, then tuples) still read.
+// Diffs are stored as the DiffTable's own bytes (see DiffTable.toBytes; the format, the same on
+// every machine and versioned, is docs/audit-format.md): ~1 MB for that change, made without an
+// object per client, and lossless. Entries that earlier versions wrote (as text: plain objects,
+// then tuples; then the first columnar version) still read.
 import { DiffTable, STATE_FIELDS } from "../core/diff-table.js";
 import type { ClientDiff, ClientState, NoteCode } from "../core/types.js";
 

@@ -430,12 +430,12 @@ export interface ClientUsage {
  */
 export function clientUsage(snapshot: Snapshot): ClientUsage[] {
   const out: ClientUsage[] = [];
-  const { columns } = snapshot.rowTable;
+  const rows = snapshot.rowTable;
   walkClients(
     snapshot,
     (inbound, json, email) => {
-      const i = snapshot.rowTable.indexOf(email);
-      out.push({ email, key: clientKey(inbound.protocol, json), up: i < 0 ? 0 : (columns.up[i] as number), down: i < 0 ? 0 : (columns.down[i] as number) });
+      const i = rows.indexOf(email);
+      out.push({ email, key: clientKey(inbound.protocol, json), ...(i < 0 ? { up: 0, down: 0 } : rows.usage(i)) });
     },
     () => undefined,
   );

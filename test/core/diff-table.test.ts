@@ -30,6 +30,29 @@ describe("DiffTable", () => {
     expect(bytes.readDoubleLE(expiry)).toBe(1);
   });
 
+  // Built by hand from docs/audit-format.md, not by toBytes: the document and the reader agree.
+  function documented(magic: "XDT1" | "XDT2"): Buffer {
+    const header = Buffer.from(JSON.stringify({ n: 2, emails: ["a", "b"], inboundIds: [1, 2], noteCodes: ["reactivated", "never-expires"], afterFields: ["active", "expiryTime"] }));
+    const u8 = (...v: number[]) => Buffer.from(v);
+    const u16 = (...v: number[]) => Buffer.concat(v.map((x) => Buffer.from([x & 0xff, x >> 8])));
+    const f64 = (...v: number[]) => Buffer.concat(v.map((x) => { const b = Buffer.alloc(8); b.writeDoubleLE(x); return b; }));
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(header.length);
+    const notes = magic === "XDT1" ? u8(1, 2) : u16(1, 2);
+    const before = [u8(1, 1), u8(0, 1), f64(100, 0), f64(0, 0), f64(0, 0), f64(5, 0), f64(6, 0)];
+    const after = [u8(1, 1), f64(200, 0)];
+    const stamps = magic === "XDT1" ? [] : [f64(Number.NaN, 7), f64(9, 8)];
+    return Buffer.concat([Buffer.from(magic), length, header, u8(0, 1), notes, ...before, ...after, ...stamps]);
+  }
+
+  it("reads the documented version 2 layout, and version 1 entries written before it", () => {
+    const a = { email: "a", inboundId: 1, before: { enabled: true, active: false, expiryTime: 100, totalBytes: 0, reset: 0, up: 5, down: 6 }, after: { enabled: true, active: true, expiryTime: 200, totalBytes: 0, reset: 0, up: 5, down: 6 }, notes: ["reactivated"] };
+    const b = { email: "b", inboundId: 2, before: null, after: { enabled: true, active: true, expiryTime: 0, totalBytes: 0, reset: 0, up: 0, down: 0 }, notes: ["never-expires"] };
+    expect(all(DiffTable.fromBytes(documented("XDT2")))).toEqual([{ ...a, updatedAt: { before: null, after: 9 } }, { ...b, updatedAt: { before: 7, after: 8 } }]);
+    expect(all(DiffTable.fromBytes(documented("XDT1")))).toEqual([a, b]);
+    expect(() => DiffTable.fromBytes(Buffer.from("XDT9...."))).toThrow(/not a stored DiffTable/);
+  });
+
   it("keeps an edit's fields and a deleted client with their diff when sliced and truncated", () => {
     const table = DiffTable.of([
       { email: "a", inboundId: 1, before: s(1), after: s(1), notes: [], fields: { tgId: { before: "7", after: 8 } } },

@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { blankState } from "../../src/core/types.js";
 import { RowTable } from "../../src/xui/row-table.js";
 import { buildXuiDb, tempDbPath } from "../support/xui-fixture.js";
 
@@ -26,7 +27,11 @@ describe("RowTable", () => {
     const star = conn.prepare("SELECT id, inbound_id, enable, email, up, down, expiry_time, total, reset, all_time, last_online FROM client_traffics").all();
     expect(table.length).toBe(150);
     expect(table.rows()).toEqual(star);
-    expect(table.columns.expiry_time[149]).toBe(1_800_000_000_149);
+    const state = blankState();
+    table.readState(149, false, state);
+    expect(state).toMatchObject({ enabled: false, expiryTime: 1_800_000_000_149 });
+    expect(table.id(149)).toBe((star[149] as { id: number }).id);
+    expect(table.usage(149)).toEqual({ up: (star[149] as { up: number }).up, down: (star[149] as { down: number }).down });
   });
 
   it("reads inside a write transaction too, seeing its uncommitted rows", () => {
