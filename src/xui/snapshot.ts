@@ -239,9 +239,11 @@ const entriesIn = (settings: JsonObject): number => (Array.isArray(settings.clie
 export interface ReaderOptions {
   /**
    * For a long-running process: keep each inbound's settings as its text and the spans of its
-   * clients, not parsed, and parse a client at a time (bench: resident memory at 10 000 and
-   * 50 000 clients). A new text is checked once, a client at a time, to be the panel's own
-   * layout; a one-shot command parses it whole instead, which is quicker once.
+   * clients, not parsed, and parse a client at a time. What it buys, measured on the bench's
+   * API process: at 50 000 clients ~11 MB less heap and ~7 MB less resident memory (79 -> 72 MB
+   * above the baseline, ~10 % of that figure), at 10 000 ~1 MB. A new text is checked once, a
+   * client at a time, to be the panel's own layout; a one-shot command parses it whole
+   * instead, which is quicker once.
    */
   compact?: boolean;
 }
