@@ -192,11 +192,9 @@ function keepsPlaces(op: Operation, diffs: DiffTable, start: number): boolean {
   return true;
 }
 
-/** Whether `s` writes the same JSON fields as diff `i` planned. */
-function sameJsonFields(s: ClientState, diffs: DiffTable, i: number): boolean {
-  const planned = diffs.stateAfter(i);
-  return s.enabled === planned.enabled && s.expiryTime === planned.expiryTime && s.totalBytes === planned.totalBytes && s.reset === planned.reset;
-}
+/** Whether two states write the same JSON fields (the rest lives in the row alone). */
+const sameJsonFields = (a: ClientState, b: ClientState): boolean =>
+  a.enabled === b.enabled && a.expiryTime === b.expiryTime && a.totalBytes === b.totalBytes && a.reset === b.reset;
 
 /**
  * Plans `op` on one client into `before` (its state in row `row` of `rows` with the admin's
@@ -275,7 +273,7 @@ export class Engine {
       // The JSON client is rewritten (and stamped) only when one of its own fields changes: a
       // reset that only zeroes usage touches the row alone, as the panel's reset does.
       const deleted = diffs.isDeleted(i);
-      if (edit && diffs.isChanged(i) && (deleted || fields !== undefined || !sameJsonFields(before, diffs, i))) {
+      if (edit && diffs.isChanged(i) && (deleted || fields !== undefined || !sameJsonFields(before, after))) {
         let inboundEdit = touched.get(t.inbound.id);
         if (!inboundEdit) touched.set(t.inbound.id, (inboundEdit = { inbound: t.inbound, clients: new Map() }));
         const stamp = deleted ? null : stampFor(op, t.email, now);
@@ -404,7 +402,7 @@ export class Engine {
       // current figures. The JSON side must come out as we serialised it.
       const notes = planOne(op, target.email, rows, row, diffs.stateBefore(i).enabled, now, diffs.fields(i) !== undefined, before, after);
       const changed = (notes & NOTE["no-change"]) === 0;
-      if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs, i))) throw new Conflict();
+      if (changed !== diffs.isChanged(i) || (changed && !sameJsonFields(after, diffs.stateAfter(i)))) throw new Conflict();
       diffs.set(i, target.email, target.inbound.id, before, after, notes, needsXrayRestart(before, after, rewritesXray(notes, diffs.fields(i))));
     });
   }
