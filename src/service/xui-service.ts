@@ -5,7 +5,7 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import type { PanelMirror } from "../panel/mirror.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
-import { clientUsage, inboundInfo, SnapshotReader, toClient, type ClientUsage } from "../xui/snapshot.js";
+import { clientUsage, inboundInfo, SnapshotReader, toClient, type ClientUsage, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
@@ -284,13 +284,24 @@ export class XuiService implements ClientService {
 
   /** One client by email (case-insensitive) or key; undefined when none or ambiguous. */
   get(ref: string): Client | undefined {
+    // Right after the panel's traffic tick: the last snapshot's settings and its row as it is now.
+    const now = this.ctx.reader.withRowsNow((snapshot, rowFor) => (snapshot.multiInbound ? undefined : { client: this.oneClient(snapshot, ref, rowFor) }));
+    if (now) return now.client;
     const snapshot = this.ctx.reader.read();
+    // On 3.x the client may sit in several inbounds: the joined view has them all.
+    if (snapshot.multiInbound) {
+      const email = this.oneClient(snapshot, ref, () => undefined)?.email;
+      return email === undefined ? undefined : snapshot.clients.find((c) => c.email === email);
+    }
+    return this.oneClient(snapshot, ref, (email) => snapshot.rowTable.rowFor(email));
+  }
+
+  /** The client `ref` names in `snapshot`, its row from `rowFor`; undefined when none or ambiguous. */
+  private oneClient(snapshot: Snapshot, ref: string, rowFor: (email: string) => TrafficRow | undefined): Client | undefined {
     const { found, ambiguous } = resolveRefs(snapshot, [ref]);
     const match = found[0];
     if (ambiguous.size > 0 || !match) return undefined;
-    // On 3.x the client may sit in several inbounds: the joined view has them all.
-    if (snapshot.multiInbound) return snapshot.clients.find((c) => c.email === match.email);
-    return toClient(match.inbound, match.json, snapshot.rowTable.rowFor(match.email));
+    return toClient(match.inbound, match.json, rowFor(match.email));
   }
 
   /** Every client linked to a Telegram user: what that user may see, and nothing else. */

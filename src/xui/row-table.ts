@@ -103,6 +103,14 @@ export class RowTable {
     return table;
   }
 
+  /** The rows whose email is exactly `email` (the panel's UNIQUE index makes it one), one lookup. */
+  static readEmail(conn: Database.Database, columns: ReadonlySet<string>, email: string): RowTable {
+    const raws = RowTable.select(conn, columns, "WHERE email = ?").all(email) as unknown[][];
+    const table = new RowTable(raws.length);
+    for (const raw of raws) table.add(raw);
+    return table;
+  }
+
   private static select(conn: Database.Database, columns: ReadonlySet<string>, where: string): Database.Statement {
     return conn.prepare(`${trafficSelect(columns)} ${where}`).raw();
   }

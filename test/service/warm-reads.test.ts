@@ -3,10 +3,11 @@
 // inbound's stored text. None of it may ever show or write anything a fresh read would not.
 import Database from "better-sqlite3";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
+import { RowTable } from "../../src/xui/row-table.js";
 import { operationAt } from "../support/arbitraries.js";
 import { settingsTexts } from "../support/db-inspect.js";
 import { buildXuiDb, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";
@@ -89,6 +90,42 @@ describe.each([true, false])("a warm service (compact %s)", (compact) => {
       expect(service.get("c4")?.comment).toBe("set by the panel");
       expect(service.clients()).toEqual(freshView(path));
     } finally {
+      service.close();
+    }
+  });
+
+  it("reads one client after the panel's traffic tick from its row alone, and a whole snapshot once an inbound changed", async () => {
+    const path = build();
+    const service = XuiService.open(path, { now: () => NOW, compact });
+    service.get("c0"); // warm, as a running bot or API is
+    const loads = vi.spyOn(RowTable, "read");
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof(fc.record({ tick: fc.constantFrom(...EMAILS), up: fc.nat(1000) }), fc.record({ comment: fc.constantFrom(...EMAILS) }), fc.record({ extend: fc.constantFrom(...EMAILS) })), { maxLength: 8 }),
+          async (steps) => {
+            for (const step of steps) {
+              const panel = new Database(path);
+              if ("tick" in step) panel.prepare("UPDATE client_traffics SET up = up + ?, down = down + 1 WHERE email = ?").run(step.up, step.tick);
+              if ("comment" in step) {
+                const settings = parseSettings(panel.prepare("SELECT settings FROM inbounds WHERE id = 1").pluck().get() as string);
+                for (const c of settings.clients as { email: string; comment?: string }[]) if (c.email === step.comment) c.comment = `${String(c.comment)}+`;
+                panel.prepare("UPDATE inbounds SET settings = ? WHERE id = 1").run(marshalIndent(settings));
+              }
+              panel.close();
+              if ("extend" in step) await service.apply({ kind: "extend", days: 1 }, { refs: [step.extend] });
+              const fresh = freshView(path);
+              loads.mockClear();
+              for (const e of EMAILS) expect(service.get(e)).toEqual(fresh.find((c) => c.email === e));
+              // Rows only (the tick, our own small change): no read of every row for one client.
+              if (!("comment" in step)) expect(loads).not.toHaveBeenCalled();
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+    } finally {
+      loads.mockRestore();
       service.close();
     }
   });
