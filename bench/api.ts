@@ -78,6 +78,8 @@ export interface ApiFigures {
   fileMb: number;
   healthMs: number;
   userMs: number;
+  /** The first read of a client after a panel tick (see readsAfterTicks). */
+  afterTickMs?: number;
   readsPerSecond?: number;
   writes?: number;
   memoryMb: number;
@@ -117,6 +119,7 @@ export async function apiFigures(dbPath: string, work: string, clients: number, 
       user.push(await get(`${api.url}/api/users/${refs[i % refs.length]}`));
     }
     const figures: ApiFigures = { clients, fileMb: statSync(dbPath).size / 2 ** 20, healthMs: median(health), userMs: median(user), memoryMb: await rssMb(api.child) };
+    figures.afterTickMs = await readsAfterTicks(api, dbPath, refs);
     if (options.throughput) {
       Object.assign(figures, await throughput(api, dbPath, refs));
       figures.memoryAfterLoadMb = await rssMb(api.child);
@@ -125,6 +128,25 @@ export async function apiFigures(dbPath: string, work: string, clients: number, 
   } finally {
     await api.stop();
   }
+}
+
+/**
+ * The first read of a client after each of 21 traffic ticks as the panel writes them (usage
+ * added to a slice of the rows, nothing else): median ms.
+ */
+async function readsAfterTicks(api: Api, dbPath: string, refs: string[]): Promise<number> {
+  const panel = new Database(dbPath);
+  const tick = panel.prepare("UPDATE client_traffics SET up = up + 1000, down = down + 2000 WHERE id % 50 = ?");
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 21; i++) {
+      tick.run(i % 50);
+      times.push(await get(`${api.url}/api/users/${refs[i % refs.length]}`));
+    }
+  } finally {
+    panel.close();
+  }
+  return median(times);
 }
 
 /** Reads by 8 callers while the panel writes and one caller extends clients one by one. */
