@@ -185,10 +185,16 @@ function rowUpdater(conn: Database.Database, op: Operation, diffs: DiffTable, co
 const rewritesXray = (notes: number, fields: FieldChanges | undefined): boolean =>
   (notes & NOTE.deleted) !== 0 || fields?.email !== undefined || fields?.flow !== undefined;
 
-/** Whether every client keeps its email, key and place: no delete, no rename (from diff `start` on). */
+/**
+ * Whether every client keeps what the places index finds it by (its email, key, Telegram ID
+ * and place): no delete, no rename, no new link (from diff `start` on).
+ */
 function keepsPlaces(op: Operation, diffs: DiffTable, start: number): boolean {
   if (op.kind === "delete") return false;
-  for (let i = start; i < diffs.length; i++) if (diffs.isDeleted(i) || diffs.fields(i)?.email !== undefined) return false;
+  for (let i = start; i < diffs.length; i++) {
+    const fields = diffs.fields(i);
+    if (diffs.isDeleted(i) || fields?.email !== undefined || fields?.tgId !== undefined) return false;
+  }
   return true;
 }
 

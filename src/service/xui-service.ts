@@ -5,7 +5,8 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import type { PanelMirror } from "../panel/mirror.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
-import { clientUsage, inboundInfo, SnapshotReader, toClient, type ClientUsage, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import type { JsonObject } from "../xui/panel-json.js";
+import { clientUsage, inboundInfo, SnapshotReader, str, toClient, type ClientUsage, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
@@ -307,7 +308,19 @@ export class XuiService implements ClientService {
   /** Every client linked to a Telegram user: what that user may see, and nothing else. */
   byTelegramId(tgId: number): Client[] {
     if (!Number.isSafeInteger(tgId) || tgId <= 0) return [];
-    return this.clients().filter((c) => c.tgId === tgId);
+    // Found through the places index (as get() finds one client), rows as they are now.
+    const linked = (snapshot: Snapshot, rowFor: (email: string) => TrafficRow | undefined) =>
+      (snapshot.places.byTgId.get(tgId) ?? []).map(({ inboundId, at }) => {
+        const inbound = snapshot.inbounds.get(inboundId) as InboundSnapshot;
+        const json = inbound.client(at) as JsonObject;
+        return toClient(inbound, json, rowFor(str(json.email)));
+      });
+    const now = this.ctx.reader.withRowsNow((snapshot, rowFor) => (snapshot.multiInbound ? undefined : linked(snapshot, rowFor)));
+    if (now) return now;
+    const snapshot = this.ctx.reader.read();
+    // On 3.x a client sits in each of its inbounds: the joined view has it once, with them all.
+    if (snapshot.multiInbound) return this.clients().filter((c) => c.tgId === tgId);
+    return linked(snapshot, (email) => snapshot.rowTable.rowFor(email));
   }
 
   /** Resolves references without acting: which clients they name, and which match nothing. */

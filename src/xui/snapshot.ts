@@ -159,6 +159,8 @@ export interface Place {
 export interface ClientPlaces {
   byEmail: Map<string, Place[]>;
   byKey: Map<string, Place[]>;
+  /** By the Telegram ID a client is linked to (the end user's own clients). */
+  byTgId: Map<number, Place[]>;
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -168,13 +170,15 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
 }
 
 function placesOf(inbounds: Map<number, InboundSnapshot>): ClientPlaces {
-  const places: ClientPlaces = { byEmail: new Map(), byKey: new Map() };
+  const places: ClientPlaces = { byEmail: new Map(), byKey: new Map(), byTgId: new Map() };
   for (const inbound of inbounds.values()) {
     inbound.each((json, at) => {
       const place = { inboundId: inbound.id, at };
       push(places.byEmail, str(json.email).toLowerCase(), place);
       const key = clientKey(inbound.protocol, json);
       if (key) push(places.byKey, key, place);
+      const tgId = num(json.tgId);
+      if (tgId > 0) push(places.byTgId, tgId, place);
     });
   }
   return places;
@@ -429,7 +433,8 @@ export class SnapshotReader {
    * After a commit of ours that started from the last snapshot (nobody committed in between,
    * `from` is its token): the next snapshot is that one with the rewritten inbounds and rows
    * put in, instead of a read of every row (bench: "extend one (big inbound), warm"). Only
-   * for changes that keep every client's email, key and place: the places carry over.
+   * for changes that keep every client's email, key, Telegram ID and place: the places carry
+   * over.
    */
   patch(from: string, to: string, edited: ReadonlyMap<number, { text: string }>, rows: RowTable): void {
     const last = this.last;

@@ -14,7 +14,7 @@ const open: XuiService[] = [];
 afterEach(() => open.splice(0).forEach((s) => s.close()));
 
 const clients = (prefix: string, n: number) =>
-  Array.from({ length: n }, (_, i) => ({ email: `${prefix}${i}`, expiryTime: NOW + (i + 1) * DAY_MS, totalBytes: (i % 3) * GB, up: i * GB, jsonOverrides: { comment: `<${prefix}&${i}>` } }));
+  Array.from({ length: n }, (_, i) => ({ email: `${prefix}${i}`, expiryTime: NOW + (i + 1) * DAY_MS, totalBytes: (i % 3) * GB, up: i * GB, tgId: i % 4 === 3 ? String(1000 + (i % 3)) : 1000 + (i % 3), jsonOverrides: { comment: `<${prefix}&${i}>` } }));
 
 /**
  * Inbounds as the panel writes them (1), as its web form stores them (2: four-space JSON), with
@@ -54,7 +54,15 @@ function service(path: string, compact: boolean): XuiService {
 /** Everything a face reads, in one value to compare. */
 function view(s: XuiService) {
   const clients = s.clients();
-  return { clients, inbounds: s.inbounds(), usage: s.usageCounters(), one: clients.map((c) => s.get(c.email)), byKey: clients.map((c) => s.get(c.key)?.email), check: s.check().findings };
+  return {
+    clients,
+    inbounds: s.inbounds(),
+    usage: s.usageCounters(),
+    one: clients.map((c) => s.get(c.email)),
+    byKey: clients.map((c) => s.get(c.key)?.email),
+    byTelegram: [1000, 1001, 1002, 7].map((id) => s.byTelegramId(id)),
+    check: s.check().findings,
+  };
 }
 
 describe("a compact reader", () => {
@@ -64,6 +72,9 @@ describe("a compact reader", () => {
     expect(compact).toEqual(view(service(path, false)));
     expect(compact.clients.map((c) => c.email).sort()).toEqual([...clients("a", 30), ...clients("b", 5), ...clients("d", 3)].map((c) => c.email).sort());
     expect(compact.inbounds.find((i) => i.id === 3)?.settingsError).toBeDefined();
+    // A user's own clients, the ones whose tgId is text in the JSON too, and no one else's.
+    expect(compact.byTelegram.map((list) => list.length)).toEqual([13, 13, 12, 0]);
+    expect(compact.byTelegram[0]?.every((c) => c.tgId === 1000)).toBe(true);
   });
 
   it("writes the same bytes, and then reads what a fresh process reads", async () => {

@@ -22,6 +22,7 @@ const client = (email: string, i: number): FixtureClient => ({
   up: i * GB,
   down: 2 * i * GB,
   enable: i !== 5,
+  tgId: i % 3 === 0 ? 1000 : 0,
   jsonOverrides: { [`unknown_${email}`]: { keep: [i, "<&>"] } },
 });
 
@@ -102,7 +103,7 @@ describe.each([true, false])("a warm service (compact %s)", (compact) => {
     try {
       await fc.assert(
         fc.asyncProperty(
-          fc.array(fc.oneof(fc.record({ tick: fc.constantFrom(...EMAILS), up: fc.nat(1000) }), fc.record({ comment: fc.constantFrom(...EMAILS) }), fc.record({ extend: fc.constantFrom(...EMAILS) })), { maxLength: 8 }),
+          fc.array(fc.oneof(fc.record({ tick: fc.constantFrom(...EMAILS), up: fc.nat(1000) }), fc.record({ comment: fc.constantFrom(...EMAILS) }), fc.record({ extend: fc.constantFrom(...EMAILS) }), fc.record({ link: fc.constantFrom(...EMAILS), to: fc.constantFrom(0, 1000, 2000) })), { maxLength: 8 }),
           async (steps) => {
             for (const step of steps) {
               const panel = new Database(path);
@@ -114,11 +115,13 @@ describe.each([true, false])("a warm service (compact %s)", (compact) => {
               }
               panel.close();
               if ("extend" in step) await service.apply({ kind: "extend", days: 1 }, { refs: [step.extend] });
+              if ("link" in step) await service.edit({ refs: [step.link] }, { tgId: step.to });
               const fresh = freshView(path);
               loads.mockClear();
               for (const e of EMAILS) expect(service.get(e)).toEqual(fresh.find((c) => c.email === e));
+              for (const id of [0, 1000, 2000]) expect(service.byTelegramId(id)).toEqual(fresh.filter((c) => id > 0 && c.tgId === id));
               // Rows only (the tick, our own small change): no read of every row for one client.
-              if (!("comment" in step)) expect(loads).not.toHaveBeenCalled();
+              if ("tick" in step || "extend" in step) expect(loads).not.toHaveBeenCalled();
             }
           },
         ),
