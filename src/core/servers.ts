@@ -13,14 +13,17 @@ export const LOCAL_SERVER = "local";
  */
 export type ServerKind = "local" | "remote-2x" | "remote-3x";
 
-/** A panel's API: the same fields as panel/types.ts PanelConnection (core imports no driver). */
+/** How a panel's API is reached (the panels' clients take it as PanelConnection). */
 export interface ServerConnection {
+  /** The panel's URL with its base path, e.g. https://host:2053/secret/ */
   url: string;
+  /** An API token (3.x: Settings → Security → API Token); preferred over a login. */
   token?: string;
   username?: string;
   password?: string;
-  /** PEM of the CA to trust for this panel only. */
+  /** PEM of a CA or self-signed certificate to trust for this panel only (https URLs). */
   ca?: string;
+  /** Each HTTP request's limit, connection to last byte. */
   timeoutMs: number;
 }
 

@@ -2,18 +2,8 @@
 // panel's own model.Client JSON names (internal/database/model/model.go @v3.6.0), so a
 // PanelClient is what /panel/api/clients/update takes as its body.
 
-export interface PanelConnection {
-  /** The panel's URL with its base path, e.g. https://host:2053/secret/ */
-  url: string;
-  /** An API token (Settings → Security → API Token); preferred over a login. */
-  token?: string;
-  username?: string;
-  password?: string;
-  /** PEM of a CA or self-signed certificate to trust for this panel only (https URLs). */
-  ca?: string;
-  /** Each HTTP request's limit, connection to last byte. */
-  timeoutMs: number;
-}
+/** How a panel is reached: the configuration's own description of it (core/servers.ts). */
+export type { ServerConnection as PanelConnection } from "../core/servers.js";
 
 /**
  * A client as the panel's update route takes it. `id` is the VLESS/VMess UUID (the panel's
