@@ -6,24 +6,19 @@
 import Database from "better-sqlite3";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createApi } from "../../src/api/app.js";
-import { createBot } from "../../src/bot/create-bot.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { DAY_MS } from "../../src/core/units.js";
 import { Fleet } from "../../src/service/fleet.js";
-import { AuditLog } from "../../src/store/audit-log.js";
-import { ReminderStore } from "../../src/store/reminders.js";
-import { BotStore } from "../../src/store/bot-store.js";
 import { ADMIN } from "../bot/harness.js";
 import { rawRow } from "../support/db-inspect.js";
 import { runPanel3 } from "../support/panel3/harness.js";
-import { buttons, FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
+import { FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildDemoDb, tempDbPath } from "../support/xui-fixture.js";
-import { captureCli } from "../support/cli.js";
+import { fleetBot, fleetCli } from "./fleet-bot.js";
 
 const NOW = Date.now();
 const USER: Person = { id: 555, first_name: "Customer", language_code: "en" };
@@ -58,54 +53,11 @@ async function threeServers() {
   return { de, nl, fi, env, alice, token: fi.token };
 }
 
-function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return captureCli(args, env, tempDir("sys"));
-}
-
-/** The bot as main.ts wires it, from the configuration SERVERS_FILE makes. */
-async function botOn(env: Record<string, string>) {
-  const tg = new FakeTelegram();
-  const config = loadConfig({ ...env, BOT_TOKEN: tg.token, ADMIN_IDS: String(ADMIN.id), LOG_LEVEL: "silent" }, "bot", tempDir("sys"));
-  const audit = new AuditLog(config.botDataPath);
-  const service = await Fleet.open(config.servers, { backupDir: config.backupDir, audit }, { batchOf: (b) => audit.batch(b) });
-  const store = new BotStore(config.botDataPath);
-  const reminders = new ReminderStore(config.botDataPath);
-  const bot = createBot({ config, service, store, audit, reminders, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
-  await bot.init();
-  const handleAll = async () => {
-    for (const update of tg.drain()) await bot.handleUpdate(update);
-  };
-  return {
-    service,
-    audit,
-    async say(from: Person, text: string): Promise<SentMessage[]> {
-      const before = tg.sent().length;
-      tg.sendText(from, text);
-      await handleAll();
-      return tg.sent().slice(before);
-    },
-    async press(from: Person, message: SentMessage, label: string): Promise<SentMessage[]> {
-      const button = buttons(message).find((b) => b.text === label);
-      if (!button?.data) throw new Error(`no button ${label}`);
-      const before = tg.sent().length;
-      tg.pressButton(from, message, button.data);
-      await handleAll();
-      return tg.sent().slice(before);
-    },
-    close() {
-      service.close();
-      store.close();
-      reminders.close();
-      audit.close();
-    },
-  };
-}
-
 describe("several servers: the bot and the CLI", () => {
   it("find, extend, self-lookup and undo across three servers; a server down leaves the others applied", async () => {
     const s = await threeServers();
     const start = s.alice();
-    const bot = await botOn(s.env);
+    const bot = await fleetBot(s.env);
     try {
       // Cross-server find: alice on each server, named with it.
       const found = (await bot.say(ADMIN, "/find alice")).map((m) => m.text).join("\n");
@@ -128,7 +80,7 @@ describe("several servers: the bot and the CLI", () => {
       expect(new Set(entries.map((e) => e.batch)).size).toBe(1);
 
       // The CLI edits alice on every server: the customer's Telegram ID on all three.
-      const linked = await cli(s.env, "edit", "alice", "--tg-id", String(USER.id));
+      const linked = await fleetCli(s.env, "edit", "alice", "--tg-id", String(USER.id));
       expect(linked.code, linked.err).toBe(0);
       // Self-lookup: one reply with their client on each server.
       const [own] = await bot.say(USER, "/start");
@@ -144,7 +96,7 @@ describe("several servers: the bot and the CLI", () => {
 
       // The 3.x panel goes down: its part is not done, the others' is, and the CLI exits 3.
       await s.fi.panel.stop();
-      const partly = await cli({ ...s.env }, "extend", "--days", "5", "alice", "--json");
+      const partly = await fleetCli({ ...s.env }, "extend", "--days", "5", "alice", "--json");
       expect(partly.code, partly.err).toBe(3);
       expect(partly.err).toMatch(/server fi/);
       expect(partly.err).toContain("fi/alice");
@@ -156,7 +108,7 @@ describe("several servers: the bot and the CLI", () => {
       // Only what was done is in the audit log; its undo reverts both servers' parts.
       const recorded = bot.audit.latest(2);
       expect(recorded.map((e) => e.server).sort()).toEqual(["de", "nl"]);
-      const undone = await cli(s.env, "undo", String(applied.applied.auditId));
+      const undone = await fleetCli(s.env, "undo", String(applied.applied.auditId));
       expect(undone.code, undone.err).toBe(0);
       expect(s.alice()).toEqual(start);
 
@@ -171,20 +123,20 @@ describe("several servers: the bot and the CLI", () => {
   it("--server and nl/alice act on one server; create needs one; the API answers per server", async () => {
     const s = await threeServers();
     const start = s.alice();
-    const one = await cli(s.env, "extend", "--days", "2", "nl/alice");
+    const one = await fleetCli(s.env, "extend", "--days", "2", "nl/alice");
     expect(one.code, one.err).toBe(0);
-    const only = await cli(s.env, "extend", "--days", "1", "--server", "de", "alice");
+    const only = await fleetCli(s.env, "extend", "--days", "1", "--server", "de", "alice");
     expect(only.code, only.err).toBe(0);
     expect(s.alice()).toEqual({ de: start.de + DAY_MS, nl: start.nl + 2 * DAY_MS, fi: start.fi });
-    const list = await cli(s.env, "list", "--server", "fi", "--json");
+    const list = await fleetCli(s.env, "list", "--server", "fi", "--json");
     expect((JSON.parse(list.out) as { server: string }[]).every((c) => c.server === "fi")).toBe(true);
-    const create = await cli(s.env, "create", "--inbound", "1", "--email", "zoe", "--days", "3");
+    const create = await fleetCli(s.env, "create", "--inbound", "1", "--email", "zoe", "--days", "3");
     expect(create.code).toBe(2);
     expect(create.err).toMatch(/create needs one server/);
-    expect((await cli(s.env, "create", "--inbound", "1", "--email", "zoe", "--days", "3", "--server", "nl")).code).toBe(0);
+    expect((await fleetCli(s.env, "create", "--inbound", "1", "--email", "zoe", "--days", "3", "--server", "nl")).code).toBe(0);
     expect(rawRow(s.nl, "zoe")).toBeDefined();
     expect(rawRow(s.de, "zoe")).toBeUndefined();
-    const servers = await cli(s.env, "servers", "--json");
+    const servers = await fleetCli(s.env, "servers", "--json");
     expect((JSON.parse(servers.out) as { name: string; state: string }[]).map((x) => [x.name, x.state])).toEqual([["de", "reachable"], ["nl", "reachable"], ["fi", "reachable"]]);
 
     const tg = new FakeTelegram();

@@ -22,7 +22,7 @@ import { ADMIN, harnesses } from "../bot/harness.js";
 import type { SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
-import { captureCli } from "../support/cli.js";
+import { fleetCli } from "./fleet-bot.js";
 
 const NOW = Date.now();
 const TOKEN = "test-api-token-0123456789";
@@ -124,10 +124,6 @@ function expectTwoServers(stats: FleetStats): void {
     ["nl", 1, 2, 1, 1, 9 * GB],
     ["nl", 2, 1, 1, 0, 0],
   ]);
-}
-
-function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return captureCli(args, env, tempDir("sys"));
 }
 
 const pngSize = (m: SentMessage | undefined) => {
@@ -249,23 +245,23 @@ describe("statistics over several servers", () => {
   it("xui-admin stats: every server, or the one --server names", async () => {
     const s = await twoServers();
     try {
-      const all = await cli(s.env, "stats", "--json");
+      const all = await fleetCli(s.env, "stats", "--json");
       expect(all.code).toBe(0);
       expectTwoServers(JSON.parse(all.out) as FleetStats);
 
-      const nl = await cli(s.env, "stats", "--server", "nl", "--json");
+      const nl = await fleetCli(s.env, "stats", "--server", "nl", "--json");
       expect(nl.code).toBe(0);
       const stats = JSON.parse(nl.out) as FleetStats;
       expect(stats.clients.total).toBe(3);
       expect(stats.traffic).toEqual({ today: 3 * GB, days7: 3 * GB, days30: 3 * GB, allTime: 9 * GB });
       expect(stats.top.map((t) => `${t.server}/${t.email}`)).toEqual(["nl/alice", "nl/carol"]);
 
-      const text = await cli(s.env, "stats");
+      const text = await fleetCli(s.env, "stats");
       expect(text.out).toContain("servers:\n  de\tclients 2 (active 1, expiring within 3 days 1, expired 1, depleted 0, blocked 0, disabled 0); online 1; traffic today 1 GB, 7 days 1 GB, 30 days 1 GB, all time 7 GB");
       expect(text.out).toMatch(/top 4 by usage:\n {2}1\. nl\/alice\t8 GB\n {2}2\. de\/bob\t4 GB/);
       expect(text.out).toContain("inbounds:\n  de:\n  #1\tvless\t:443\tDE main\t2 clients");
 
-      const unknown = await cli(s.env, "stats", "--server", "fi");
+      const unknown = await fleetCli(s.env, "stats", "--server", "fi");
       expect(unknown.code).not.toBe(0);
       expect(unknown.err).toContain("unknown server fi");
     } finally {

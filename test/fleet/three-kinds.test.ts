@@ -11,25 +11,21 @@ import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { createApi } from "../../src/api/app.js";
-import { createBot } from "../../src/bot/create-bot.js";
 import { loadConfig } from "../../src/config.js";
 import { DAY_MS, GB } from "../../src/core/units.js";
 import { Fleet } from "../../src/service/fleet.js";
 import { XuiService } from "../../src/service/xui-service.js";
-import { AuditLog } from "../../src/store/audit-log.js";
-import { BotStore } from "../../src/store/bot-store.js";
-import { ReminderStore } from "../../src/store/reminders.js";
 import { ADMIN } from "../bot/harness.js";
 import { jsonClient, rawRow } from "../support/db-inspect.js";
 import { runPanel2 } from "../support/panel2/harness.js";
 import { startPanel2 } from "../support/panel2/server.js";
 import { runPanel3 } from "../support/panel3/harness.js";
-import { buttons, FakeTelegram, type Person, type SentMessage } from "../support/telegram-stand-in.js";
+import { type Person, type SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { disagreements } from "../support/xui3-agreement.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildDemoDb, tempDbPath, type FixtureOptions } from "../support/xui-fixture.js";
-import { captureCli } from "../support/cli.js";
+import { fleetBot, fleetCli } from "./fleet-bot.js";
 
 const NOW = Date.now();
 const USER: Person = { id: 555, first_name: "Customer", language_code: "en" };
@@ -113,69 +109,19 @@ function agreed(s: Awaited<ReturnType<typeof threeKinds>>) {
 const plus = (start: Record<Server, number>, days: number, on: readonly Server[] = ALL) =>
   Object.fromEntries(ALL.map((s) => [s, on.includes(s) ? start[s] + days * DAY_MS : start[s]])) as Record<Server, number>;
 
-function cli(env: NodeJS.ProcessEnv, ...args: string[]) {
-  return captureCli(args, env, tempDir("sys"));
-}
-
-/** The bot as main.ts wires it (runtime.ts: the mirrors' folder from DATA_DIR). */
-async function botOn(env: Record<string, string>, fleet: { retryMs?: number } = {}) {
-  const tg = new FakeTelegram();
-  const config = loadConfig({ ...env, BOT_TOKEN: tg.token, ADMIN_IDS: String(ADMIN.id), LOG_LEVEL: "silent" }, "bot", tempDir("sys"));
-  const audit = new AuditLog(config.botDataPath);
-  const service = await Fleet.open(
-    config.servers,
-    { backupDir: config.backupDir, audit, ...(config.mirror ? { mirrorDir: config.mirror.dir, mirrorMaxAgeMs: config.mirror.maxAgeMs } : {}) },
-    { batchOf: (b) => audit.batch(b), timeoutMs: 2_000, ...fleet },
-  );
-  const store = new BotStore(config.botDataPath);
-  const reminders = new ReminderStore(config.botDataPath);
-  const bot = createBot({ config, service, store, audit, reminders, logger: pino({ level: "silent" }) }, { client: { fetch: tg.fetch }, botInfo: tg.botInfo });
-  await bot.init();
-  const handleAll = async () => {
-    for (const update of tg.drain()) await bot.handleUpdate(update);
-  };
-  const texts = (messages: SentMessage[]) => messages.map((m) => m.text).join("\n");
-  return {
-    config,
-    service,
-    audit,
-    texts,
-    async say(from: Person, text: string): Promise<SentMessage[]> {
-      const before = tg.sent().length;
-      tg.sendText(from, text);
-      await handleAll();
-      return tg.sent().slice(before);
-    },
-    async press(from: Person, message: SentMessage, label: string): Promise<SentMessage[]> {
-      const button = buttons(message).find((b) => b.text === label);
-      if (!button?.data) throw new Error(`no button ${label} in ${message.text}`);
-      const before = tg.sent().length;
-      tg.pressButton(from, message, button.data);
-      await handleAll();
-      return tg.sent().slice(before);
-    },
-    close() {
-      service.close();
-      store.close();
-      reminders.close();
-      audit.close();
-    },
-  };
-}
-
 describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one chat and one CLI", () => {
   it("find, /servers, one extend of alice on all three, self-lookup and undo, through the bot and the CLI", async () => {
     const s = await threeKinds();
     const start = s.expiries("alice");
-    const bot = await botOn(s.env);
+    const bot = await fleetBot(s.env, { timeoutMs: 2_000 });
     try {
       // Cross-server find: alice on each server, named with it.
       const found = bot.texts(await bot.say(ADMIN, "/find alice"));
       for (const name of ["de/alice", "nl/alice", "fi/alice"]) expect(found).toContain(name);
-      const cliFound = await cli(s.env, "find", "alice");
+      const cliFound = await fleetCli(s.env, "find", "alice");
       expect(cliFound.code, cliFound.err).toBe(0);
       for (const name of ALL) expect(cliFound.out).toMatch(new RegExp(`\\b${name}/alice\\b`));
-      const json = await cli(s.env, "find", "alice", "--json");
+      const json = await fleetCli(s.env, "find", "alice", "--json");
       expect((JSON.parse(json.out) as { email: string; server: string }[]).filter((c) => c.email === "alice").map((c) => c.server).sort()).toEqual(["de", "fi", "nl"]);
 
       // /servers: each kind with its panel and version.
@@ -197,7 +143,7 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
       expect(new Set(entries.map((e) => e.batch)).size).toBe(1);
 
       // Self-lookup: the customer linked on all three (by the CLI) sees them in one reply.
-      const linked = await cli(s.env, "edit", "alice", "--tg-id", String(USER.id));
+      const linked = await fleetCli(s.env, "edit", "alice", "--tg-id", String(USER.id));
       expect(linked.code, linked.err).toBe(0);
       expect(jsonClient(s.nl.dbPath, "alice")?.client.tgId).toBe(USER.id);
       agreed(s);
@@ -213,11 +159,11 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
       agreed(s);
 
       // And from the CLI: a new extension made by the CLI, undone by the CLI.
-      const extended = await cli(s.env, "extend", "--days", "7", "alice", "--json");
+      const extended = await fleetCli(s.env, "extend", "--days", "7", "alice", "--json");
       expect(extended.code, extended.err).toBe(0);
       expect(s.expiries("alice")).toEqual(plus(start, 7));
       const { auditId } = JSON.parse(extended.out) as { auditId: number };
-      const undone = await cli(s.env, "undo", String(auditId));
+      const undone = await fleetCli(s.env, "undo", String(auditId));
       expect(undone.code, undone.err).toBe(0);
       expect(s.expiries("alice")).toEqual(start);
       agreed(s);
@@ -230,7 +176,7 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
     const s = await threeKinds();
     const alice = s.expiries("alice");
     const bob = s.expiries("bob");
-    const bot = await botOn(s.env);
+    const bot = await fleetBot(s.env, { timeoutMs: 2_000 });
     try {
       await s.nl.panel.stop();
 
@@ -247,7 +193,7 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
       agreed(s);
 
       // The CLI, started while nl is down: the others' part applied, exit 3, nl named.
-      const partly = await cli(s.env, "extend", "--days", "2", "alice", "bob", "--json");
+      const partly = await fleetCli(s.env, "extend", "--days", "2", "alice", "bob", "--json");
       expect(partly.code, partly.err).toBe(3);
       expect(partly.err).toMatch(/server nl/);
       for (const secret of s.secrets) expect(partly.err + partly.out).not.toContain(secret);
@@ -291,7 +237,7 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
     const s = await threeKinds({ nlPort: port });
     await s.nl.panel.stop();
     const start = s.expiries("alice");
-    const bot = await botOn(s.env, { retryMs: 0 });
+    const bot = await fleetBot(s.env, { timeoutMs: 2_000, retryMs: 0 });
     try {
       const [servers] = await bot.say(ADMIN, "/servers");
       expect(servers?.text).toMatch(/<b>nl<\/b> — ⚠️ error[\s\S]*last error: /);
