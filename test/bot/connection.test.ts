@@ -1,27 +1,15 @@
 // /sub and the "Connection" button: QR photos that decode to exactly the right URL, only
 // ever the asker's own clients, and share links alone when the panel serves no subscription.
-import jsQRModule from "jsqr";
-import { PNG } from "pngjs";
+import { qrOf } from "../support/qr.js";
 import { describe, expect, it } from "vitest";
-import type { Person, SentMessage } from "../support/telegram-stand-in.js";
+import type { Person } from "../support/telegram-stand-in.js";
 import { ALICE_TG, BOB_TG, buildSubDb, SUB_SETTINGS } from "../support/sub-fixture.js";
 import { ADMIN, harnesses } from "./harness.js";
 
-// jsqr is CommonJS: its function is the default export under Node, the module itself under vitest's interop.
-const jsQR = "default" in jsQRModule ? jsQRModule.default : jsQRModule;
 const start = harnesses();
 const ALICE: Person = { id: ALICE_TG, first_name: "Alice", language_code: "en" };
 const BOB: Person = { id: BOB_TG, first_name: "Bob", language_code: "ru" };
 const STRANGER: Person = { id: 5999, language_code: "en" };
-
-/** What the QR code in a photo says. */
-function qrOf(m: SentMessage | undefined): string {
-  expect(m?.photo).toBeDefined();
-  const png = PNG.sync.read(m?.photo?.content as Buffer);
-  const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
-  expect(code).not.toBeNull();
-  return code?.data ?? "";
-}
 
 const subUrl = (subId: string) => `https://sub.example.com:2096/sub/${subId}`;
 

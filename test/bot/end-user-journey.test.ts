@@ -4,9 +4,8 @@
 // after the admin renews alice, never twice. Then the same customer on two servers: one
 // reminder listing both clients, /me and /sub per server, /broadcast to one server's users, and
 // an invitation for nl/alice that links nl's alice only.
-import jsQRModule from "jsqr";
+import { qrOf } from "../support/qr.js";
 import pino from "pino";
-import { PNG } from "pngjs";
 import { afterEach, describe, expect, it } from "vitest";
 import { Pacer } from "../../src/bot/jobs/pacer.js";
 import { ReminderJob } from "../../src/bot/jobs/reminders.js";
@@ -18,19 +17,8 @@ import type { Person, SentMessage } from "../support/telegram-stand-in.js";
 import { buildXuiDb, tempDbPath, type FixtureClient, type FixtureInbound } from "../support/xui-fixture.js";
 import { ADMIN, harnesses, NOW } from "./harness.js";
 
-// jsqr is CommonJS: its function is the default export under Node, the module itself under vitest's interop.
-const jsQR = "default" in jsQRModule ? jsQRModule.default : jsQRModule;
 const start = harnesses();
 const USER: Person = { id: 4242, first_name: "Alice", language_code: "en" };
-
-/** What the QR code in a photo says. */
-function qrOf(m: SentMessage | undefined): string {
-  expect(m?.photo).toBeDefined();
-  const png = PNG.sync.read(m?.photo?.content as Buffer);
-  const code = jsQR(new Uint8ClampedArray(png.data), png.width, png.height);
-  expect(code).not.toBeNull();
-  return code?.data ?? "";
-}
 
 const codeIn = (text: string | undefined) => /https:\/\/t\.me\/xui_test_bot\?start=([A-Za-z0-9_-]+)/.exec(text ?? "")?.[1] as string;
 const tgIdOf = (path: string, email: string) => jsonClient(path, email)?.client.tgId;
