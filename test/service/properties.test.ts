@@ -2,28 +2,18 @@
 // they were, unknown keys kept, every settings column in the panel's byte format.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DAY_MS, GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
 import { operationAt } from "../support/arbitraries.js";
 import { settingsTexts, usage } from "../support/db-inspect.js";
-import { buildXuiDb, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";
+import { buildXuiDb, tempDbPath, variedClient, type FixtureClient } from "../support/xui-fixture.js";
 
 const NOW = Date.UTC(2026, 10, 24, 12, 0, 0);
 const EMAILS = ["a", "b", "c", "d", "e", "f"];
 
 const step = fc.record({ op: operationAt(NOW), targets: fc.subarray(EMAILS, { minLength: 1 }) });
 
-const client = (email: string, i: number): FixtureClient => ({
-  email,
-  expiryTime: [0, NOW - 3 * DAY_MS, NOW + 5 * DAY_MS, -7 * DAY_MS][i % 4],
-  totalBytes: [0, 10 * GB, 50 * GB][i % 3],
-  up: i * GB,
-  down: 2 * i * GB,
-  active: i % 2 === 0,
-  enable: i !== 5,
-  jsonOverrides: { [`unknown_${email}`]: { keep: [i, "<&>"] } },
-});
+const client = (email: string, i: number): FixtureClient => ({ ...variedClient(NOW)(email, i), active: i % 2 === 0 });
 
 describe("random operation sequences", () => {
   it("keep both places in agreement and nothing else moved", async () => {

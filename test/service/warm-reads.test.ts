@@ -4,27 +4,18 @@
 import Database from "better-sqlite3";
 import fc from "fast-check";
 import { describe, expect, it, vi } from "vitest";
-import { DAY_MS, GB } from "../../src/core/units.js";
+import { GB } from "../../src/core/units.js";
 import { XuiService } from "../../src/service/xui-service.js";
 import { marshalIndent, parseSettings } from "../../src/xui/panel-json.js";
 import { RowTable } from "../../src/xui/row-table.js";
 import { operationAt } from "../support/arbitraries.js";
 import { settingsTexts } from "../support/db-inspect.js";
-import { buildXuiDb, tempDbPath, type FixtureClient } from "../support/xui-fixture.js";
+import { buildXuiDb, tempDbPath, variedClient, type FixtureClient } from "../support/xui-fixture.js";
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const EMAILS = Array.from({ length: 12 }, (_, i) => `c${i}`);
 
-const client = (email: string, i: number): FixtureClient => ({
-  email,
-  expiryTime: [0, NOW - 3 * DAY_MS, NOW + 5 * DAY_MS, -7 * DAY_MS][i % 4],
-  totalBytes: [0, 10 * GB, 50 * GB][i % 3],
-  up: i * GB,
-  down: 2 * i * GB,
-  enable: i !== 5,
-  tgId: i % 3 === 0 ? 1000 : 0,
-  jsonOverrides: { [`unknown_${email}`]: { keep: [i, "<&>"] } },
-});
+const client = (email: string, i: number): FixtureClient => ({ ...variedClient(NOW)(email, i), tgId: i % 3 === 0 ? 1000 : 0 });
 
 function build(): string {
   const path = tempDbPath();

@@ -302,6 +302,23 @@ export function buildDemoDb(path: string, options: { now?: number; seed?: number
   });
 }
 
+/**
+ * Client `i` of a small set that meets every state an operation meets: never expiring, expired,
+ * valid, a delayed start; unlimited and limited, with some usage; blocked by the admin (the
+ * sixth); and a key the panel does not know, which every write must keep.
+ */
+export const variedClient =
+  (now: number) =>
+  (email: string, i: number): FixtureClient => ({
+    email,
+    expiryTime: [0, now - 3 * DAY, now + 5 * DAY, -7 * DAY][i % 4],
+    totalBytes: [0, 10 * GIB, 50 * GIB][i % 3],
+    up: i * GIB,
+    down: 2 * i * GIB,
+    enable: i !== 5,
+    jsonOverrides: { [`unknown_${email}`]: { keep: [i, "<&>"] } },
+  });
+
 /** `clients` clients, `bigShare` of them in one big vless inbound, the rest spread thin. */
 export function buildSyntheticDb(
   path: string,
