@@ -53,7 +53,7 @@ export interface Resolution {
 }
 
 /** The client at `place`, as a target whose row is not looked up yet (its JSON alone parsed). */
-function targetAt(snapshot: Snapshot, place: Place): Target {
+export function targetAt(snapshot: Snapshot, place: Place): Target {
   const inbound = snapshot.inbounds.get(place.inboundId) as InboundSnapshot;
   const json = inbound.client(place.at) as JsonObject;
   return { email: str(json.email), json, inbound, at: place.at, rows: snapshot.rowTable, row: -1 };

@@ -5,8 +5,7 @@ import { backupDatabase, backupTo } from "../xui/backup.js";
 import type { PanelMirror } from "../panel/mirror.js";
 import { XuiDb, type XuiDbOptions } from "../xui/database.js";
 import type { Schema } from "../xui/schema.js";
-import type { JsonObject } from "../xui/panel-json.js";
-import { clientUsage, inboundInfo, SnapshotReader, str, toClient, type ClientUsage, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
+import { clientUsage, inboundInfo, SnapshotReader, toClient, type ClientUsage, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import { isUndoable, planUndo, type UndoPlan } from "./audit.js";
 import { check, type CheckReport } from "./check.js";
 import { checkV3File } from "./check-v3.js";
@@ -18,7 +17,7 @@ import type { RemoteWriter } from "./remote2.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { matchesFilter, searchClients } from "./queries.js";
 import { chooseClients, PanelEngine, type PanelPort } from "./panel-engine.js";
-import { chooseByRefs, resolveRefs } from "./select.js";
+import { chooseByRefs, resolveRefs, targetAt, type Target } from "./select.js";
 import { checkEdit } from "./client-edit.js";
 import { isReinsert, reinsertClients } from "./reinsert.js";
 import { sync, type SyncOptions, type SyncReport } from "./sync.js";
@@ -28,6 +27,9 @@ import type { PanelApi } from "../panel/panel-api.js";
 import { LOCAL_SERVER } from "../core/servers.js";
 import { DEFAULT_TIMEOUT_MS } from "./fleet-limits.js";
 import type { AuditEntry, ChangeRecord, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
+
+/** A target's client, with the row `rowFor` gives it. */
+const clientOf = (t: Target, rowFor: (email: string) => TrafficRow | undefined): Client => toClient(t.inbound, t.json, rowFor(t.email));
 
 export interface ServiceOptions extends XuiDbOptions {
   /** The clock, injectable for tests. */
@@ -285,42 +287,42 @@ export class XuiService implements ClientService {
 
   /** One client by email (case-insensitive) or key; undefined when none or ambiguous. */
   get(ref: string): Client | undefined {
-    // Right after the panel's traffic tick: the last snapshot's settings and its row as it is now.
-    const now = this.ctx.reader.withRowsNow((snapshot, rowFor) => (snapshot.multiInbound ? undefined : { client: this.oneClient(snapshot, ref, rowFor) }));
-    if (now) return now.client;
-    const snapshot = this.ctx.reader.read();
-    // On 3.x the client may sit in several inbounds: the joined view has them all.
-    if (snapshot.multiInbound) {
-      const email = this.oneClient(snapshot, ref, () => undefined)?.email;
-      return email === undefined ? undefined : snapshot.clients.find((c) => c.email === email);
-    }
-    return this.oneClient(snapshot, ref, (email) => snapshot.rowTable.rowFor(email));
-  }
-
-  /** The client `ref` names in `snapshot`, its row from `rowFor`; undefined when none or ambiguous. */
-  private oneClient(snapshot: Snapshot, ref: string, rowFor: (email: string) => TrafficRow | undefined): Client | undefined {
-    const { found, ambiguous } = resolveRefs(snapshot, [ref]);
-    const match = found[0];
-    if (ambiguous.size > 0 || !match) return undefined;
-    return toClient(match.inbound, match.json, rowFor(match.email));
+    const named = (snapshot: Snapshot) => {
+      const { found, ambiguous } = resolveRefs(snapshot, [ref]);
+      return ambiguous.size > 0 ? undefined : found[0];
+    };
+    return this.pointRead(
+      (snapshot, rowFor) => {
+        const target = named(snapshot);
+        return target && clientOf(target, rowFor);
+      },
+      // On 3.x the client may sit in several inbounds: the joined view has them all.
+      (snapshot) => {
+        const target = named(snapshot);
+        return target && snapshot.clients.find((c) => c.email === target.email);
+      },
+    );
   }
 
   /** Every client linked to a Telegram user: what that user may see, and nothing else. */
   byTelegramId(tgId: number): Client[] {
     if (!Number.isSafeInteger(tgId) || tgId <= 0) return [];
-    // Found through the places index (as get() finds one client), rows as they are now.
-    const linked = (snapshot: Snapshot, rowFor: (email: string) => TrafficRow | undefined) =>
-      (snapshot.places.byTgId.get(tgId) ?? []).map(({ inboundId, at }) => {
-        const inbound = snapshot.inbounds.get(inboundId) as InboundSnapshot;
-        const json = inbound.client(at) as JsonObject;
-        return toClient(inbound, json, rowFor(str(json.email)));
-      });
-    const now = this.ctx.reader.withRowsNow((snapshot, rowFor) => (snapshot.multiInbound ? undefined : linked(snapshot, rowFor)));
-    if (now) return now;
+    return this.pointRead(
+      (snapshot, rowFor) => (snapshot.places.byTgId.get(tgId) ?? []).map((place) => clientOf(targetAt(snapshot, place), rowFor)),
+      (snapshot) => snapshot.clients.filter((c) => c.tgId === tgId),
+    );
+  }
+
+  /**
+   * What `pick` finds through the places index, each client with its row: right after the
+   * panel's traffic tick from the last snapshot and the row as it is now (withRowsNow), else
+   * from a whole snapshot. On 3.x, where a client is joined across its inbounds, `joined` answers.
+   */
+  private pointRead<T>(pick: (snapshot: Snapshot, rowFor: (email: string) => TrafficRow | undefined) => T, joined: (snapshot: Snapshot) => T): T {
+    const now = this.ctx.reader.withRowsNow((snapshot, rowFor) => ({ value: pick(snapshot, rowFor) }));
+    if (now) return now.value;
     const snapshot = this.ctx.reader.read();
-    // On 3.x a client sits in each of its inbounds: the joined view has it once, with them all.
-    if (snapshot.multiInbound) return this.clients().filter((c) => c.tgId === tgId);
-    return linked(snapshot, (email) => snapshot.rowTable.rowFor(email));
+    return snapshot.multiInbound ? joined(snapshot) : pick(snapshot, (email) => snapshot.rowTable.rowFor(email));
   }
 
   /** Resolves references without acting: which clients they name, and which match nothing. */

@@ -97,15 +97,18 @@ export class RowTable {
 
   /** The rows with these IDs, one lookup each. */
   static readIds(conn: Database.Database, columns: ReadonlySet<string>, ids: number[]): RowTable {
-    const table = new RowTable(ids.length);
-    const stmt = RowTable.select(conn, columns, "WHERE id = ?");
-    for (const id of ids) for (const raw of stmt.iterate(id)) table.add(raw as unknown[]);
-    return table;
+    return RowTable.readWhere(conn, columns, "id", ids);
   }
 
   /** The rows whose email is exactly `email` (the panel's UNIQUE index makes it one), one lookup. */
   static readEmail(conn: Database.Database, columns: ReadonlySet<string>, email: string): RowTable {
-    const raws = RowTable.select(conn, columns, "WHERE email = ?").all(email) as unknown[][];
+    return RowTable.readWhere(conn, columns, "email", [email]);
+  }
+
+  /** The rows whose `column` holds one of `values`, one indexed lookup each. */
+  private static readWhere(conn: Database.Database, columns: ReadonlySet<string>, column: "id" | "email", values: (number | string)[]): RowTable {
+    const stmt = RowTable.select(conn, columns, `WHERE ${column} = ?`);
+    const raws = values.flatMap((v) => stmt.all(v) as unknown[][]);
     const table = new RowTable(raws.length);
     for (const raw of raws) table.add(raw);
     return table;

@@ -93,8 +93,7 @@ export class InboundSnapshot {
 
   /** How many JSON clients it lists, without parsing them. */
   get clientCount(): number {
-    const spans = this.source?.spans;
-    return this.parsed === undefined && spans ? spans.starts.length : this.clients.length;
+    return this.bytesOnly?.starts.length ?? this.clients.length;
   }
 
   /** Whether its settings are a JSON object with clients this tool can edit. */
@@ -102,16 +101,24 @@ export class InboundSnapshot {
     return this.source !== null && this.settingsError === undefined && supportsClients(this.protocol);
   }
 
+  /** The clients' spans when the settings are neither parsed nor kept: clients come from their bytes. */
+  private get bytesOnly(): ClientSpans | undefined {
+    const spans = this.source?.spans;
+    return this.parsed === undefined && spans && this.source?.settings === undefined ? spans : undefined;
+  }
+
+  /** Client `at` parsed from its own bytes. */
+  private parseAt(spans: ClientSpans, at: number): JsonObject {
+    return parseSettings(this.text.slice(spans.starts[at], spans.ends[at]));
+  }
+
   /**
    * The JSON client at position `at` of `settings.clients` (undefined when that is no object):
    * the parsed one when the settings are parsed, else a parse of its own bytes.
    */
   client(at: number): JsonObject | undefined {
-    const spans = this.source?.spans;
-    if (this.parsed === undefined && spans && this.source?.settings === undefined) {
-      if (!(at >= 0 && at < spans.starts.length)) return undefined;
-      return parseSettings(this.text.slice(spans.starts[at], spans.ends[at]));
-    }
+    const spans = this.bytesOnly;
+    if (spans) return at >= 0 && at < spans.starts.length ? this.parseAt(spans, at) : undefined;
     const item = (this.settings?.clients as unknown[] | undefined)?.[at];
     return isObject(item) ? item : undefined;
   }
@@ -122,9 +129,9 @@ export class InboundSnapshot {
    * big inbound is alive at once).
    */
   each(fn: (json: JsonObject, at: number) => void): void {
-    const spans = this.source?.spans;
-    if (this.parsed || !spans || this.source?.settings !== undefined) return eachIn(this.parsed ? this.parsed.settings : this.whole(), fn);
-    for (let at = 0; at < spans.starts.length; at++) fn(parseSettings(this.text.slice(spans.starts[at], spans.ends[at])), at);
+    const spans = this.bytesOnly;
+    if (!spans) return eachIn(this.parsed ? this.parsed.settings : this.whole(), fn);
+    for (let at = 0; at < spans.starts.length; at++) fn(this.parseAt(spans, at), at);
   }
 }
 
@@ -385,16 +392,19 @@ export class SnapshotReader {
    * changed since it was made (its columns and settings text compared in SQL, once per change
    * token): the panel's traffic tick rewrites rows only, and a read of one client after it then
    * costs one indexed query, not a read of every row (bench: throughput while the panel
-   * writes). Undefined when that cannot be said (an inbound changed, no such row): the caller
-   * reads a whole snapshot.
+   * writes). Undefined when that cannot be said (an inbound changed, no such row, or a 3.x
+   * file, where one client's row does not make the client joined across its inbounds): the
+   * caller reads a whole snapshot.
    */
   withRowsNow<T>(fn: (snapshot: Snapshot, rowFor: (email: string) => TrafficRow | undefined) => T): T | undefined {
     return this.db.read((conn) => {
       const last = this.last;
-      if (!last || this.generation !== this.db.generation || this.db.schema.family === "unknown") return undefined;
+      if (!last || last.multiInbound || this.generation !== this.db.generation || this.db.schema.family === "unknown") return undefined;
+      // Nobody committed since: the snapshot itself, without a transaction (as read() serves it).
+      if (this.db.changeToken() === last.changeToken) return fn(last, (email) => last.rowTable.rowFor(email));
       return conn.transaction(() => {
+        // (The token only moves on: it cannot be the snapshot's again.)
         const token = this.db.changeToken();
-        if (token === last.changeToken) return fn(last, (email) => last.rowTable.rowFor(email));
         if (this.settled?.snapshot !== last || this.settled.token !== token) {
           if (!this.inboundsHold(conn, last)) return undefined;
           this.settled = { snapshot: last, token };
