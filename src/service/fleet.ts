@@ -16,6 +16,7 @@ import { DEFAULT_TIMEOUT_MS, eachLimited, SERVER_CONCURRENCY } from "./fleet-lim
 import { settleParts, type PartOutcome } from "./fleet-results.js";
 import { DEFAULT_RETRY_MS, FleetMember, isDown } from "./fleet-member.js";
 import { openServer, type ServerDeps } from "./server-factory.js";
+import { refuseUnresolved } from "./select.js";
 import { errorText, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
@@ -257,11 +258,7 @@ export class Fleet implements ClientService {
     if ("all" in selector) return this.chosen(scope).map((member) => ({ member, selector, op }));
     if (!this.multi) return this.chosen(scope).map((member) => ({ member, selector, op }));
     const { parts, down, unknown, ambiguous } = this.locate(selector.refs, scope);
-    if (unknown.length > 0) throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
-    if (ambiguous.size > 0) {
-      const said = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
-      throw new XuiError("ambiguous-ref", `ambiguous reference: ${said.join("; ")}; use the email`, [...ambiguous.keys()]);
-    }
+    refuseUnresolved(unknown, ambiguous);
     // A server that cannot be read now gets its part all the same: it fails, and is reported not done.
     return [...parts, ...down].map(([member, refs]) => ({ member, selector: { refs }, op: this.opFor(member, op) }));
   }

@@ -115,6 +115,12 @@ export function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
   const refs = given.map((r) => r.trim()).filter((r) => r.length > 0);
   if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
   const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
+  refuseUnresolved(unknown, ambiguous);
+  return found;
+}
+
+/** Fails a selection, naming each reference, when any matched nothing or several clients. */
+export function refuseUnresolved(unknown: string[], ambiguous: ReadonlyMap<string, string[]>): void {
   if (unknown.length > 0) {
     throw new XuiError("unknown-ref", `unknown client${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}`, unknown);
   }
@@ -122,5 +128,4 @@ export function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
     const parts = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
     throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()]);
   }
-  return found;
 }
