@@ -305,26 +305,24 @@ export class Fleet implements ClientService {
     }
   }
 
-  /** A change split per server, each part run with the caller's options and the batch. */
-  private change(op: Operation, selector: Selector, options: { dryRun?: boolean } & Scope, work: (part: Part, batch: { batch?: string }) => Promise<OpResult>): Promise<OpResult> {
+  /** A change split per server, each part run with the caller's options (but the scope) and the batch. */
+  private change<O extends { dryRun?: boolean } & Scope>(op: Operation, selector: Selector, options: O, work: (part: Part, own: Omit<O, "servers"> & { batch?: string }) => Promise<OpResult>): Promise<OpResult> {
+    const { servers: _, ...own } = options;
     const parts = this.parts(op, selector, options);
-    return this.run(parts, op.kind, options.dryRun === true, (p, batch) => work(p, batch ? { batch } : {}), (p) => this.emailsOf(p));
+    return this.run(parts, op.kind, options.dryRun === true, (p, batch) => work(p, { ...own, ...(batch ? { batch } : {}) }), (p) => this.emailsOf(p));
   }
 
   apply(op: Operation, selector: Selector, options: { dryRun?: boolean } & WriteOptions & Scope = {}): Promise<OpResult> {
-    const { servers: _, ...own } = options;
-    return this.change(op, selector, options, (p, batch) => p.member.service.apply(p.op, p.selector, { ...own, ...batch }));
+    return this.change(op, selector, options, (p, own) => p.member.service.apply(p.op, p.selector, own));
   }
 
   edit(selector: Selector, changes: ClientEdit, options: { dryRun?: boolean } & WriteOptions & Scope = {}): Promise<OpResult> {
-    const { servers: _, ...own } = options;
-    return this.change({ kind: "edit", changes }, selector, options, (p, batch) => p.member.service.edit(p.selector, changes, { ...own, ...batch }));
+    return this.change({ kind: "edit", changes }, selector, options, (p, own) => p.member.service.edit(p.selector, changes, own));
   }
 
   delete(selector: Selector, options: { keepTraffic?: boolean; dryRun?: boolean } & WriteOptions & Scope = {}): Promise<OpResult> {
-    const { servers: _, ...own } = options;
     const op: Operation = { kind: "delete", ...(options.keepTraffic ? { keepTraffic: true } : {}) };
-    return this.change(op, selector, options, (p, batch) => p.member.service.delete(p.selector, { ...own, ...batch }));
+    return this.change(op, selector, options, (p, own) => p.member.service.delete(p.selector, own));
   }
 
   /** A new client goes on one server: the only one, or the one named. */
