@@ -16,7 +16,7 @@ import type { JsonObject } from "../xui/panel-json.js";
 import { ClientRows } from "../xui/client-rows.js";
 import { RowTable } from "../xui/row-table.js";
 import type { ClientSpans } from "../xui/settings-splice.js";
-import { jsonStamp, type InboundSnapshot, type SnapshotReader } from "../xui/snapshot.js";
+import { jsonStamp, SPLICE_MAX, type InboundSnapshot, type SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "../core/diff-table.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { applyFields, emailAfter, fieldChanges } from "./client-edit.js";
@@ -48,8 +48,6 @@ export type OnCommit = (unit: DiffTable) => void;
 export const UNIT_CLIENTS = 5_000;
 /** Attempts at one unit while the panel keeps changing what it computed from. */
 const MAX_ATTEMPTS = 5;
-/** Above this many changed clients in an inbound, finding their places costs more than splicing saves. */
-const SPLICE_POSITIONS_MAX = 256;
 /** Above this many rows, one scan beats a lookup per row. */
 const SCAN_THRESHOLD = 500;
 
@@ -311,7 +309,7 @@ export class Engine {
       const edited = new Map<number, { settings?: JsonObject; text: string; spans?: ClientSpans }>();
       for (const [id, edit] of touched) {
         // A few clients of a big inbound: their bytes spliced into the stored text.
-        const few = edit.clients.size <= SPLICE_POSITIONS_MAX ? replacedPositions(edit) : null;
+        const few = edit.clients.size <= SPLICE_MAX ? replacedPositions(edit) : null;
         edited.set(id, this.ctx.reader.textFor(id, edit.inbound.text, () => editedSettings(edit), few));
       }
       try {

@@ -242,7 +242,7 @@ function parsedSource(text: string): Source {
 }
 
 /** Above this many changed clients in one inbound, one whole serialisation is as cheap as splicing. */
-const SPLICE_MAX = 256;
+export const SPLICE_MAX = 256;
 
 /** A text's count of entries in `clients` (objects or not). */
 const entriesIn = (settings: JsonObject): number => (Array.isArray(settings.clients) ? settings.clients.length : 0);
