@@ -242,6 +242,33 @@ describe("statistics over several servers", () => {
     }
   });
 
+  it("/stats nl (or server:nl): that server's figures and charts; an unknown name is refused, naming the servers", async () => {
+    const s = await twoServers();
+    try {
+      const h = await start(undefined, { usage: s.history, service: s.fleet });
+      for (const command of ["/stats nl", "/stats server:nl", "/stats NL"]) {
+        const replies = await h.say(ADMIN, command);
+        const text = replies.filter((m) => m.text !== undefined).map((m) => m.text).join("\n");
+        expect(text).toContain("👥 <b>3 clients</b>");
+        expect(text).toContain("  today: 3 GB · 7 days: 3 GB · 30 days: 3 GB\n  all time: 9 GB");
+        expect(text).toMatch(/1\. nl\/alice — 8 GB\n2\. nl\/carol — 1 GB/);
+        expect(text).not.toContain("de/");
+        // The top chart has a bar per client of nl: two.
+        const photos = replies.filter((m) => m.photo);
+        expect(photos.map((m) => m.photo?.file_name)).toEqual(["top-clients.png", "expiring.png"]);
+        expect(pngSize(photos[0])).toEqual([800, 52 + 2 * 30 + 16]);
+      }
+      const both = (await h.say(ADMIN, "/stats de nl")).map((m) => m.text ?? "").join("\n");
+      expect(both).toContain("👥 <b>5 clients</b>");
+
+      const unknown = await h.say(ADMIN, "/stats fi");
+      expect(unknown.map((m) => m.text).join("\n")).toContain("unknown server fi (servers: de, nl)");
+      expect(unknown.some((m) => m.photo)).toBe(false);
+    } finally {
+      s.close();
+    }
+  });
+
   it("xui-admin stats: every server, or the one --server names", async () => {
     const s = await twoServers();
     try {

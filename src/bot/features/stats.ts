@@ -1,17 +1,19 @@
 // /stats: how the server is doing, as text (the service's numbers) and two charts; and a
 // client's traffic per day as a chart, from the "Usage chart" button of its card. With several
-// servers: the totals, a line per server, the top across servers, the inbounds per server.
+// servers: the totals, a line per server, the top across servers, the inbounds per server;
+// `/stats nl` (or `/stats server:nl`, as /list takes it) the same for the servers named.
 import { Composer, InputFile, InputMediaBuilder } from "grammy";
 import { gbString } from "../../core/units.js";
 import { historyName } from "../../core/usage.js";
 import type { Client } from "../../core/types.js";
-import { fleetStats, type FleetStats, type ServerLine } from "../../service/fleet-stats.js";
+import { fleetStats, type FleetStats, type ServerLine, type StatsReading } from "../../service/fleet-stats.js";
 import { clientDailyUsage, EXPIRING_DAYS, expiringPerDay, topName, type ServerStats } from "../../service/stats.js";
 import { clientUsageChart, expiringChart, topClientsChart } from "../charts/stats-charts.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc, splitMessage } from "../html.js";
 import type { Texts } from "../locales/en.js";
-import { sendReplies } from "../operate.js";
+import { errorReplies, sendReplies } from "../operate.js";
+import { serverScope } from "../server-scope.js";
 
 /** Days the expiry and usage charts cover. */
 export const CHART_DAYS = 30;
@@ -78,7 +80,17 @@ export function statsCommand(deps: BotDeps): Composer<BotContext> {
   composer.filter((ctx) => ctx.isAdmin).command("stats", async (ctx) => {
     const t = ctx.t;
     const now = deps.service.now();
-    const { stats, clients } = fleetStats(deps.service, deps.usage);
+    // Bare words name servers too: /stats nl de. An unknown name is refused, naming the servers.
+    const { scope, rest } = serverScope(ctx.match);
+    const servers = [...(scope.servers ?? []), ...rest.split(/\s+/).filter((w) => w !== "").map((w) => w.toLowerCase())];
+    let reading: StatsReading;
+    try {
+      reading = fleetStats(deps.service, deps.usage, servers.length > 0 ? { servers } : {});
+    } catch (error) {
+      await sendReplies(ctx, errorReplies(t, error, deps));
+      return;
+    }
+    const { stats, clients } = reading;
     await sendReplies(ctx, splitMessage(statsText(t, stats, deps.config.usage.sampleMin)).map((text) => ({ text })));
     await ctx.replyWithChatAction("upload_photo");
     await ctx.replyWithMediaGroup([

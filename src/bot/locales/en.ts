@@ -30,7 +30,7 @@ export const en = {
     "/sub alice — subscription URL and share links with QR codes, to forward",
     "/list [all|expiring [N]|expired|depleted|disabled|inbound N] — list with buttons for bulk actions",
     "/history [N] — the latest changes; /undo — revert your last change",
-    "/stats — clients by status, traffic, top clients, inbounds, with charts",
+    "/stats [server] — clients by status, traffic, top clients, inbounds, with charts; with a server's name, that server's",
     "/backup — the current x-ui.db as a file",
     "/link alice — link a Telegram user to a client; /unlink alice; /invite alice — a one-time invitation link; /me — your own clients, as a user sees them",
     "/reminders — reminders due now and the last sent; /broadcast — an announcement to linked users",
