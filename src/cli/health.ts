@@ -1,6 +1,7 @@
 // xui-admin health: is the bot working? One line per check, exit 0 when every check passes and
 // 1 when any fails. Docker's HEALTHCHECK runs it, and so does an administrator of the systemd
-// service; it needs no API token and changes nothing.
+// service; it needs no API token and changes nothing. With SERVERS_FILE, a database line per
+// server: each local file opened, each remote panel asked its version (no mirror is read).
 import { existsSync } from "node:fs";
 import { panelFromEnv, type PanelClient } from "../panel-env.js";
 import { XuiService } from "../service/xui-service.js";
@@ -17,6 +18,8 @@ const API_TIMEOUT_MS = 5_000;
 
 export interface HealthCheck {
   name: "database" | "bot" | "api";
+  /** With SERVERS_FILE: the server a database line is about. */
+  server?: string;
   ok: boolean;
   detail: string;
 }
@@ -132,12 +135,37 @@ async function api(env: NodeJS.ProcessEnv): Promise<HealthCheck> {
   return check(true, `${url} answers 200${restart}`);
 }
 
+/** Every server of SERVERS_FILE, a line each (one line when the file itself is wrong). */
+async function servers(file: string, env: NodeJS.ProcessEnv): Promise<HealthCheck[]> {
+  const [{ readServersFile }, { DEFAULT_TIMEOUT_MS }, { remotePanelVersion }] = await Promise.all([
+    import("../servers-file.js"),
+    import("../service/fleet-limits.js"),
+    import("../service/server-factory.js"),
+  ]);
+  const problems: string[] = [];
+  const timeout = env.SERVER_TIMEOUT_MS?.trim();
+  const specs = readServersFile(file, env, timeout && /^\d+$/.test(timeout) ? Number(timeout) : DEFAULT_TIMEOUT_MS, problems);
+  if (problems.length > 0) return [{ name: "database", ok: false, detail: `invalid configuration: ${problems.join("; ")}` }];
+  return Promise.all(
+    specs.map(async (spec): Promise<HealthCheck> => {
+      if (spec.kind === "local") return { ...database(spec.db ?? ""), server: spec.name };
+      try {
+        return { name: "database", server: spec.name, ok: true, detail: `the panel answers (3x-ui ${await remotePanelVersion(spec)})` };
+      } catch (error) {
+        return { name: "database", server: spec.name, ok: false, detail: `the panel's API fails: ${message(error)}` };
+      }
+    }),
+  );
+}
+
 export async function health(input: HealthInput): Promise<HealthReport> {
-  const panel = existsSync(input.db) ? undefined : await panelFromEnv(input.env).catch(() => undefined);
-  const checks = [panel ? await remoteDatabase(input.db, panel) : database(input.db), bot(input.botData, input.now, input.maxAgeMs), await api(input.env)];
+  const file = input.env.SERVERS_FILE?.trim();
+  const panel = file || existsSync(input.db) ? undefined : await panelFromEnv(input.env).catch(() => undefined);
+  const databases = file ? await servers(file, input.env) : [panel ? await remoteDatabase(input.db, panel) : database(input.db)];
+  const checks = [...databases, bot(input.botData, input.now, input.maxAgeMs), await api(input.env)];
   return { ok: checks.every((c) => c.ok), version: version(), checks };
 }
 
 export function renderHealth(report: HealthReport): string {
-  return report.checks.map((c) => `${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`).join("\n");
+  return report.checks.map((c) => `${c.ok ? "ok  " : "FAIL"} ${c.name}${c.server === undefined ? "" : ` ${c.server}`}: ${c.detail}`).join("\n");
 }

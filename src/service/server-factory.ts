@@ -77,3 +77,17 @@ export async function openServer(spec: ServerSpec, deps: ServerDeps): Promise<Xu
   if (!open) throw new XuiError("bad-input", `server ${spec.name}: a ${spec.kind} panel is not supported yet`, [spec.name]);
   return open(spec, deps);
 }
+
+/**
+ * A remote panel's version as it reports it, asked through a client of its kind opened for this
+ * call alone: no mirror is read (`xui-admin health` runs every minute in Docker).
+ */
+export async function remotePanelVersion(spec: ServerSpec): Promise<string> {
+  const connection = connectionOf(spec);
+  const panel = spec.kind === "remote-2x" ? new (await import("../panel/v2/api.js")).Panel2Api(connection) : new (await panelApi())(connection);
+  try {
+    return await panel.panelVersion(); // each request ends within the server's SERVER_TIMEOUT_MS
+  } finally {
+    panel.close();
+  }
+}
