@@ -11,9 +11,6 @@ import type { PanelConnection } from "./panel/types.js";
  *  faces need not import the driver). */
 export type PanelClient = PanelApi;
 
-
-
-
 /**
  * The panel to write through, or null when none is configured; `problems` collects what is
  * wrong (every problem at once, as the rest of the configuration does).

@@ -65,7 +65,6 @@ class UnitPartial extends Error {
 
 const rowId = (t: Target): number => t.rows.id(t.row);
 
-
 /**
  * An outcome written into a copy of the JSON client, as the panel's own update would: the
  * state's fields (reset only when it changed: it is not the row's to decide), then any of the

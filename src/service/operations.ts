@@ -77,7 +77,6 @@ function setFields(op: Operation, s: ClientState, now: number, email: string): v
   }
 }
 
-
 /** Copies every field of `from` into `to` and returns `to`. */
 export function copyState(to: ClientState, from: ClientState): ClientState {
   to.enabled = from.enabled;
@@ -98,7 +97,6 @@ const sameState = (a: ClientState, b: ClientState): boolean =>
   a.reset === b.reset &&
   a.up === b.up &&
   a.down === b.down;
-
 
 /**
  * Applies `op` to `after`, which must hold a copy of `before`, and returns the notes as a

@@ -40,7 +40,6 @@ interface Row {
   batch: string | null;
 }
 
-
 const toEntry = (r: Row, parts: (Uint8Array | string)[]): AuditEntry => ({
   id: r.id,
   at: r.at,
