@@ -126,7 +126,8 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
           io.err(`cannot check ${inv.db}: ${service.schema.readOnlyReason}`);
           return EXIT.refused;
         }
-        return report.findings.length > 0 ? EXIT.drift : EXIT.ok;
+        // Drift found says "sync" whatever the rest; no drift where a server went unread is partial.
+        return report.findings.length > 0 ? EXIT.drift : report.unchecked ? EXIT.partial : EXIT.ok;
       }
       case "sync": {
         const report = await service.sync({ ...command.options, actor: "cli", ...scope });

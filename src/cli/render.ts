@@ -188,6 +188,7 @@ export function renderCheck(r: CheckReport, full = false): string {
   const head = `${r.family}: ${count(r.inbounds, "inbound")}, ${count(r.clients, "client")}, ${count(r.rows, "client_traffics row")}`;
   const out = [head];
   if (r.readOnlyReason) out.push(`read-only: ${r.readOnlyReason}`);
+  for (const u of r.unchecked ?? []) out.push(`not checked: server ${u.server}: ${u.error}`);
   out.push(r.findings.length === 0 ? "no drift" : `${count(r.findings.length, "finding")}:`);
   out.push(...groupedFindings(r.findings, full, r.family === "3x-ui-3"));
   if (r.notes.length > 0) out.push(`${count(r.notes.length, "note")}:`, ...groupedFindings(r.notes, full, false));

@@ -46,6 +46,8 @@ export interface CheckReport {
   findings: Finding[];
   /** Normal states worth knowing about. */
   notes: Finding[];
+  /** Several servers: those that could not be read (unreachable since start), and why; the rest were checked. */
+  unchecked?: { server: string; error: string }[];
 }
 
 /** The fields both places hold, JSON key -> row column. */

@@ -412,10 +412,23 @@ export class Fleet implements ClientService {
   check(scope?: Scope): CheckReport {
     const chosen = this.chosen(scope);
     if (chosen.length === 1) return (chosen[0] as Member).service.check();
-    const reports = chosen.map((m) => ({ m, report: m.service.check() }));
+    // A server that cannot be read is named with why; the others are checked all the same.
+    const reports: { m: Member; report: CheckReport }[] = [];
+    const unchecked: { server: string; error: string }[] = [];
+    let failure: unknown;
+    for (const m of chosen) {
+      try {
+        reports.push({ m, report: m.service.check() });
+      } catch (error) {
+        failure ??= namedError(m.name, error);
+        unchecked.push({ server: m.name, error: errorText(error) });
+      }
+    }
+    if (reports.length === 0) throw failure;
     const named = (m: Member, f: CheckReport["findings"][number]) => (f.email === undefined ? { ...f, message: `${m.name}: ${f.message}` } : { ...f, email: `${m.name}/${f.email}` });
     const first = (reports[0] as { report: CheckReport }).report;
     return {
+      ...(unchecked.length > 0 ? { unchecked } : {}),
       family: first.family,
       readOnlyReason: reports.map((r) => (r.report.readOnlyReason === null ? null : `${r.m.name}: ${r.report.readOnlyReason}`)).filter((r) => r !== null).join("; ") || null,
       inbounds: reports.reduce((n, r) => n + r.report.inbounds, 0),
