@@ -29,14 +29,14 @@ export const reminderMessage = (t: Texts, reminders: PlannedReminder[], named = 
   [t.remind.header, ...reminders.map((r) => `• ${reminderLine(t, r, named)}`), "", t.remind.footer].join("\n");
 
 const names = (t: Texts, list: string[]) => (list.length === 0 ? t.remind.reportNone : list.map(esc).join(", "));
-const expiring = (c: Client) => `${c.email} (${dateString(c.expiryTime).slice(11)})`;
-
-export function reportText(t: Texts, r: DailyReport): string {
+/** `name`: how a client is named (with several servers, server/email). */
+export function reportText(t: Texts, r: DailyReport, name: (c: Client) => string): string {
+  const expiring = (c: Client) => `${name(c)} (${dateString(c.expiryTime).slice(11)})`;
   return [
     t.remind.reportTitle(r.day),
     `${t.remind.reportExpiringToday(r.expiringToday.length)}: ${names(t, r.expiringToday.map(expiring))}`,
     `${t.remind.reportExpiringTomorrow(r.expiringTomorrow.length)}: ${names(t, r.expiringTomorrow.map(expiring))}`,
-    `${t.remind.reportDepleted(r.depleted.length)}: ${names(t, r.depleted.map((c) => c.email))}`,
+    `${t.remind.reportDepleted(r.depleted.length)}: ${names(t, r.depleted.map(name))}`,
     `${t.remind.reportCreated(r.createdYesterday.length)}: ${names(t, r.createdYesterday)}`,
     `${t.remind.reportUndelivered(r.undelivered.length)}: ${names(t, r.undelivered.map((u) => `${u.email} → ${u.tgId} (${t.remind.status[u.status]})`))}`,
   ].join("\n");

@@ -38,6 +38,9 @@ export async function fleetBot(env: Record<string, string>, fleet: Omit<FleetOpt
     config,
     service,
     audit,
+    bot,
+    reminders,
+    tg,
     texts: (messages: SentMessage[]) => messages.map((m) => m.text).join("\n"),
     async say(from: Person, text: string): Promise<SentMessage[]> {
       const before = tg.sent().length;

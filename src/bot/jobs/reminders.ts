@@ -129,13 +129,19 @@ export class ReminderJob {
     const time = config.reminders.reportTime;
     if (!time || !reportDue(time, now, store.reportDay())) return;
     store.setReportDay(dayString(now)); // first: a failure below does not send it twice
-    const creations = this.deps.audit.summaries(CREATIONS_SCANNED).filter((e) => e.operation === "create" && e.undoneBy === null);
-    const undelivered = store.undelivered(now - DAY_MS).map((r) => ({ email: r.email, tgId: r.tgId, status: r.status === "blocked" ? ("blocked" as const) : ("failed" as const) }));
+    // Several servers: each client named with its server (server/email), as everywhere else.
+    const multi = this.deps.service.serverNames.length > 1;
+    const ref = (server: string | null | undefined, email: string) => (multi && server ? `${server}/${email}` : email);
+    const creations = this.deps.audit
+      .summaries(CREATIONS_SCANNED)
+      .filter((e) => e.operation === "create" && e.undoneBy === null)
+      .map((e) => ({ at: e.at, names: e.names.map((n) => ref(e.server, n)) }));
+    const undelivered = store.undelivered(now - DAY_MS).map((r) => ({ email: ref(r.server, r.email), tgId: r.tgId, status: r.status === "blocked" ? ("blocked" as const) : ("failed" as const) }));
     const report = dailyReport({ clients: this.deps.service.clients(), now, creations, undelivered });
     for (const admin of config.adminIds) {
       const t = textsFor(store.language(admin), config.language);
       try {
-        for (const part of splitMessage(reportText(t, report))) {
+        for (const part of splitMessage(reportText(t, report, (c) => this.deps.service.refOf(c)))) {
           await this.deps.pacer.wait();
           await api.sendMessage(admin, part, { parse_mode: "HTML" });
         }
