@@ -9,7 +9,15 @@ export interface UndoPlan {
   op: Operation & { kind: "restore" };
   /** Clients changed since the entry, or gone: left as they are. */
   skipped: string[];
+  /**
+   * Several servers: the change's clients on servers that cannot be read now (server/email),
+   * not in `op`: their part is planned by the undo itself, if their server answers by then.
+   */
+  unreachable?: string[];
 }
+
+/** Every client an undo would try: those planned, and those of servers unreachable now. */
+export const undoTargets = (plan: UndoPlan): string[] => [...Object.keys(plan.op.clients), ...(plan.unreachable ?? [])];
 
 /** Whether an audit entry can be undone at all (undo itself and sync are not). */
 export const isUndoable = (entry: Pick<AuditEntry, "operation" | "undoneBy">): boolean =>

@@ -9,7 +9,7 @@ import { DiffTable, newOpResult } from "../core/diff-table.js";
 import { XuiError } from "../core/errors.js";
 import { LOCAL_SERVER, type ServerSpec } from "../core/servers.js";
 import type { AuditEntry, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
-import { isUndoable, type UndoPlan } from "./audit.js";
+import { isUndoable, undoTargets, type UndoPlan } from "./audit.js";
 import type { CheckReport } from "./check.js";
 import type { ClientService, Scope } from "./client-service.js";
 import { DEFAULT_TIMEOUT_MS, eachLimited, SERVER_CONCURRENCY } from "./fleet-limits.js";
@@ -353,19 +353,24 @@ export class Fleet implements ClientService {
     if (!this.multi) return this.memberOf(entry).service.planUndo(entry);
     const clients: Record<string, UndoPlan["op"]["clients"][string]> = {};
     const skipped: string[] = [];
+    const unreachable: string[] = [];
     for (const e of siblings) {
       const m = this.memberOf(e);
+      // A server unreachable since start cannot plan its part: named, and tried by the undo.
+      if (!m.isOpen) {
+        unreachable.push(...e.diffs.map((d) => `${m.name}/${d.email}`));
+        continue;
+      }
       let plan: UndoPlan;
       try {
         plan = m.service.planUndo(e);
       } catch (error) {
-        // (A server unreachable since start cannot plan its part: the undo waits for it.)
         throw namedError(m.name, error);
       }
       for (const [email, back] of Object.entries(plan.op.clients)) clients[`${m.name}/${email}`] = back;
       skipped.push(...plan.skipped.map((email) => `${m.name}/${email}`));
     }
-    return { op: { kind: "restore", clients }, skipped };
+    return { op: { kind: "restore", clients }, skipped, ...(unreachable.length > 0 ? { unreachable } : {}) };
   }
 
   firstUndoable(entries: AuditEntry[]): { entry: AuditEntry; plan: UndoPlan } | undefined {
@@ -379,7 +384,7 @@ export class Fleet implements ClientService {
         if (error instanceof XuiError && error.code === "wrong-database") continue;
         throw error;
       }
-      if (Object.keys(plan.op.clients).length > 0) return { entry, plan };
+      if (undoTargets(plan).length > 0) return { entry, plan };
     }
     return undefined;
   }

@@ -3,6 +3,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { AuditEntry } from "../../core/types.js";
 import { timeString } from "../../core/units.js";
+import { undoTargets } from "../../service/audit.js";
 import { decode, encode } from "../callback-data.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
@@ -37,7 +38,7 @@ function entryReplies(t: Texts, deps: BotDeps, entry: AuditEntry): Reply[] {
 async function undoEntryReplies(t: Texts, deps: BotDeps, entry: AuditEntry, adminId: number): Promise<Reply[]> {
   if (entry.undoneBy !== null) return [{ text: t.outdated }];
   const plan = deps.service.planUndo(entry);
-  const emails = Object.keys(plan.op.clients);
+  const emails = undoTargets(plan);
   if (emails.length === 0) return [{ text: t.undoNone }];
   const skipped = plan.skipped.length > 0 ? [t.undoSkipped(esc(plan.skipped.join(", ")))] : [];
   return previewReplies(t, deps, { adminId, op: plan.op, emails, undoOf: entry.id }, [t.undoOf(entry.id), ...skipped]);

@@ -2,6 +2,7 @@
 // /undo: reverts the caller's own last change where nothing has moved since.
 import { Composer } from "grammy";
 import { timeString } from "../../core/units.js";
+import { undoTargets } from "../../service/audit.js";
 import type { BotContext, BotDeps } from "../context.js";
 import { esc } from "../html.js";
 import type { AuditEntry, OpResult } from "../../core/types.js";
@@ -46,7 +47,7 @@ export function history(deps: BotDeps): Composer<BotContext> {
       const found = deps.service.firstUndoable(deps.audit.undoable(String(adminId), UNDO_LOOKBACK));
       if (!found) return void (await ctx.reply(t.undoNothing));
       const { entry, plan } = found;
-      const emails = Object.keys(plan.op.clients);
+      const emails = undoTargets(plan);
       const skipped = plan.skipped.length > 0 ? [t.undoSkipped(esc(plan.skipped.join(", ")))] : [];
       // Like every change to several clients, an undo of several waits for Confirm.
       if (emails.length > 1) {
