@@ -36,5 +36,6 @@ export interface ServerSpec {
   panel?: ServerConnection;
 }
 
-/** A remote panel's kind by its credentials: an API token exists on 3.x only, a login on both. */
+/** A remote panel's kind by its credentials: an API token exists on 3.x only, a login on both
+ *  (a "remote-2x" that turns out to be 3.x is opened as one: see server-factory.ts). */
 export const remoteKind = (connection: Pick<ServerConnection, "token">): ServerKind => (connection.token === undefined ? "remote-2x" : "remote-3x");

@@ -60,13 +60,42 @@ const openRemote3: ServerOpener = async (spec, deps) => {
   }
 };
 
-/** A 2.x panel with nothing of ours on its server: its own API, a mirror of inbounds/list. */
-const openRemote2: ServerOpener = (spec, deps) => XuiService.openRemote2(connectionOf(spec), mirrorOf(spec, deps), { ...options(deps), readonly: false, server: spec.name });
+/**
+ * A remote panel given a login (no token) may be of either line: 2.x shows its version in its
+ * login page's asset links; 3.x (a single-page app there, and without 2.x's client routes)
+ * tells it through its API once logged in. Which one answers decides the driver: 2.x's writes
+ * on a 3.x panel would miss its clients table.
+ */
+async function loginPanelLine(spec: ServerSpec): Promise<{ version: string; line: 2 | 3 }> {
+  const connection = connectionOf(spec);
+  const v2 = new (await import("../panel/v2/api.js")).Panel2Api(connection);
+  try {
+    return { version: await v2.panelVersion(), line: 2 };
+  } catch (error) {
+    if (!(error instanceof XuiError && error.code === "panel-invalid")) throw error;
+    const v3 = new (await panelApi())(connection);
+    try {
+      return { version: await v3.panelVersion(), line: 3 };
+    } catch {
+      throw error; // neither: the 2.x answer says what is wrong with the address
+    } finally {
+      v3.close();
+    }
+  } finally {
+    v2.close();
+  }
+}
+
+/** A panel given a login: a 2.x panel through its own API (a mirror of inbounds/list), or a 3.x one as openRemote3. */
+const openRemoteLogin: ServerOpener = async (spec, deps) => {
+  if ((await loginPanelLine(spec)).line === 3) return openRemote3(spec, deps);
+  return XuiService.openRemote2(connectionOf(spec), mirrorOf(spec, deps), { ...options(deps), readonly: false, server: spec.name });
+};
 
 /** Every kind and its opener. */
 const SERVER_KINDS: Record<ServerKind, ServerOpener | undefined> = {
   local: openLocal,
-  "remote-2x": openRemote2,
+  "remote-2x": openRemoteLogin,
   "remote-3x": openRemote3,
 };
 
@@ -83,8 +112,8 @@ export async function openServer(spec: ServerSpec, deps: ServerDeps): Promise<Xu
  * call alone: no mirror is read (`xui-admin health` runs every minute in Docker).
  */
 export async function remotePanelVersion(spec: ServerSpec): Promise<string> {
-  const connection = connectionOf(spec);
-  const panel = spec.kind === "remote-2x" ? new (await import("../panel/v2/api.js")).Panel2Api(connection) : new (await panelApi())(connection);
+  if (spec.kind === "remote-2x") return (await loginPanelLine(spec)).version;
+  const panel = new (await panelApi())(connectionOf(spec));
   try {
     return await panel.panelVersion(); // each request ends within the server's SERVER_TIMEOUT_MS
   } finally {
