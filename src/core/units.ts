@@ -36,9 +36,13 @@ export function lastValidDay(ms: number): string | undefined {
   return dateString(new Date(d.getFullYear(), d.getMonth(), d.getDate() - 1).getTime()).slice(0, 10);
 }
 
-/** Whole days from now until `ms`, to the nearest day; negative when past. */
+/**
+ * Whole days from now until `ms`, a part of a day counting as one (2.5 days left is "3 days",
+ * as the reminder "expires in 3 days" says it); negative when past (an hour ago: -1).
+ */
 export function daysLeft(ms: number, now: number): number {
-  return Math.round((ms - now) / DAY_MS);
+  const days = (ms - now) / DAY_MS;
+  return days >= 0 ? Math.ceil(days) : -Math.ceil(-days);
 }
 
 /** Days of a delayed start (expiryTime < 0 means "valid -expiryTime ms from first use"). */

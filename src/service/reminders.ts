@@ -3,7 +3,7 @@
 // /reminders show it; neither decides anything of its own.
 import { reminderKeyString, type ReminderKey, type ReminderKind } from "../core/reminder-key.js";
 import type { Client } from "../core/types.js";
-import { DAY_MS } from "../core/units.js";
+import { DAY_MS, daysLeft } from "../core/units.js";
 import { isExhausted } from "./operations.js";
 
 export interface ReminderThresholds {
@@ -100,7 +100,7 @@ export function planReminders(input: {
   for (const c of input.clients) {
     if (c.tgId <= 0 || !c.enabled) continue;
     const chains: { levels: Level[]; about: number; value: number; traffic: boolean }[] = [
-      { levels: timeLevels(c, input.thresholds.days, now), about: c.expiryTime, value: Math.ceil((c.expiryTime - now) / DAY_MS), traffic: false },
+      { levels: timeLevels(c, input.thresholds.days, now), about: c.expiryTime, value: daysLeft(c.expiryTime, now), traffic: false },
       { levels: trafficLevels(c, input.thresholds.traffic), about: c.totalBytes, value: c.totalBytes > 0 ? usedPercent(c) : 0, traffic: true },
     ];
     for (const { levels, about, value, traffic } of chains) {

@@ -49,7 +49,7 @@ describe("an end user's journey on one server", () => {
 
     // A new Telegram user opens it: linked (read back from the file), their card, one Connection button.
     const [welcome] = (await h.say(USER, `/start ${code}`)).filter((m) => m.chat_id === USER.id);
-    expect(welcome?.text).toMatch(/^✅ Your Telegram account is now linked to <b>alice<\/b>\.\n\nYour subscription:\n\n<b>alice<\/b> — 🟢 active\n[\s\S]*\(2 days left\)\nservers: Amsterdam$/);
+    expect(welcome?.text).toMatch(/^✅ Your Telegram account is now linked to <b>alice<\/b>\.\n\nYour subscription:\n\n<b>alice<\/b> — 🟢 active\n[\s\S]*\(3 days left\)\nservers: Amsterdam$/);
     expect(welcome?.buttons().map((b) => b.text)).toEqual(["🔗 Connection"]);
     expect(tgIdOf(h.dbPath, "alice")).toBe(USER.id);
     await h.tg.waitFor((m) => m.chat_id === ADMIN.id && /opened the invitation for <b>alice<\/b>/.test(m.text ?? ""));

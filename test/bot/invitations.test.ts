@@ -19,7 +19,7 @@ const fixture = (p: string) =>
         protocol: "vless",
         remark: "NL Reality",
         clients: [
-          { email: "alice", expiryTime: NOW + 10 * DAY_MS + HOUR, totalBytes: 50 * GB, up: 5 * GB, down: 10 * GB, tgId: 300, comment: "owes for May" },
+          { email: "alice", expiryTime: NOW + 10 * DAY_MS - HOUR, totalBytes: 50 * GB, up: 5 * GB, down: 10 * GB, tgId: 300, comment: "owes for May" },
           { email: "carol", expiryTime: NOW + 3 * DAY_MS },
           { email: "bob", tgId: 301, comment: "vip" },
           { email: "dora", tgId: ADMIN.id },

@@ -63,8 +63,8 @@ describe("counts and Russian", () => {
             id: 1,
             protocol: "vless",
             clients: [
-              { email: "one", expiryTime: NOW + DAY_MS + 60_000, totalBytes: 10 * GB },
-              { email: "twentyone", expiryTime: NOW + 21 * DAY_MS + 60_000 },
+              { email: "one", expiryTime: NOW + DAY_MS - 60_000, totalBytes: 10 * GB },
+              { email: "twentyone", expiryTime: NOW + 21 * DAY_MS - 60_000 },
             ],
           },
         ],
