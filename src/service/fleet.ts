@@ -25,9 +25,12 @@ import type { ClientUsage } from "../xui/snapshot.js";
 
 type Member = FleetMember;
 
-/** A server's failure as the fleet reports it: the server named (other errors as they are). */
+/** A server's failure as the fleet reports it: the server named, in words and as data (other errors as they are). */
 const namedError = (server: string, error: unknown): unknown =>
-  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects) : error;
+  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects, error.invalid, error.detail, server) : error;
+
+/** The calls that need one server, as the English message names them. */
+const ONE_SERVER_CALLS = { create: "create", inbound: "an inbound", sync: "sync", backup: "a backup" } as const;
 
 export interface FleetOptions {
   /** The audit log's entries of one change across servers (AuditLog.batch), for undo. */
@@ -48,7 +51,11 @@ interface Part {
 /** Refuses names among `names` that are not configured servers, naming those that are. */
 export function refuseUnknownServers(names: readonly string[], configured: readonly string[]): void {
   const unknown = names.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown);
+  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown, undefined, {
+      kind: "unknown-servers",
+      names: unknown,
+      configured: [...configured],
+    });
 }
 
 export class Fleet implements ClientService {
@@ -132,9 +139,12 @@ export class Fleet implements ClientService {
   }
 
   /** The one server a call needs (create, an inbound, a backup): the only one, or the named one. */
-  private one(scope: Scope = {}, what: string): Member {
+  private one(scope: Scope = {}, what: keyof typeof ONE_SERVER_CALLS): Member {
     const chosen = this.chosen(scope);
-    if (chosen.length !== 1) throw new XuiError("bad-input", `${what} needs one server: name it (servers: ${this.serverNames.join(", ")})`, ["server"]);
+    if (chosen.length !== 1) {
+      const detail = { kind: "one-server", what, configured: this.serverNames } as const;
+      throw new XuiError("bad-input", `${ONE_SERVER_CALLS[what]} needs one server: name it (servers: ${this.serverNames.join(", ")})`, ["server"], undefined, detail);
+    }
     return chosen[0] as Member;
   }
 
@@ -254,7 +264,7 @@ export class Fleet implements ClientService {
 
   /** Each server's share of `selector`; references that name nothing anywhere are refused. */
   private parts(op: Operation, selector: Selector, scope?: Scope): Part[] {
-    if ("inboundId" in selector) return [{ member: this.one(scope, "an inbound"), selector, op }];
+    if ("inboundId" in selector) return [{ member: this.one(scope, "inbound"), selector, op }];
     if ("all" in selector) return this.chosen(scope).map((member) => ({ member, selector, op }));
     if (!this.multi) return this.chosen(scope).map((member) => ({ member, selector, op }));
     const { parts, down, unknown, ambiguous } = this.locate(selector.refs, scope);
@@ -338,7 +348,10 @@ export class Fleet implements ClientService {
   private memberOf(entry: AuditEntry): Member {
     const name = entry.server ?? LOCAL_SERVER;
     const member = this.byName.get(name) ?? (this.multi ? undefined : this.members[0]);
-    if (!member) throw new XuiError("wrong-database", `change #${entry.id} was made on server ${name}, which is not configured: nothing was changed`, [String(entry.id)]);
+    if (!member) {
+      const detail = { kind: "wrong-database", change: entry.id, server: name } as const;
+      throw new XuiError("wrong-database", `change #${entry.id} was made on server ${name}, which is not configured: nothing was changed`, [String(entry.id)], undefined, detail);
+    }
     return member;
   }
 
@@ -432,11 +445,11 @@ export class Fleet implements ClientService {
   }
 
   backup(dir?: string, scope?: Scope): Promise<string> {
-    return this.one(scope, "a backup").service.backup(dir);
+    return this.one(scope, "backup").service.backup(dir);
   }
 
   backupTo(file: string, scope?: Scope): Promise<string> {
-    return this.one(scope, "a backup").service.backupTo(file);
+    return this.one(scope, "backup").service.backupTo(file);
   }
 
   async servers(): Promise<ServerStatus[]> {

@@ -29,7 +29,7 @@ export const errorText = (error: unknown): string => (error instanceof Error ? e
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new XuiError("panel-unreachable", `${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new XuiError("panel-unreachable", `${what}: no answer within ${ms} ms`, [], undefined, { kind: "status-timeout", ms })), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
