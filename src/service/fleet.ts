@@ -17,7 +17,7 @@ import { settleParts, type PartOutcome } from "./fleet-results.js";
 import { DEFAULT_RETRY_MS, FleetMember, isDown } from "./fleet-member.js";
 import { openServer, type ServerDeps } from "./server-factory.js";
 import { refuseUnresolved } from "./select.js";
-import { errorText, serverStatus, type ServerStatus } from "./server-status.js";
+import { failedWith, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
 import type { Schema } from "../xui/schema.js";
@@ -62,7 +62,7 @@ export class Fleet implements ClientService {
   private readonly members: Member[];
   private readonly byName: Map<string, Member>;
   /** Each server's last failure, shown by /servers until a later status succeeds. */
-  private readonly lastErrors = new Map<string, string>();
+  private readonly lastErrors = new Map<string, unknown>();
 
   constructor(members: Member[], private readonly options: FleetOptions = {}) {
     if (members.length === 0) throw new XuiError("bad-input", "no server configured", []);
@@ -170,7 +170,7 @@ export class Fleet implements ClientService {
       try {
         return this.tag(m, read(m.service));
       } catch (error) {
-        this.lastErrors.set(m.name, errorText(error));
+        this.lastErrors.set(m.name, error);
         return [];
       }
     });
@@ -242,7 +242,7 @@ export class Fleet implements ClientService {
         answer = m.service.resolve(wanted.map((w) => w.own));
       } catch (error) {
         if (chosen.length === 1 && !this.multi) throw error;
-        this.lastErrors.set(m.name, errorText(error));
+        this.lastErrors.set(m.name, error);
         for (const w of wanted) found.add(w.given);
         down.set(m, wanted.map((w) => w.own));
         continue;
@@ -299,7 +299,7 @@ export class Fleet implements ClientService {
       const part = parts[i] as P;
       if (s.status === "fulfilled") return { server: part.member.name, result: s.value };
       const error: unknown = s.reason;
-      this.lastErrors.set(part.member.name, errorText(error));
+      this.lastErrors.set(part.member.name, error);
       return { server: part.member.name, error, notApplied: notDone(part).map((email) => `${part.member.name}/${email}`) };
     });
     return settleParts(operation, dryRun, outcomes);
@@ -456,7 +456,7 @@ export class Fleet implements ClientService {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     await this.retryUnreachable();
     const settled = await eachLimited(this.members, SERVER_CONCURRENCY, (m) => serverStatus(m.name, m.service, timeoutMs, this.lastErrors.get(m.name)));
-    return settled.map((s, i) => (s.status === "fulfilled" ? s.value : { name: (this.members[i] as Member).name, state: "error", panel: "unknown", writer: "none", lastError: errorText(s.reason) }));
+    return settled.map((s, i) => (s.status === "fulfilled" ? s.value : failedWith({ name: (this.members[i] as Member).name, state: "error", panel: "unknown", writer: "none" }, s.reason)));
   }
 
   /**

@@ -131,7 +131,20 @@ describe("several servers, in Russian", () => {
     refuseWrites(running, "busy elsewhere");
     const before = expiry3(running.dbPath, "bob");
     const [reply] = await h.say(RU, "/extend nl/bob 1");
-    expect(reply?.text).toMatch(/^Ничего не изменено: сервер <b>nl<\/b>: панель отказала: .*busy elsewhere/);
+    expect(reply?.text).toMatch(/^Ничего не изменено: сервер nl: панель отказала: .*busy elsewhere/);
     expect(expiry3(running.dbPath, "bob")).toBe(before);
+
+    // bob on both servers: de applies, nl refuses; the partial result says so in Russian.
+    const deBefore = expiry2(de, "bob");
+    const [preview] = await h.say(RU, "/extend bob 1");
+    const replies = await h.press(RU, preview!, "✅ Подтвердить");
+    expect(replies.map((m) => m.text).join("\n")).toMatch(/^⚠️ Применено частично: следующий шаг не удался \(сервер nl: панель отказала: .*busy elsewhere.*\)/);
+    expect(expiry2(de, "bob")).not.toBe(deBefore);
+    expect(expiry3(running.dbPath, "bob")).toBe(before);
+
+    // /servers: the last error, in Russian, under the server's own line.
+    await running.panel.stop();
+    const [servers] = await h.say(RU, "/servers");
+    expect(servers?.text).toMatch(/<b>nl<\/b> — ⚠️ ошибка[\s\S]*последняя ошибка: панель http:\/\/127\.0\.0\.1:\d+\/\S* отклонила соединение: запущена ли она, на этом ли порту\?/);
   });
 });

@@ -10,7 +10,7 @@ type RefusalTexts = { [K in RefusalDetail["kind"]]: (d: Extract<RefusalDetail, {
 const ONE_SERVER_CALLS = { create: "Creating a client", inbound: "An inbound", sync: "Sync", backup: "A backup" } as const;
 
 const refusal: RefusalTexts = {
-  "unknown-servers": (d) => `unknown server: ${d.names.join(", ")} (servers: ${d.configured.join(", ")})`,
+  "unknown-servers": (d) => `unknown server${d.names.length > 1 ? "s" : ""} ${d.names.map((n) => `"${n}"`).join(", ")} (servers: ${d.configured.join(", ")})`,
   "one-server": (d) => `${ONE_SERVER_CALLS[d.what]} needs one server: name it (servers: ${d.configured.join(", ")})`,
   "no-client": () => "no client given: name at least one email or key",
   "nothing-to-edit": () => "nothing to edit: give at least one field",
@@ -21,12 +21,12 @@ const refusal: RefusalTexts = {
   "keep-traffic-v2": () => "a 3x-ui 2.x panel drops a deleted client's usage with it: keeping the traffic is not possible through its API",
   "flow-refused": (d) => `flow ${d.flow || "none"} cannot be set on inbound ${d.inbound} (${d.said})`,
   "email-one-client": (d) => `a new email names one client, not ${d.clients}`,
-  "unknown-filter": (d) => `unknown filter ${d.text}: use all, expiring [DAYS], expired, depleted, disabled or inbound ID`,
+  "unknown-filter": (d) => `unknown filter "${d.text}": use all, expiring [DAYS], expired, depleted, disabled or inbound ID`,
 };
 
 export const errorsEn = {
   /** A server's error when several are configured. */
-  onServer: (server: string, text: string) => `server <b>${server}</b>: ${text}`,
+  onServer: (server: string, text: string) => `server ${server}: ${text}`,
   /** Several servers' errors, each already onServer. */
   servers: (texts: string[]) => texts.join("; "),
   ambiguous: (parts: string[]) => `ambiguous reference: ${parts.join("; ")}; use the email`,

@@ -8,7 +8,7 @@ const ONE_SERVER_CALLS = { create: "Создание клиента", inbound: "
 const clients = (n: number) => plural("ru", n, { one: "# клиента", few: "# клиентов", many: "# клиентов", other: "# клиента" });
 
 export const errorsRu: ErrorTexts = {
-  onServer: (server, text) => `сервер <b>${server}</b>: ${text}`,
+  onServer: (server, text) => `сервер ${server}: ${text}`,
   servers: (texts) => texts.join("; "),
   ambiguous: (parts) => `неоднозначная ссылка: ${parts.join("; ")}; укажите email`,
   ambiguousPart: (ref, emails) => `${ref} подходит к ${emails}`,
@@ -63,7 +63,7 @@ export const errorsRu: ErrorTexts = {
     "too-old": (version) => `это 3x-ui ${version}: без локального x-ui.db боту нужна 3.1 или новее`,
   },
   refusal: {
-    "unknown-servers": (d) => `${d.names.length > 1 ? "неизвестные серверы" : "неизвестный сервер"}: ${d.names.join(", ")} (серверы: ${d.configured.join(", ")})`,
+    "unknown-servers": (d) => `${d.names.length > 1 ? "неизвестные серверы" : "неизвестный сервер"} ${d.names.map((n) => `«${n}»`).join(", ")} (серверы: ${d.configured.join(", ")})`,
     "one-server": (d) => `${ONE_SERVER_CALLS[d.what]}: нужен один сервер, назовите его (серверы: ${d.configured.join(", ")})`,
     "no-client": () => "клиент не указан: назовите хотя бы один email или ключ",
     "nothing-to-edit": () => "нечего менять: укажите хотя бы одно поле",
@@ -74,6 +74,6 @@ export const errorsRu: ErrorTexts = {
     "keep-traffic-v2": () => "панель 3x-ui 2.x удаляет трафик клиента вместе с ним: сохранить трафик через её API нельзя",
     "flow-refused": (d) => `flow ${d.flow || "none"} нельзя задать в подключении ${d.inbound} (${d.said})`,
     "email-one-client": (d) => `новый email даётся одному клиенту, а выбрано ${plural("ru", d.clients, { one: "# клиент", few: "# клиента", many: "# клиентов", other: "# клиента" })}`,
-    "unknown-filter": (d) => `неизвестный фильтр ${d.text}: all, expiring [ДНИ], expired, depleted, disabled или inbound ID`,
+    "unknown-filter": (d) => `неизвестный фильтр «${d.text}»: all, expiring [ДНИ], expired, depleted, disabled или inbound ID`,
   },
 };
