@@ -46,6 +46,16 @@ export type ReadOnlyWhy =
   | "remote-mirror" // sync of a remote panel's mirror
   | "newer-bot-file"; // the bot's own file is from a newer version
 
+/** Why an inbound cannot give its clients a flow, in English; `found` is what it has instead. */
+export const FLOW_TEXTS = {
+  "vless-only": (found: string) => `flow is for VLESS only, this inbound is ${found}`,
+  unreadable: () => "its stream_settings cannot be read",
+  transport: (found: string) => `flow needs the TCP transport, this inbound uses ${found}`,
+  security: (found: string) => `flow needs TLS or REALITY, this inbound has ${found}`,
+} satisfies Record<string, (found: string) => string>;
+
+export type FlowWhy = keyof typeof FLOW_TEXTS;
+
 /** Why a typed or chosen thing was refused (bad-input without a refused value). */
 export type RefusalDetail =
   | { kind: "unknown-servers"; names: string[]; configured: string[] }
@@ -57,7 +67,7 @@ export type RefusalDetail =
   | { kind: "no-client-accounting"; inbound: number; protocol: string }
   | { kind: "unreadable-settings"; inbound: number; said: string }
   | { kind: "keep-traffic-v2" }
-  | { kind: "flow-refused"; flow: string; inbound: number; said: string }
+  | { kind: "flow-refused"; flow: string; inbound: number; why: FlowWhy; found: string }
   | { kind: "email-one-client"; clients: number }
   | { kind: "unknown-filter"; text: string };
 

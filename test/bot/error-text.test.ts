@@ -10,6 +10,7 @@ import { ru } from "../../src/bot/locales/ru.js";
 import { checkedEnvelope } from "../../src/panel/wire.js";
 import { refuseUnknownServers } from "../../src/service/fleet.js";
 import { settleParts } from "../../src/service/fleet-results.js";
+import { assertFlowAllowed } from "../../src/service/client-edit.js";
 import { refuseUnresolved } from "../../src/service/select.js";
 
 const WHERE = "https://panel.example:2053/secret/";
@@ -70,6 +71,12 @@ describe("errorText", () => {
     const value = invalidInput("days", "x", "not-days");
     const named = new XuiError(value.code, `server nl: ${value.message}`, value.subjects, value.invalid, value.detail, "nl");
     expect(errorText(ru, named)).toBe(`сервер nl: ${errorText(ru, value)}`);
+  });
+
+  it("a flow the inbound cannot serve: the rule and what the inbound has", () => {
+    const error = thrown(() => assertFlowAllowed({ id: 3, protocol: "vless" }, JSON.stringify({ network: "ws", security: "tls" }), "xtls-rprx-vision"));
+    expect(error.message).toBe('flow: "xtls-rprx-vision" cannot be set on inbound 3: flow needs the TCP transport, this inbound uses ws');
+    expect(errorText(ru, error)).toBe("flow xtls-rprx-vision нельзя задать в подключении 3: для flow нужен транспорт TCP, а это подключение использует ws");
   });
 
   it("plurals in Russian: 1 клиента, 2 клиентов, 5 клиентов", () => {

@@ -1,7 +1,7 @@
 // Why the service refused, in English, from the error's data (core/error-detail.ts), for
 // error-text.ts. Every argument comes in HTML-escaped; what the panel or the system said is
 // quoted as it is. The bot's "Nothing changed:" goes in front, so no text repeats it.
-import type { AuthWhy, InvalidAnswerWhy, ReadOnlyWhy, RefusalDetail, UnreachableWhy } from "../../core/error-detail.js";
+import { FLOW_TEXTS, type AuthWhy, type InvalidAnswerWhy, type ReadOnlyWhy, type RefusalDetail, type UnreachableWhy } from "../../core/error-detail.js";
 import { count } from "../../core/plural.js";
 
 /** A refusal's text from its detail (strings escaped, counts as they are). */
@@ -19,7 +19,7 @@ const refusal: RefusalTexts = {
   "no-client-accounting": (d) => `inbound ${d.inbound} is ${d.protocol}: it has no per-client accounting, clients cannot be added`,
   "unreadable-settings": (d) => `inbound ${d.inbound} has unreadable settings (${d.said})`,
   "keep-traffic-v2": () => "a 3x-ui 2.x panel drops a deleted client's usage with it: keeping the traffic is not possible through its API",
-  "flow-refused": (d) => `flow ${d.flow || "none"} cannot be set on inbound ${d.inbound} (${d.said})`,
+  "flow-refused": (d) => `flow: ${d.flow || "none"} cannot be set on inbound ${d.inbound}: ${FLOW_TEXTS[d.why](d.found)}`,
   "email-one-client": (d) => `a new email names one client, not ${d.clients}`,
   "unknown-filter": (d) => `unknown filter "${d.text}": use all, expiring [DAYS], expired, depleted, disabled or inbound ID`,
 };

@@ -1,9 +1,17 @@
 // Почему сервис отказал, по-русски: те же ключи, что в errors-en.ts (это проверяет тип).
 // Аргументы приходят уже экранированными; слова панели и системы цитируются как есть.
 import { plural } from "../../core/plural.js";
+import type { FlowWhy } from "../../core/error-detail.js";
 import type { ErrorTexts } from "./errors-en.js";
 
 const ONE_SERVER_CALLS = { create: "Создание клиента", inbound: "Подключение", sync: "Синхронизация", backup: "Резервная копия" } as const;
+
+const FLOW_WHY: Record<FlowWhy, (found: string) => string> = {
+  "vless-only": (found) => `flow бывает только у VLESS, а это подключение — ${found}`,
+  unreadable: () => "его настройки не читаются",
+  transport: (found) => `для flow нужен транспорт TCP, а это подключение использует ${found}`,
+  security: (found) => `для flow нужен TLS или REALITY, а у этого подключения ${found}`,
+};
 
 const clients = (n: number) => plural("ru", n, { one: "# клиента", few: "# клиентов", many: "# клиентов", other: "# клиента" });
 
@@ -72,7 +80,8 @@ export const errorsRu: ErrorTexts = {
     "no-client-accounting": (d) => `подключение ${d.inbound} — ${d.protocol}: у него нет учёта по клиентам, клиентов добавить нельзя`,
     "unreadable-settings": (d) => `у подключения ${d.inbound} нечитаемые настройки (${d.said})`,
     "keep-traffic-v2": () => "панель 3x-ui 2.x удаляет трафик клиента вместе с ним: сохранить трафик через её API нельзя",
-    "flow-refused": (d) => `flow ${d.flow || "none"} нельзя задать в подключении ${d.inbound} (${d.said})`,
+    // Как FLOW_TEXTS (core/error-detail.ts), по-русски.
+    "flow-refused": (d) => `flow ${d.flow || "none"} нельзя задать в подключении ${d.inbound}: ${FLOW_WHY[d.why](d.found)}`,
     "email-one-client": (d) => `новый email даётся одному клиенту, а выбрано ${plural("ru", d.clients, { one: "# клиент", few: "# клиента", many: "# клиентов", other: "# клиента" })}`,
     "unknown-filter": (d) => `неизвестный фильтр «${d.text}»: all, expiring [ДНИ], expired, depleted, disabled или inbound ID`,
   },
