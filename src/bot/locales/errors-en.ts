@@ -25,6 +25,8 @@ const refusal: RefusalTexts = {
 };
 
 export const errorsEn = {
+  /** An unexpected failure (the log has it). */
+  internal: "internal error",
   /** A server's error when several are configured. */
   onServer: (server: string, text: string) => `server ${server}: ${text}`,
   /** Several servers' errors, each already onServer. */

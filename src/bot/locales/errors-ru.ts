@@ -16,6 +16,7 @@ const FLOW_WHY: Record<FlowWhy, (found: string) => string> = {
 const clients = (n: number) => plural("ru", n, { one: "# клиента", few: "# клиентов", many: "# клиентов", other: "# клиента" });
 
 export const errorsRu: ErrorTexts = {
+  internal: "внутренняя ошибка",
   onServer: (server, text) => `сервер ${server}: ${text}`,
   servers: (texts) => texts.join("; "),
   ambiguous: (parts) => `неоднозначная ссылка: ${parts.join("; ")}; укажите email`,
