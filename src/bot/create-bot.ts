@@ -120,7 +120,7 @@ export function createBot(given: BotDeps, options: CreateBotOptions = {}): Bot<B
   bot.catch((err) => {
     deps.logger.error({ err: err.error, update: err.ctx.update.update_id }, "update failed");
     // Tell the person something went wrong; if even that fails, the log has it.
-    if (err.ctx.t) void err.ctx.reply(err.ctx.t.error("internal error")).catch(() => undefined);
+    if (err.ctx.t) void err.ctx.reply(err.ctx.t.error(err.ctx.t.errors.internal)).catch(() => undefined);
   });
   return bot;
 }

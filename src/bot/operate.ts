@@ -8,7 +8,7 @@ import { encode } from "./callback-data.js";
 import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";
 import type { Texts } from "./locales/en.js";
-import { errorText } from "./error-text.js";
+import { errorText, reasonText } from "./error-text.js";
 import { esc, splitMessage } from "./html.js";
 import { diffText, nameOf } from "./render.js";
 
@@ -48,7 +48,7 @@ export function errorReplies(t: Texts, error: unknown, deps?: BotDeps): Reply[] 
     const now = deps?.service.now() ?? Date.now();
     const applied = error.applied.changed.map((d) => diffText(t, d, now));
     const text = [
-      t.partial(esc(error.reason instanceof Error ? error.reason.message : String(error.reason)), error.applied.auditId),
+      t.partial(reasonText(t, error.reason), error.applied.auditId),
       "",
       t.partialApplied(error.applied.changed.length),
       ...applied.slice(0, INLINE_DIFFS),
@@ -136,7 +136,7 @@ export async function previewReplies(t: Texts, deps: BotDeps, pending: PendingOp
   const now = deps.service.now();
   const heading = op.kind === "delete" ? t.previewDelete(preview.changed.length) : t.preview(t.opName[op.kind], preview.changed.length, emails.length);
   const lines = [heading, ...notes];
-  if (missed) lines.push(t.previewNotReachable(esc(missed.reason instanceof Error ? missed.reason.message : String(missed.reason)), esc(missed.notApplied.join(", "))));
+  if (missed) lines.push(t.previewNotReachable(reasonText(t, missed.reason), esc(missed.notApplied.join(", "))));
   lines.push("", ...preview.changed.slice(0, PREVIEW_NAMES).map((d) => diffText(t, d, now)));
   if (preview.changed.length > PREVIEW_NAMES) lines.push(`… +${preview.changed.length - PREVIEW_NAMES}`);
   if (preview.unchanged.length > 0) {

@@ -1,5 +1,6 @@
 // Errors a front end can explain to a person. Each names the input at fault; whenever one is
 // thrown, nothing has been written, except a PartialError, which says exactly what was.
+import type { ErrorDetail } from "./error-detail.js";
 import { count } from "./plural.js";
 import type { OpResult } from "./types.js";
 
@@ -67,6 +68,10 @@ export class XuiError extends Error {
     readonly subjects: string[] = [],
     /** For a refused value (bad-input): which, and why, as data a face can translate. */
     readonly invalid?: Invalid,
+    /** Anything else a face needs to say it in its own language (error-detail.ts). */
+    readonly detail?: ErrorDetail,
+    /** With several servers: the one that failed (the message names it too). */
+    readonly server?: string,
   ) {
     super(message);
     this.name = "XuiError";

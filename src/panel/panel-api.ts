@@ -69,7 +69,7 @@ export class PanelApi {
   /** The panel's version as it reports it, e.g. "3.6.0" (GET /panel/api/server/status). */
   async panelVersion(): Promise<string> {
     const status = await this.request({ method: "GET", path: "panel/api/server/status", schema: statusSchema });
-    if (!status) throw new PanelFailure("panel-invalid", `the panel at ${this.http.where} has no status yet (it takes one every 2 s after it starts): try again`);
+    if (!status) throw new PanelFailure("panel-invalid", `the panel at ${this.http.where} has no status yet (it takes one every 2 s after it starts): try again`, { kind: "invalid-answer", where: this.http.where, why: "no-status-yet" });
     return status.panelVersion;
   }
 
@@ -216,17 +216,18 @@ export class PanelApi {
     const what = `${call.method} ${call.path.split("?")[0] ?? ""}`;
     const where = this.http.where;
     if (answer.status === 401 || answer.status === 403) {
-      throw new XuiError("panel-auth", this.session ? `the panel at ${where} refused ${what} right after a new login (HTTP ${answer.status})` : `the panel at ${where} refused the API token (HTTP ${answer.status}): give the plaintext of an enabled token`);
+      const detail = { kind: "auth", where, why: this.session ? "relogin" : "token", status: answer.status } as const;
+      throw new XuiError("panel-auth", this.session ? `the panel at ${where} refused ${what} right after a new login (HTTP ${answer.status})` : `the panel at ${where} refused the API token (HTTP ${answer.status}): give the plaintext of an enabled token`, [], undefined, detail);
     }
     const envelope = checkedEnvelope(where, what, answer, { notFound: "3x-ui before 3.1 has no /panel/api/clients", partial: "part of the change" });
     if (!envelope.success) {
       // Go's errors end in a newline (fmt.Sprintln) inside the panel's "(…)": one line of words.
       const msg = envelope.msg.replace(/\s+/g, " ").replace(/ \)/g, ")").trim();
       if (call.email !== undefined && NOT_FOUND.test(msg)) throw new XuiError("unknown-ref", `the panel has no client ${JSON.stringify(call.email)}`, [call.email]);
-      throw new XuiError("panel-refused", `the panel refused ${what}: ${msg || "no reason given"}`);
+      throw new XuiError("panel-refused", `the panel refused ${what}: ${msg || "no reason given"}`, [], undefined, { kind: "panel-refused", said: msg });
     }
     const obj = call.schema.safeParse(envelope.obj ?? null);
-    if (!obj.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with a body 3x-ui 3.x does not send (${describeIssues(obj.error)})`);
+    if (!obj.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with a body 3x-ui 3.x does not send (${describeIssues(obj.error)})`, { kind: "invalid-answer", where, why: "bad-body" });
     return obj.data;
   }
 }

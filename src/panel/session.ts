@@ -3,6 +3,7 @@
 // logs it in, and every unsafe call carries the token in X-CSRF-Token (controller/index.go,
 // web/session/csrf.go @v3.6.0). One login serves every call until the panel says the session
 // ended; concurrent callers share a login in progress.
+import type { InvalidAnswerWhy } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import { PanelFailure, type HttpAnswer, type PanelTransport } from "./transport.js";
 import { csrfSchema, envelopeSchema, flagSchema } from "./wire.js";
@@ -15,16 +16,18 @@ export const TWO_FACTOR_REFUSAL = "the panel asks for a 2FA code: use an API tok
 export const BASE_HEADERS = { accept: "application/json", "x-requested-with": "XMLHttpRequest" } as const;
 
 function parseEnvelope(http: PanelTransport, what: string, answer: HttpAnswer): { success: boolean; msg: string; obj?: unknown } {
-  if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${http.where} has no ${what} (HTTP 404): check the URL's base path`);
-  if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${http.where} answered HTTP ${answer.status} to ${what}`);
+  const { where } = http;
+  const invalid = (why: InvalidAnswerWhy) => ({ kind: "invalid-answer" as const, where, why, status: answer.status });
+  if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path`, invalid("not-found"));
+  if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered HTTP ${answer.status} to ${what}`, invalid("status"));
   let json: unknown;
   try {
     json = JSON.parse(answer.body);
   } catch {
-    throw new PanelFailure("panel-invalid", `the panel at ${http.where} answered ${what} with something other than JSON: is this a 3x-ui panel?`);
+    throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`, invalid("not-json"));
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${http.where} answered ${what} without 3x-ui's {success, msg, obj}`);
+  if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj}`, invalid("no-envelope"));
   return parsed.data;
 }
 
@@ -77,12 +80,13 @@ export class PanelSession {
     const opened = await this.http.send("GET", "csrf-token", { ...BASE_HEADERS });
     this.take(opened);
     const token = csrfSchema.safeParse(parseEnvelope(this.http, "csrf-token", opened).obj);
-    if (!token.success || this.cookie === undefined) throw new PanelFailure("panel-invalid", `the panel at ${this.http.where} gave no session and CSRF token at csrf-token: is it 3x-ui 3.x?`);
+    if (!token.success || this.cookie === undefined) throw new PanelFailure("panel-invalid", `the panel at ${this.http.where} gave no session and CSRF token at csrf-token: is it 3x-ui 3.x?`, { kind: "invalid-answer", where: this.http.where, why: "no-csrf" });
     this.csrf = token.data;
     const unsafe = () => ({ ...BASE_HEADERS, cookie: `${COOKIE}=${this.cookie ?? ""}`, "x-csrf-token": this.csrf });
     const answer = await this.http.send("POST", "login", { ...unsafe(), "content-type": "application/json" }, JSON.stringify({ username: this.username, password: this.password }));
     this.take(answer);
-    if (answer.status === 403) throw new XuiError("panel-auth", `the panel at ${this.http.where} refused the login's CSRF token`);
+    const where = this.http.where;
+    if (answer.status === 403) throw new XuiError("panel-auth", `the panel at ${where} refused the login's CSRF token`, [], undefined, { kind: "auth", where, why: "csrf" });
     const result = parseEnvelope(this.http, "login", answer);
     if (result.success && this.cookie !== undefined) {
       this.generation++;
@@ -93,7 +97,8 @@ export class PanelSession {
     this.take(twoFactor);
     const on = flagSchema.safeParse(parseEnvelope(this.http, "getTwoFactorEnable", twoFactor).obj);
     this.cookie = undefined;
-    if (on.success && on.data) throw new XuiError("panel-auth", TWO_FACTOR_REFUSAL);
-    throw new XuiError("panel-auth", `the panel at ${this.http.where} refused the login (${result.msg.trim() || "no reason given"}): check the panel username and password`);
+    if (on.success && on.data) throw new XuiError("panel-auth", TWO_FACTOR_REFUSAL, [], undefined, { kind: "auth", where, why: "two-factor" });
+    const said = result.msg.trim();
+    throw new XuiError("panel-auth", `the panel at ${where} refused the login (${said || "no reason given"}): check the panel username and password`, [], undefined, { kind: "auth", where, why: "login", said });
   }
 }

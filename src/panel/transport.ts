@@ -5,6 +5,7 @@
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import https from "node:https";
+import type { ErrorDetail } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import type { PanelConnection } from "./types.js";
 
@@ -19,9 +20,10 @@ export class PanelFailure extends XuiError {
   constructor(
     code: "panel-unreachable" | "panel-invalid",
     message: string,
+    detail: ErrorDetail,
     readonly retryable = false,
   ) {
-    super(code, message);
+    super(code, message, [], undefined, detail);
   }
 }
 
@@ -79,7 +81,7 @@ export class PanelTransport {
           size += chunk.length;
           if (size > MAX_ANSWER_BYTES) {
             res.destroy();
-            reject(new PanelFailure("panel-invalid", `the panel at ${this.where} sent more than ${MAX_ANSWER_BYTES / 2 ** 20} MiB for ${method} ${url.pathname}: not a 3x-ui answer`));
+            reject(new PanelFailure("panel-invalid", `the panel at ${this.where} sent more than ${MAX_ANSWER_BYTES / 2 ** 20} MiB for ${method} ${url.pathname}: not a 3x-ui answer`, { kind: "invalid-answer", where: this.where, why: "too-big" }));
             return;
           }
           chunks.push(chunk);
@@ -95,14 +97,22 @@ export class PanelTransport {
 
   private failure(method: string, url: URL, error: unknown, timedOut: boolean): PanelFailure {
     const what = `${method} ${url.pathname}`;
-    const maybeApplied = method === "POST" ? "; the panel may have applied the change: read it back before trying again" : "";
-    if (timedOut) return new PanelFailure("panel-unreachable", `the panel at ${this.where} did not answer ${what} within ${this.conn.timeoutMs} ms${maybeApplied}`);
+    const post = method === "POST";
+    const maybeApplied = post ? "; the panel may have applied the change: read it back before trying again" : "";
+    const where = this.where;
+    if (timedOut) {
+      return new PanelFailure("panel-unreachable", `the panel at ${where} did not answer ${what} within ${this.conn.timeoutMs} ms${maybeApplied}`, { kind: "unreachable", where, why: "timeout", ms: this.conn.timeoutMs, maybeApplied: post });
+    }
     const code = (error as { code?: string }).code ?? "";
     if (TLS_CODES.test(code)) {
-      return new PanelFailure("panel-unreachable", `the panel at ${this.where} has a TLS certificate this tool does not trust (${code}): give its certificate, or the CA that signed it, as the panel's CA`);
+      return new PanelFailure("panel-unreachable", `the panel at ${where} has a TLS certificate this tool does not trust (${code}): give its certificate, or the CA that signed it, as the panel's CA`, { kind: "unreachable", where, why: "tls", said: code });
     }
-    const why = code === "ECONNREFUSED" ? "refused the connection: is it running, on this port?" : code === "ENOTFOUND" ? "has a host name that does not resolve" : `failed (${code || (error as Error).message})`;
-    return new PanelFailure("panel-unreachable", `the panel at ${this.where} ${why} [${what}]${NOT_SENT.has(code) ? "" : maybeApplied}`, RETRYABLE.has(code));
+    const said = code || (error as Error).message;
+    const kind = code === "ECONNREFUSED" ? "refused" : code === "ENOTFOUND" ? "no-host" : "failed";
+    const why = kind === "refused" ? "refused the connection: is it running, on this port?" : kind === "no-host" ? "has a host name that does not resolve" : `failed (${said})`;
+    const sent = !NOT_SENT.has(code);
+    const detail: ErrorDetail = { kind: "unreachable", where, why: kind, said, maybeApplied: post && sent };
+    return new PanelFailure("panel-unreachable", `the panel at ${where} ${why} [${what}]${sent ? maybeApplied : ""}`, detail, RETRYABLE.has(code));
   }
 }
 

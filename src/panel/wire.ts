@@ -3,6 +3,7 @@
 // MarshalJSON and ClientWithAttachments (service/client.go), xray.ClientTraffic, Inbound's
 // MarshalJSON, the bulk results (service/client_bulk.go) and server status.
 import { z } from "zod";
+import type { InvalidAnswerWhy } from "../core/error-detail.js";
 import { PanelFailure, type HttpAnswer } from "./transport.js";
 import type { PanelBulkResult, PanelClient, PanelClientEntry, PanelInbound, PanelTraffic } from "./types.js";
 
@@ -127,21 +128,24 @@ export function effectiveFlows(inbounds: PanelInbound[]): Map<string, string> {
  * a failed POST may have applied (a 502/503/504 is worth trying again, for a read).
  */
 export function checkedEnvelope(where: string, what: string, answer: HttpAnswer, hints: { notFound: string; partial: string }): z.infer<typeof envelopeSchema> {
-  if (answer.status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path; ${hints.notFound}`);
-  if (answer.status >= 300 && answer.status < 400) throw new PanelFailure("panel-invalid", `the panel at ${where} redirects ${what} (HTTP ${answer.status}): give the URL it redirects to (https?)`);
-  if (answer.status >= 500) {
-    const maybe = what.startsWith("POST") ? `; it may have applied ${hints.partial}: read it back before trying again` : "";
-    throw new PanelFailure("panel-invalid", `the panel at ${where} failed on ${what} (HTTP ${answer.status})${maybe}`, [502, 503, 504].includes(answer.status));
+  const { status } = answer;
+  const invalid = (why: InvalidAnswerWhy, maybeApplied = false) => ({ kind: "invalid-answer" as const, where, why, status, maybeApplied });
+  if (status === 404) throw new PanelFailure("panel-invalid", `the panel at ${where} has no ${what} (HTTP 404): check the URL's base path; ${hints.notFound}`, invalid("not-found"));
+  if (status >= 300 && status < 400) throw new PanelFailure("panel-invalid", `the panel at ${where} redirects ${what} (HTTP ${status}): give the URL it redirects to (https?)`, invalid("redirect"));
+  if (status >= 500) {
+    const post = what.startsWith("POST");
+    const maybe = post ? `; it may have applied ${hints.partial}: read it back before trying again` : "";
+    throw new PanelFailure("panel-invalid", `the panel at ${where} failed on ${what} (HTTP ${status})${maybe}`, invalid("server-error", post), [502, 503, 504].includes(status));
   }
-  if (answer.status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with HTTP ${answer.status}`);
+  if (status !== 200) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with HTTP ${status}`, invalid("status"));
   let json: unknown;
   try {
     json = JSON.parse(answer.body);
   } catch {
-    throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`);
+    throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} with something other than JSON: is this a 3x-ui panel?`, invalid("not-json"));
   }
   const parsed = envelopeSchema.safeParse(json);
-  if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj} (${describeIssues(parsed.error)})`);
+  if (!parsed.success) throw new PanelFailure("panel-invalid", `the panel at ${where} answered ${what} without 3x-ui's {success, msg, obj} (${describeIssues(parsed.error)})`, invalid("no-envelope"));
   return parsed.data;
 }
 

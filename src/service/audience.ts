@@ -21,7 +21,7 @@ export function parseAudience(text: string, serverNames: string[]): Audience {
   if (!m) return { filter: parseClientFilter(text), scope: {} };
   const [, asked = "", rest = ""] = m;
   const server = serverNames.find((n) => n.toLowerCase() === asked.toLowerCase());
-  if (server === undefined) throw new XuiError("bad-input", `unknown server ${JSON.stringify(asked)} (servers: ${serverNames.join(", ")})`, [asked]);
+  if (server === undefined) throw new XuiError("bad-input", `unknown server ${JSON.stringify(asked)} (servers: ${serverNames.join(", ")})`, [asked], undefined, { kind: "unknown-servers", names: [asked], configured: serverNames });
   return { filter: parseClientFilter(rest), scope: { servers: [server] } };
 }
 

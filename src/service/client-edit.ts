@@ -3,7 +3,7 @@
 // of the JSON client. The state side (reset, a delayed start) is operations.ts's.
 import { XuiError } from "../core/errors.js";
 import { EDIT_FIELDS, type FieldChange, type FieldChanges, type Operation } from "../core/types.js";
-import { flowRefusal, readStreamSettings } from "../xui/transport.js";
+import { flowProblem, flowRefusal, readStreamSettings } from "../xui/transport.js";
 import type { ClientEdit, Selector } from "../core/types.js";
 import type { EngineContext } from "./engine.js";
 import { assertEmailFree } from "./insert.js";
@@ -59,8 +59,11 @@ export const emailAfter = (email: string, fields: FieldChanges | undefined): str
 
 /** Refuses a flow the inbound cannot serve; "" (none) only where a flow key belongs (VLESS). */
 export function assertFlowAllowed(inbound: { id: number; protocol: string }, streamSettings: string, flow: string): void {
-  const refusal = inbound.protocol === "vless" && flow === "" ? null : flowRefusal(inbound.protocol, streamSettings);
-  if (refusal !== null) throw new XuiError("bad-input", `flow: ${JSON.stringify(flow)} cannot be set on inbound ${inbound.id}: ${refusal}`, ["flow"]);
+  const problem = inbound.protocol === "vless" && flow === "" ? null : flowProblem(inbound.protocol, streamSettings);
+  if (problem !== null) {
+    const refusal = flowRefusal(inbound.protocol, streamSettings);
+    throw new XuiError("bad-input", `flow: ${JSON.stringify(flow)} cannot be set on inbound ${inbound.id}: ${refusal}`, ["flow"], undefined, { kind: "flow-refused", flow, inbound: inbound.id, ...problem });
+  }
 }
 
 /** The non-empty flow most of these clients use (the first such in a tie), else "". */
@@ -82,7 +85,7 @@ export function checkEdit(ctx: EngineContext, selector: Selector, changes: Clien
   const targets = selectTargets(snapshot, selector);
   if (changes.email !== undefined) {
     const [target] = targets;
-    if (!target || targets.length > 1) throw new XuiError("bad-input", `email: a new email names one client, not ${targets.length}`, ["email"]);
+    if (!target || targets.length > 1) throw new XuiError("bad-input", `email: a new email names one client, not ${targets.length}`, ["email"], undefined, { kind: "email-one-client", clients: targets.length });
     assertEmailFree(snapshot, changes.email, target.email);
   }
   if (changes.flow !== undefined) {

@@ -91,9 +91,9 @@ export async function createClient(ctx: EngineContext, input: CreateClientInput)
   validateCreate(input);
   if ((input.moreInboundIds?.length ?? 0) > 0) {
     // 3x-ui 2.x keeps emails unique across inbounds: one client lives in one inbound.
-    throw new XuiError("bad-input", "on 3x-ui 2.x a client sits in one inbound (emails are unique across inbounds): create one client per inbound, each with its own email; nothing was changed", ["inbound"]);
+    throw new XuiError("bad-input", "on 3x-ui 2.x a client sits in one inbound (emails are unique across inbounds): create one client per inbound, each with its own email; nothing was changed", ["inbound"], undefined, { kind: "one-inbound-v2" });
   }
-  if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
+  if (!ctx.db.writable) throw ctx.db.writeRefusal();
   return retryConflicts(() => createOnce(ctx, input));
 }
 

@@ -18,7 +18,7 @@ import { RowTable } from "../xui/row-table.js";
 import type { ClientSpans } from "../xui/settings-splice.js";
 import { jsonStamp, SPLICE_MAX, type InboundSnapshot, type SnapshotReader } from "../xui/snapshot.js";
 import { DiffTable, newOpResult } from "../core/diff-table.js";
-import { PartialError, XuiError } from "../core/errors.js";
+import { PartialError } from "../core/errors.js";
 import { applyFields, emailAfter, fieldChanges } from "./client-edit.js";
 import { applyInPlace, copyState, isRestoredFields, needsXrayRestart } from "./operations.js";
 import { blankState, NOTE } from "../core/types.js";
@@ -220,7 +220,7 @@ export class Engine {
    */
   async run(op: Operation, selector: Selector, options: { dryRun?: boolean; onCommit?: OnCommit } = {}): Promise<OpResult> {
     if (!options.dryRun && !this.ctx.db.writable) {
-      throw new XuiError("read-only", `refusing to write ${this.ctx.db.path}: ${this.ctx.db.refusal}`);
+      throw this.ctx.db.writeRefusal();
     }
     const snapshot = this.ctx.reader.read();
     const targets = selectTargets(snapshot, selector);

@@ -2,6 +2,7 @@
 // diff carrying its server), or, when some servers failed, a PartialError that applies what
 // the others did and names each client of the failed ones as not changed.
 import { DiffTable } from "../core/diff-table.js";
+import type { ServerFailure } from "../core/error-detail.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import type { ClientDiff, OpResult, OperationKind } from "../core/types.js";
 import { errorText } from "./server-status.js";
@@ -58,24 +59,27 @@ export function mergeResults(operation: OperationKind, dryRun: boolean, parts: {
 export function settleParts(operation: OperationKind, dryRun: boolean, outcomes: PartOutcome[]): FleetResult {
   const done: { server: string; result: OpResult; error?: string }[] = [];
   const notApplied: string[] = [];
-  const reasons: string[] = [];
+  // Each server's own error, as data for a face to say in its language; `reasons` in English.
+  const failures: ServerFailure[] = [];
   for (const o of outcomes) {
     if ("result" in o) {
       done.push(o);
     } else if (o.error instanceof PartialError) {
       done.push({ server: o.server, result: o.error.applied, error: o.error.message });
       notApplied.push(...o.error.notApplied.map((email) => `${o.server}/${email}`));
-      reasons.push(`server ${o.server}: ${errorText(o.error.reason)}`);
+      failures.push({ server: o.server, error: o.error.reason });
     } else {
       notApplied.push(...o.notApplied);
-      reasons.push(`server ${o.server}: ${errorText(o.error)}`);
+      failures.push({ server: o.server, error: o.error });
     }
   }
-  if (reasons.length === 0) return mergeResults(operation, dryRun, done);
+  if (failures.length === 0) return mergeResults(operation, dryRun, done);
+  const reasons = failures.map((f) => `server ${f.server}: ${errorText(f.error)}`).join("; ");
   const failed = outcomes.find((o) => !("result" in o)) as { error: unknown };
   if (done.length === 0) {
     if (!(failed.error instanceof XuiError)) throw failed.error;
-    throw new XuiError(failed.error.code, `nothing was changed: ${reasons.join("; ")}`, failed.error.subjects);
+    throw new XuiError(failed.error.code, `nothing was changed: ${reasons}`, failed.error.subjects, undefined, { kind: "servers", failures });
   }
-  throw new PartialError(mergeResults(operation, dryRun, done), notApplied, new Error(`not done on ${reasons.join("; ")}`));
+  const code = failed.error instanceof XuiError ? failed.error.code : "partial";
+  throw new PartialError(mergeResults(operation, dryRun, done), notApplied, new XuiError(code, `not done on ${reasons}`, [], undefined, { kind: "servers", failures }));
 }

@@ -12,7 +12,8 @@ import { serverStats, topName, TOP_CLIENTS, type ServerStats } from "./stats.js"
 /** One server's figures in the statistics of several; `error` when it could not be read. */
 export type ServerLine =
   | ({ server: string } & Pick<ServerStats, "clients" | "online" | "traffic" | "historySince">)
-  | { server: string; error: string };
+  /** `cause`: the error itself, for a face to say in its own language (not part of the JSON). */
+  | { server: string; error: string; readonly cause?: unknown };
 
 export interface FleetStats extends ServerStats {
   /** With several servers configured: each chosen server's line (the totals leave out those in error). */
@@ -71,7 +72,7 @@ export function fleetStats(service: ClientService, usage: UsageSource | undefine
       lines.push({ server, clients: stats.clients, online: stats.online, traffic: stats.traffic, historySince: stats.historySince });
     } catch (error) {
       // A server down leaves the others' figures standing; its line says why.
-      lines.push({ server, error: errorText(error) });
+      lines.push(Object.defineProperty({ server, error: errorText(error) }, "cause", { value: error, enumerable: false }));
     }
   }
   return { stats: { ...totals(read.map((r) => r.stats), now), servers: lines }, clients: read.flatMap((r) => r.clients) };

@@ -17,7 +17,7 @@ import { settleParts, type PartOutcome } from "./fleet-results.js";
 import { DEFAULT_RETRY_MS, FleetMember, isDown } from "./fleet-member.js";
 import { openServer, type ServerDeps } from "./server-factory.js";
 import { refuseUnresolved } from "./select.js";
-import { errorText, serverStatus, type ServerStatus } from "./server-status.js";
+import { failedWith, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
 import type { Schema } from "../xui/schema.js";
@@ -25,9 +25,12 @@ import type { ClientUsage } from "../xui/snapshot.js";
 
 type Member = FleetMember;
 
-/** A server's failure as the fleet reports it: the server named (other errors as they are). */
+/** A server's failure as the fleet reports it: the server named, in words and as data (other errors as they are). */
 const namedError = (server: string, error: unknown): unknown =>
-  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects) : error;
+  error instanceof XuiError ? new XuiError(error.code, `server ${server}: ${error.message}`, error.subjects, error.invalid, error.detail, server) : error;
+
+/** The calls that need one server, as the English message names them. */
+const ONE_SERVER_CALLS = { create: "create", inbound: "an inbound", sync: "sync", backup: "a backup" } as const;
 
 export interface FleetOptions {
   /** The audit log's entries of one change across servers (AuditLog.batch), for undo. */
@@ -48,14 +51,18 @@ interface Part {
 /** Refuses names among `names` that are not configured servers, naming those that are. */
 export function refuseUnknownServers(names: readonly string[], configured: readonly string[]): void {
   const unknown = names.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown);
+  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown, undefined, {
+      kind: "unknown-servers",
+      names: unknown,
+      configured: [...configured],
+    });
 }
 
 export class Fleet implements ClientService {
   private readonly members: Member[];
   private readonly byName: Map<string, Member>;
   /** Each server's last failure, shown by /servers until a later status succeeds. */
-  private readonly lastErrors = new Map<string, string>();
+  private readonly lastErrors = new Map<string, unknown>();
 
   constructor(members: Member[], private readonly options: FleetOptions = {}) {
     if (members.length === 0) throw new XuiError("bad-input", "no server configured", []);
@@ -132,9 +139,12 @@ export class Fleet implements ClientService {
   }
 
   /** The one server a call needs (create, an inbound, a backup): the only one, or the named one. */
-  private one(scope: Scope = {}, what: string): Member {
+  private one(scope: Scope = {}, what: keyof typeof ONE_SERVER_CALLS): Member {
     const chosen = this.chosen(scope);
-    if (chosen.length !== 1) throw new XuiError("bad-input", `${what} needs one server: name it (servers: ${this.serverNames.join(", ")})`, ["server"]);
+    if (chosen.length !== 1) {
+      const detail = { kind: "one-server", what, configured: this.serverNames } as const;
+      throw new XuiError("bad-input", `${ONE_SERVER_CALLS[what]} needs one server: name it (servers: ${this.serverNames.join(", ")})`, ["server"], undefined, detail);
+    }
     return chosen[0] as Member;
   }
 
@@ -160,7 +170,7 @@ export class Fleet implements ClientService {
       try {
         return this.tag(m, read(m.service));
       } catch (error) {
-        this.lastErrors.set(m.name, errorText(error));
+        this.lastErrors.set(m.name, error);
         return [];
       }
     });
@@ -232,7 +242,7 @@ export class Fleet implements ClientService {
         answer = m.service.resolve(wanted.map((w) => w.own));
       } catch (error) {
         if (chosen.length === 1 && !this.multi) throw error;
-        this.lastErrors.set(m.name, errorText(error));
+        this.lastErrors.set(m.name, error);
         for (const w of wanted) found.add(w.given);
         down.set(m, wanted.map((w) => w.own));
         continue;
@@ -254,7 +264,7 @@ export class Fleet implements ClientService {
 
   /** Each server's share of `selector`; references that name nothing anywhere are refused. */
   private parts(op: Operation, selector: Selector, scope?: Scope): Part[] {
-    if ("inboundId" in selector) return [{ member: this.one(scope, "an inbound"), selector, op }];
+    if ("inboundId" in selector) return [{ member: this.one(scope, "inbound"), selector, op }];
     if ("all" in selector) return this.chosen(scope).map((member) => ({ member, selector, op }));
     if (!this.multi) return this.chosen(scope).map((member) => ({ member, selector, op }));
     const { parts, down, unknown, ambiguous } = this.locate(selector.refs, scope);
@@ -289,7 +299,7 @@ export class Fleet implements ClientService {
       const part = parts[i] as P;
       if (s.status === "fulfilled") return { server: part.member.name, result: s.value };
       const error: unknown = s.reason;
-      this.lastErrors.set(part.member.name, errorText(error));
+      this.lastErrors.set(part.member.name, error);
       return { server: part.member.name, error, notApplied: notDone(part).map((email) => `${part.member.name}/${email}`) };
     });
     return settleParts(operation, dryRun, outcomes);
@@ -338,7 +348,10 @@ export class Fleet implements ClientService {
   private memberOf(entry: AuditEntry): Member {
     const name = entry.server ?? LOCAL_SERVER;
     const member = this.byName.get(name) ?? (this.multi ? undefined : this.members[0]);
-    if (!member) throw new XuiError("wrong-database", `change #${entry.id} was made on server ${name}, which is not configured: nothing was changed`, [String(entry.id)]);
+    if (!member) {
+      const detail = { kind: "wrong-database", change: entry.id, server: name } as const;
+      throw new XuiError("wrong-database", `change #${entry.id} was made on server ${name}, which is not configured: nothing was changed`, [String(entry.id)], undefined, detail);
+    }
     return member;
   }
 
@@ -450,18 +463,18 @@ export class Fleet implements ClientService {
   }
 
   backup(dir?: string, scope?: Scope): Promise<string> {
-    return this.one(scope, "a backup").service.backup(dir);
+    return this.one(scope, "backup").service.backup(dir);
   }
 
   backupTo(file: string, scope?: Scope): Promise<string> {
-    return this.one(scope, "a backup").service.backupTo(file);
+    return this.one(scope, "backup").service.backupTo(file);
   }
 
   async servers(): Promise<ServerStatus[]> {
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     await this.retryUnreachable();
     const settled = await eachLimited(this.members, SERVER_CONCURRENCY, (m) => serverStatus(m.name, m.service, timeoutMs, this.lastErrors.get(m.name)));
-    return settled.map((s, i) => (s.status === "fulfilled" ? s.value : { name: (this.members[i] as Member).name, state: "error", panel: "unknown", writer: "none", lastError: errorText(s.reason) }));
+    return settled.map((s, i) => (s.status === "fulfilled" ? s.value : failedWith({ name: (this.members[i] as Member).name, state: "error", panel: "unknown", writer: "none" }, s.reason)));
   }
 
   /**

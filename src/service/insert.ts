@@ -45,11 +45,13 @@ export function writableInbound(snapshot: Snapshot, inboundId: number): Writable
       "bad-input",
       `inbound ${inbound.id} is ${inbound.protocol}: it has no per-client accounting, clients cannot be added`,
       ["inbound"],
+      undefined,
+      { kind: "no-client-accounting", inbound: inbound.id, protocol: inbound.protocol },
     );
   }
   if (!inbound.settings || !Array.isArray(inbound.settings.clients)) {
     const why = inbound.settingsError ?? "no clients array";
-    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${why}`, ["inbound"]);
+    throw new XuiError("bad-input", `inbound ${inbound.id} has unreadable settings: ${why}`, ["inbound"], undefined, { kind: "unreadable-settings", inbound: inbound.id, said: why });
   }
   return inbound as WritableInbound;
 }

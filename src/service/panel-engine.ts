@@ -124,7 +124,7 @@ export class PanelEngine {
       const wanted = this.removedState(reinsert);
       await panel.addClient(record, reinsert.inboundIds ?? [inboundId]);
       let stored = await panel.getClient(record.email);
-      if (!stored) throw new XuiError("panel-refused", `the panel did not keep ${record.email}`, [record.email]);
+      if (!stored) throw new XuiError("panel-refused", `the panel did not keep ${record.email}`, [record.email], undefined, { kind: "not-kept", email: record.email });
       if (stored.client.enable !== wanted.enabled) {
         // The add route switches every new client on: a client that was blocked is blocked again.
         await panel.updateClient(record.email, { ...stored.client, enable: wanted.enabled });
@@ -243,7 +243,7 @@ export class PanelEngine {
     };
     await panel.addClient(record, [input.inboundId, ...(input.moreInboundIds ?? [])]);
     const stored = await panel.getClient(input.email);
-    if (!stored) throw new XuiError("panel-refused", `the panel did not keep ${input.email}`, [input.email]);
+    if (!stored) throw new XuiError("panel-refused", `the panel did not keep ${input.email}`, [input.email], undefined, { kind: "not-kept", email: input.email });
     const diffs = DiffTable.of([
       {
         email: input.email,

@@ -52,7 +52,7 @@ export function searchClients(clients: Client[], query: string): Client[] {
 export function parseClientFilter(text: string): ClientFilter {
   const [word = "all", arg, extra] = text.trim().toLowerCase().split(/[\s:]+/);
   const bad = () =>
-    new XuiError("bad-input", `filter: unknown filter ${JSON.stringify(text)}: use all, expiring [DAYS], expired, depleted, disabled or inbound ID`, ["filter"]);
+    new XuiError("bad-input", `filter: unknown filter ${JSON.stringify(text)}: use all, expiring [DAYS], expired, depleted, disabled or inbound ID`, ["filter"], undefined, { kind: "unknown-filter", text });
   if (extra !== undefined) throw bad();
   switch (word) {
     case "":

@@ -97,7 +97,7 @@ export class Remote2Writer implements RemoteWriter {
   async commit(unit: RemoteUnit): Promise<RemoteOutcome> {
     const { op, targets, start, diffs, edits } = unit;
     if (op.kind === "delete" && op.keepTraffic) {
-      throw new XuiError("bad-input", "a 3x-ui 2.x panel drops a deleted client's usage row with it: keeping the traffic is not possible through its API; nothing was changed");
+      throw new XuiError("bad-input", "a 3x-ui 2.x panel drops a deleted client's usage row with it: keeping the traffic is not possible through its API; nothing was changed", [], undefined, { kind: "keep-traffic-v2" });
     }
     const fresh = new Map<number, Panel2Inbound>();
     for (const [id, edit] of edits) {

@@ -113,7 +113,7 @@ function withRows(snapshot: Snapshot, chosen: Target[]): Target[] {
 /** The targets `given` names; any unknown or ambiguous reference fails the whole selection. */
 export function chooseByRefs(snapshot: Snapshot, given: string[]): Target[] {
   const refs = given.map((r) => r.trim()).filter((r) => r.length > 0);
-  if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"]);
+  if (refs.length === 0) throw new XuiError("bad-input", "no client given: name at least one email or key", ["refs"], undefined, { kind: "no-client" });
   const { found, unknown, ambiguous } = resolveRefs(snapshot, refs);
   refuseUnresolved(unknown, ambiguous);
   return found;
@@ -126,6 +126,6 @@ export function refuseUnresolved(unknown: string[], ambiguous: ReadonlyMap<strin
   }
   if (ambiguous.size > 0) {
     const parts = [...ambiguous].map(([ref, emails]) => `${ref} matches ${emails.join(", ")}`);
-    throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()]);
+    throw new XuiError("ambiguous-ref", `ambiguous reference: ${parts.join("; ")}; use the email`, [...ambiguous.keys()], undefined, { kind: "ambiguous", matches: [...ambiguous] });
   }
 }

@@ -9,7 +9,6 @@ import type Database from "better-sqlite3";
 import { formatSettings, type JsonObject, type JsonValue } from "../xui/panel-json.js";
 import { num, rowOf, str, type InboundSnapshot, type Snapshot, type TrafficRow } from "../xui/snapshot.js";
 import type { EngineContext } from "./engine.js";
-import { XuiError } from "../core/errors.js";
 import { check, PAIRED_FIELDS, type CheckReport, type Finding } from "./check.js";
 import { checkV3File } from "./check-v3.js";
 
@@ -217,7 +216,7 @@ export async function sync(
   );
   const orphans = before.findings.filter((f) => f.kind === "orphan-row");
   if (!options.dryRun) {
-    if (!ctx.db.writable) throw new XuiError("read-only", `refusing to write ${ctx.db.path}: ${ctx.db.refusal}`);
+    if (!ctx.db.writable) throw ctx.db.writeRefusal();
     await backup();
   }
   for (const id of [...snapshot.inbounds.keys()]) {

@@ -143,14 +143,14 @@ export function validateCreate(input: CreateClientInput): void {
   parseNonNegativeInt(input.inboundId, "inbound");
   if (input.days !== undefined && input.days !== 0) parseDays(input.days);
   if (input.days && input.delayedStartDays !== undefined) {
-    throw new XuiError("bad-input", "days and start-on-first-use: give one of them, not both", ["days", "start-on-first-use"]);
+    throw new XuiError("bad-input", "days and start-on-first-use: give one of them, not both", ["days", "start-on-first-use"], undefined, { kind: "days-or-first-use" });
   }
   if (input.totalBytes !== undefined) parseBytes(input.totalBytes, "limit");
   validateCommon(input);
 }
 
 export function validateEdit(changes: ClientEdit): void {
-  if (Object.values(changes).every((v) => v === undefined)) throw new XuiError("bad-input", "nothing to edit: give at least one field", ["changes"]);
+  if (Object.values(changes).every((v) => v === undefined)) throw new XuiError("bad-input", "nothing to edit: give at least one field", ["changes"], undefined, { kind: "nothing-to-edit" });
   if (changes.email !== undefined) parseEmail(changes.email);
   if (changes.reset !== undefined) parseResetDays(changes.reset);
   validateCommon(changes);

@@ -144,7 +144,8 @@ export class XuiService implements ClientService {
   static async openRemote(panel: RemotePanel, mirrorPath: string, options: RemoteOptions = {}): Promise<XuiService> {
     const version = await panel.panelVersion();
     if (tooOld(version)) {
-      throw new XuiError("panel-invalid", `the panel at ${panel.where} runs 3x-ui ${version}: without a local x-ui.db this tool needs 3.1 or later (its clients API); on 2.x, run it on the panel's server with XUI_DB_PATH`);
+      const detail = { kind: "invalid-answer", where: panel.where, why: "too-old", version } as const;
+      throw new XuiError("panel-invalid", `the panel at ${panel.where} runs 3x-ui ${version}: without a local x-ui.db this tool needs 3.1 or later (its clients API); on 2.x, run it on the panel's server with XUI_DB_PATH`, [], undefined, detail);
     }
     // Loaded on demand, as every panel's code: most calls of the CLI never need it (start-up time).
     const { PanelMirror } = await import("../panel/mirror.js");
@@ -446,6 +447,8 @@ export class XuiService implements ClientService {
         "wrong-database",
         `change #${entry.id} was made on another database (${entry.database?.path ?? "?"}), not on ${this.db.path}: nothing was changed`,
         [String(entry.id)],
+        undefined,
+        { kind: "wrong-database", change: entry.id, ...(entry.database ? { path: entry.database.path } : {}) },
       );
     }
     const current = new Map(this.clients().map((c) => [c.email.toLowerCase(), c]));
@@ -513,7 +516,7 @@ export class XuiService implements ClientService {
     const takeBackup = async () => {
       backup = await this.backup();
     };
-    if (this.options.remote && !options.dryRun) throw new XuiError("read-only", `${this.db.path} mirrors a remote panel: sync repairs a local file only; nothing was changed`);
+    if (this.options.remote && !options.dryRun) throw new XuiError("read-only", `${this.db.path} mirrors a remote panel: sync repairs a local file only; nothing was changed`, [], undefined, { kind: "read-only", path: this.db.path, why: "remote-mirror" });
     const run = () => sync(this.ctx, options, takeBackup);
     if (options.dryRun) await this.ensureFresh();
     const report = options.dryRun ? await run() : await this.locked(run);
@@ -537,7 +540,8 @@ export class XuiService implements ClientService {
     try {
       return await this.backup();
     } catch (error) {
-      throw new XuiError("backup-failed", `could not back up x-ui.db before changing ${count} clients (${(error as Error).message}); nothing was changed`);
+      const said = (error as Error).message;
+      throw new XuiError("backup-failed", `could not back up x-ui.db before changing ${count} clients (${said}); nothing was changed`, [], undefined, { kind: "backup-failed", clients: count, said });
     }
   }
 }

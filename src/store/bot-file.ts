@@ -86,6 +86,8 @@ export function refuseNewer(db: Database.Database, path: string, known: number):
     `${path} was written by a newer xui-admin-bot (file version ${found}; this is ${version()}, which knows up to ${known}): ` +
       "it is left untouched. Run the newer version again, or set BOT_DATA_PATH to another file.",
     [path],
+    undefined,
+    { kind: "read-only", path, why: "newer-bot-file" },
   );
 }
 

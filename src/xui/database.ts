@@ -7,6 +7,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Mutex } from "async-mutex";
 import Database from "better-sqlite3";
+import type { ErrorDetail } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import { detectSchema, type Schema } from "./schema.js";
 
@@ -89,6 +90,8 @@ export class XuiDb {
   private commits = 0;
   /** Why this user cannot write the file at all, whatever its layout; null when it can. */
   private permissionReason: string | null = null;
+  /** Why the file's layout is not one this tool edits (detectSchema), or null. */
+  private layoutReason: string | null = null;
   private readonly lock: Mutex;
 
   private constructor(
@@ -114,7 +117,7 @@ export class XuiDb {
     try {
       stat = statSync(this.path);
     } catch {
-      throw new XuiError("read-only", `cannot open ${this.path}: no such file`, [this.path]);
+      throw new XuiError("read-only", `cannot open ${this.path}: no such file`, [this.path], undefined, { kind: "read-only", path: this.path, why: "no-file" });
     }
     this.inode = stat.ino;
     const open = (readonly: boolean) =>
@@ -134,9 +137,8 @@ export class XuiDb {
       conn.close();
       // Held exclusively right now (an import, a VACUUM): a readable file, just not this moment.
       if (isBusy(error)) throw new XuiError("busy", `${this.path} is locked by another program (the panel importing a database, a stuck tool); try again shortly`, [this.path]);
-      throw new XuiError("read-only", `${this.path} is not a readable SQLite database: ${(error as Error).message}`, [
-        this.path,
-      ]);
+      const said = (error as Error).message;
+      throw new XuiError("read-only", `${this.path} is not a readable SQLite database: ${said}`, [this.path], undefined, { kind: "read-only", path: this.path, why: "not-sqlite", said });
     }
     // better-sqlite3 enforces foreign keys by default; the panel does not, and real files hold
     // rows whose inbound was deleted.
@@ -150,6 +152,7 @@ export class XuiDb {
     this.conn = conn;
     if (permissionReason === null && !this.options.readonly) permissionReason = unwritable(this.path, schema.journalMode);
     this.permissionReason = permissionReason;
+    this.layoutReason = schema.readOnlyReason;
     this.schema = { ...schema, readOnlyReason: schema.readOnlyReason ?? permissionReason };
     this.generation++;
   }
@@ -175,6 +178,18 @@ export class XuiDb {
 
   get writable(): boolean {
     return this.refusal === null;
+  }
+
+  /** The error a write meets on a file it may not change: `refusal`, and its kind as data. */
+  writeRefusal(subjects: string[] = []): XuiError {
+    const path = this.path;
+    const detail: ErrorDetail =
+      this.layoutReason !== null
+        ? this.schema.family === "3x-ui-3"
+          ? { kind: "read-only", path, why: "v3-no-api" }
+          : { kind: "read-only", path, why: "layout", said: this.layoutReason }
+        : { kind: "read-only", path, why: this.permissionReason !== null ? "not-writable" : "opened-read-only" };
+    return new XuiError("read-only", `refusing to write ${path}: ${this.refusal}`, subjects, undefined, detail);
   }
 
   /**
@@ -235,7 +250,7 @@ export class XuiDb {
    */
   async write<T>(fn: (conn: Database.Database) => T): Promise<{ value: T } & WriteStats> {
     if (!this.writable) {
-      throw new XuiError("read-only", `refusing to write ${this.path}: ${this.refusal}`, [this.path]);
+      throw this.writeRefusal([this.path]);
     }
     return this.transaction(fn);
   }

@@ -2,15 +2,16 @@
 // VLESS inbound over TCP (Xray's RAW) secured by TLS or REALITY; elsewhere Xray refuses the
 // client or the connection fails. Read from the inbound's `stream_settings`.
 import type Database from "better-sqlite3";
+import { FLOW_TEXTS, type FlowWhy } from "../core/error-detail.js";
 import { parseSettings } from "./panel-json.js";
 import { str } from "./values.js";
 
 /** The flows the panel offers (TLS_FLOW_CONTROL), besides "" for none. */
 export const FLOWS = ["xtls-rprx-vision", "xtls-rprx-vision-udp443"] as const;
 
-/** Why a flow cannot be set on this inbound's clients, or null when it can. */
-export function flowRefusal(protocol: string, streamSettings: string): string | null {
-  if (protocol !== "vless") return `flow is for VLESS only, this inbound is ${protocol}`;
+/** Why a flow cannot be set on this inbound's clients, as data: the rule broken and what the inbound has. */
+export function flowProblem(protocol: string, streamSettings: string): { why: FlowWhy; found: string } | null {
+  if (protocol !== "vless") return { why: "vless-only", found: protocol };
   let network = "";
   let security = "";
   try {
@@ -18,11 +19,17 @@ export function flowRefusal(protocol: string, streamSettings: string): string | 
     network = str(stream.network);
     security = str(stream.security);
   } catch {
-    return "its stream_settings cannot be read";
+    return { why: "unreadable", found: "" };
   }
-  if (network !== "tcp" && network !== "raw") return `flow needs the TCP transport, this inbound uses ${network || "none"}`;
-  if (security !== "tls" && security !== "reality") return `flow needs TLS or REALITY, this inbound has ${security || "none"}`;
+  if (network !== "tcp" && network !== "raw") return { why: "transport", found: network || "none" };
+  if (security !== "tls" && security !== "reality") return { why: "security", found: security || "none" };
   return null;
+}
+
+/** flowProblem in English, or null when a flow can be set. */
+export function flowRefusal(protocol: string, streamSettings: string): string | null {
+  const problem = flowProblem(protocol, streamSettings);
+  return problem === null ? null : FLOW_TEXTS[problem.why](problem.found);
 }
 
 /** Each listed inbound's stream_settings ("" where it has none, or the column is missing). */

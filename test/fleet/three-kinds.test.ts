@@ -246,7 +246,7 @@ describe("a local 2.x file, a remote 2.x panel and a remote 3.x panel, from one 
       const [preview] = await bot.say(ADMIN, "/extend alice 3");
       expect(preview?.text).toContain("de/alice");
       expect(preview?.text).toContain("fi/alice");
-      expect(preview?.text).toMatch(/Not reachable now \(not done on server nl: .*\), tried again on Confirm: nl\/alice/);
+      expect(preview?.text).toMatch(/Not reachable now \(server nl: .*\), tried again on Confirm: nl\/alice/);
       const done = bot.texts(await bot.press(ADMIN, preview as SentMessage, "✅ Confirm"));
       expect(done).toMatch(/Partly applied.*server nl/);
       expect(done).toMatch(/Not applied<\/b> \(1\):\nnl\/alice/);

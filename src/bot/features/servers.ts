@@ -3,6 +3,7 @@
 import { Composer, InlineKeyboard } from "grammy";
 import type { ServerStatus } from "../../service/server-status.js";
 import type { BotContext, BotDeps } from "../context.js";
+import { reasonText } from "../error-text.js";
 import { esc } from "../html.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, sendReplies, textReplies } from "../operate.js";
@@ -17,7 +18,8 @@ export function serverLine(t: Texts, s: ServerStatus): string {
     ...(s.clients === undefined ? [] : [t.serverClients(s.clients)]),
     ...(s.online === undefined ? [] : [t.serverOnline(s.online)]),
   ];
-  return [parts.join(" · "), ...(s.lastError === undefined ? [] : [`  ${t.serverLastError(esc(s.lastError))}`])].join("\n");
+  const lastError = s.lastErrorCause === undefined ? esc(s.lastError ?? "") : reasonText(t, s.lastErrorCause);
+  return [parts.join(" · "), ...(s.lastError === undefined ? [] : [`  ${t.serverLastError(lastError)}`])].join("\n");
 }
 
 export function servers(deps: BotDeps): Composer<BotContext> {

@@ -10,6 +10,7 @@ import { fleetStats, type FleetStats, type ServerLine, type StatsReading } from 
 import { clientDailyUsage, EXPIRING_DAYS, expiringPerDay, topName, type ServerStats } from "../../service/stats.js";
 import { clientUsageChart, expiringChart, topClientsChart } from "../charts/stats-charts.js";
 import type { BotContext, BotDeps } from "../context.js";
+import { reasonText } from "../error-text.js";
 import { esc, splitMessage } from "../html.js";
 import type { Texts } from "../locales/en.js";
 import { errorReplies, sendReplies } from "../operate.js";
@@ -27,7 +28,7 @@ const trafficLine = (t: Texts, tr: ServerStats["traffic"]) =>
 
 /** A server's two lines: its clients and online, then its statuses (those it has) and traffic. */
 function serverLines(t: Texts, line: ServerLine): string[] {
-  if ("error" in line) return [t.stats.serverDown(esc(line.server), esc(line.error))];
+  if ("error" in line) return [t.stats.serverDown(esc(line.server), line.cause === undefined ? esc(line.error) : reasonText(t, line.cause))];
   const statuses = STATUSES.filter((s) => line.clients[s] > 0).map((s) => `${t.status[s]}: ${line.clients[s]}`);
   return [
     t.stats.serverLine(esc(line.server), line.clients.total, line.online),

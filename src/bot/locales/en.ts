@@ -6,6 +6,7 @@ import type { EditKey } from "../edit-fields.js";
 import { count, plural } from "../../core/plural.js";
 import { NOTE_TEXTS } from "../../core/notes.js";
 import { INVALID_TEXTS, type InvalidTexts } from "../../core/errors.js";
+import { errorsEn } from "./errors-en.js";
 
 const invalidWhy: InvalidTexts = INVALID_TEXTS;
 
@@ -337,6 +338,8 @@ export const en = {
   serverInboundLine: (id: number, remark: string, protocol: string, port: number, clients: number, enabled: boolean) =>
     `${id}. ${remark} · ${protocol} :${port} · ${clients === 1 ? "1 client" : `${clients} clients`}${enabled ? "" : " · off"}`,
   serverUnknown: (name: string) => `No server ${name}.`,
+  /** Why the service refused, from the error's data (error-text.ts). */
+  errors: errorsEn,
 };
 
 export type Texts = typeof en;

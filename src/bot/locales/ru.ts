@@ -1,6 +1,7 @@
 // Русские тексты: те же ключи, что в en.ts (это проверяет тип Texts).
 import { plural } from "../../core/plural.js";
 import type { Texts } from "./en.js";
+import { errorsRu } from "./errors-ru.js";
 
 /** Поля, как их называют парсеры (validate.ts, edit-fields.ts), по-русски. */
 const FIELD_NAMES: Record<string, string> = {
@@ -383,4 +384,5 @@ export const ru: Texts = {
   serverInboundLine: (id: number, remark: string, protocol: string, port: number, n: number, enabled: boolean) =>
     `${id}. ${remark} · ${protocol} :${port} · ${clients(n)}${enabled ? "" : " · выкл."}`,
   serverUnknown: (name: string) => `Сервера ${name} нет.`,
+  errors: errorsRu,
 };

@@ -66,7 +66,7 @@ export class Panel2Api {
   async panelVersion(): Promise<string> {
     const answer = await this.http.send("GET", "", { accept: "text/html" });
     const version = answer.status === 200 ? versionInPage(answer.body) : null;
-    if (!version) throw new PanelFailure("panel-invalid", `the panel at ${this.where} shows no 3x-ui version on its login page (HTTP ${answer.status}): check the URL's base path`);
+    if (!version) throw new PanelFailure("panel-invalid", `the panel at ${this.where} shows no 3x-ui version on its login page (HTTP ${answer.status}): check the URL's base path`, { kind: "invalid-answer", where: this.where, why: "no-version", status: answer.status });
     return version;
   }
 
@@ -168,8 +168,10 @@ export class Panel2Api {
     const answer = await this.http.send("POST", "login", { ...BASE_HEADERS, "content-type": "application/x-www-form-urlencoded" }, form);
     const envelope = this.envelope("POST login", answer);
     const cookie = cookieIn(answer);
-    if (!envelope.success) throw new XuiError("panel-auth", `the panel at ${this.where} refused the login (${envelope.msg.trim() || "no reason given"}): check the panel username and password (2FA is not supported)`);
-    if (!cookie) throw new PanelFailure("panel-invalid", `the panel at ${this.where} accepted the login but set no ${COOKIE} session cookie: is it 3x-ui 2.x?`);
+    const where = this.where;
+    const said = envelope.msg.trim();
+    if (!envelope.success) throw new XuiError("panel-auth", `the panel at ${where} refused the login (${said || "no reason given"}): check the panel username and password (2FA is not supported)`, [], undefined, { kind: "auth", where, why: "login", said });
+    if (!cookie) throw new PanelFailure("panel-invalid", `the panel at ${where} accepted the login but set no ${COOKIE} session cookie: is it 3x-ui 2.x?`, { kind: "invalid-answer", where, why: "no-cookie" });
     this.cookie = cookie;
     this.generation++;
   }
@@ -184,10 +186,10 @@ export class Panel2Api {
     const envelope = this.envelope(what, answer);
     if (!envelope.success) {
       const msg = envelope.msg.replace(/\s+/g, " ").trim();
-      throw new XuiError("panel-refused", `the panel refused ${what}: ${msg || "no reason given"}`);
+      throw new XuiError("panel-refused", `the panel refused ${what}: ${msg || "no reason given"}`, [], undefined, { kind: "panel-refused", said: msg });
     }
     const obj = call.schema.safeParse(envelope.obj ?? null);
-    if (!obj.success) throw new PanelFailure("panel-invalid", `the panel at ${this.where} answered ${what} with a body 3x-ui 2.x does not send (${describeIssues(obj.error)})`);
+    if (!obj.success) throw new PanelFailure("panel-invalid", `the panel at ${this.where} answered ${what} with a body 3x-ui 2.x does not send (${describeIssues(obj.error)})`, { kind: "invalid-answer", where: this.where, why: "bad-body" });
     return obj.data;
   }
 }
