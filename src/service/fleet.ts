@@ -17,7 +17,7 @@ import { settleParts, type PartOutcome } from "./fleet-results.js";
 import { DEFAULT_RETRY_MS, FleetMember, isDown } from "./fleet-member.js";
 import { openServer, type ServerDeps } from "./server-factory.js";
 import { refuseUnresolved } from "./select.js";
-import { failedWith, serverStatus, type ServerStatus } from "./server-status.js";
+import { errorText, failedWith, serverStatus, type ServerStatus } from "./server-status.js";
 import type { SyncOptions, SyncReport } from "./sync.js";
 import type { WriteOptions, XuiService } from "./xui-service.js";
 import type { Schema } from "../xui/schema.js";
