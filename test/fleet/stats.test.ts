@@ -262,7 +262,7 @@ describe("statistics over several servers", () => {
       expect(both).toContain("👥 <b>5 clients</b>");
 
       const unknown = await h.say(ADMIN, "/stats fi");
-      expect(unknown.map((m) => m.text).join("\n")).toContain("unknown server fi (servers: de, nl)");
+      expect(unknown.map((m) => m.text).join("\n")).toContain('unknown server "fi" (servers: de, nl)');
       expect(unknown.some((m) => m.photo)).toBe(false);
     } finally {
       s.close();
