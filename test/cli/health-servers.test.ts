@@ -2,7 +2,6 @@
 // 2.x or 3.x panel asked its version through its API, no mirror read), the exit code 1 when any
 // server fails, and never a credential in what it prints.
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/main.js";
@@ -12,15 +11,7 @@ import { runPanel3 } from "../support/panel3/harness.js";
 import { tempDir } from "../support/temp-dir.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
+import { freePort } from "../support/free-port.js";
 
 async function health(env: Record<string, string>, ...args: string[]) {
   const out: string[] = [];

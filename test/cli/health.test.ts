@@ -3,7 +3,6 @@
 // polling the Telegram stand-in, health from the command line, the bot stopped.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,6 +13,7 @@ import { repoRoot } from "../support/paths.js";
 import { FakeTelegram } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb, type FixtureInbound } from "../support/xui-fixture.js";
+import { freePort } from "../support/free-port.js";
 
 const VERSION = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 const MIN = 60_000;
@@ -47,15 +47,6 @@ async function health(db: string, env: Record<string, string>, ...args: string[]
   const err: string[] = [];
   const code = await runCli(["health", "--db", db, ...args], { out: (t) => out.push(t), err: (t) => err.push(t) }, env);
   return { code, out: out.join("\n"), err: err.join("\n") };
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
 }
 
 describe("xui-admin health", () => {

@@ -2,21 +2,13 @@
 // one is named with why, and the exit code says which of drift (1) or a partial check (3) it is.
 import Database from "better-sqlite3";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CheckReport } from "../../src/service/check.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
 import { fleetCli } from "./fleet-bot.js";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
+import { freePort } from "../support/free-port.js";
 
 describe("check over several servers, one of them down", () => {
   it("checks the others, names the one it could not read, exits 3 without drift and 1 with", async () => {

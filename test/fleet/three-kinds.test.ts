@@ -6,7 +6,6 @@
 // the 3.x stand-in's file (its three places agree).
 import Database from "better-sqlite3";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import pino from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
@@ -26,6 +25,7 @@ import { disagreements } from "../support/xui3-agreement.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildDemoDb, tempDbPath, type FixtureOptions } from "../support/xui-fixture.js";
 import { fleetBot, fleetCli } from "./fleet-bot.js";
+import { freePort } from "../support/free-port.js";
 
 const NOW = Date.now();
 const USER: Person = { id: 555, first_name: "Customer", language_code: "en" };
@@ -39,15 +39,6 @@ const PANEL2: FixtureOptions = {
     { id: 2, protocol: "trojan", clients: [{ email: "carol", expiryTime: 0 }] },
   ],
 };
-
-/** A port nothing listens on yet (a panel that is down when the bot starts). */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** The 2.x panel's own file, checked as a local file is (its JSON and rows agree). */
 function check2(path: string): string[] {

@@ -3,7 +3,6 @@
 // what it can reach and reports the rest as not applied; once the server is back, /undo finds
 // its part still to undo and reverts it. Both files read back through fresh connections.
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { DAY_MS } from "../../src/core/units.js";
@@ -15,16 +14,9 @@ import type { SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
 import { fleetBot } from "./fleet-bot.js";
+import { freePort } from "../support/free-port.js";
 
 const NOW = Date.now();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** alice's expiry as the panel enforces it (the row), checked against her JSON entry. */
 function expiry(path: string): number {
