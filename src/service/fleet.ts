@@ -6,6 +6,7 @@
 // applied, and its own reported as not done. With one server, every call is that server's own.
 import { randomUUID } from "node:crypto";
 import { DiffTable, newOpResult } from "../core/diff-table.js";
+import type { ErrorDetail } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import { LOCAL_SERVER, type ServerSpec } from "../core/servers.js";
 import type { AuditEntry, Client, ClientEdit, ClientFilter, CreateClientInput, DatabaseIdentity, InboundInfo, OpResult, Operation, Selector } from "../core/types.js";
@@ -51,11 +52,9 @@ interface Part {
 /** Refuses names among `names` that are not configured servers, naming those that are. */
 export function refuseUnknownServers(names: readonly string[], configured: readonly string[]): void {
   const unknown = names.filter((n) => !configured.includes(n));
-  if (unknown.length > 0) throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown, undefined, {
-      kind: "unknown-servers",
-      names: unknown,
-      configured: [...configured],
-    });
+  if (unknown.length === 0) return;
+  const detail: ErrorDetail = { kind: "unknown-servers", names: unknown, configured: [...configured] };
+  throw new XuiError("bad-input", `unknown server${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} (servers: ${configured.join(", ")})`, unknown, undefined, detail);
 }
 
 export class Fleet implements ClientService {
