@@ -13,7 +13,7 @@ import { startPanel2 } from "../support/panel2/server.js";
 import type { SentMessage } from "../support/telegram-stand-in.js";
 import { tempDir } from "../support/temp-dir.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
-import { fleetBot } from "./fleet-bot.js";
+import { fleetBot, fleetCli } from "./fleet-bot.js";
 import { freePort } from "../support/free-port.js";
 
 const NOW = Date.now();
@@ -61,13 +61,20 @@ describe("undo across servers with one down", () => {
       expect(done).toMatch(/Not applied<\/b> \(1\):\nnl\/alice/);
       expect([expiry(de), expiry(nl.dbPath)]).toEqual([start.de, start.nl + 5 * DAY_MS]);
 
-      // nl is back at the same address: /undo finds its part of the change and reverts it.
+      // nl is back at the same address: its part of the change is still to undo, through
+      // /undo, or `xui-admin undo` of any entry of the change (here de's, already undone).
       const back = await startPanel2({ dbPath: nl.dbPath, username: "admin", password: nl.connection.password as string, port });
       onTestFinished(() => back.close());
-      const again = bot.texts(await bot.say(ADMIN, "/undo"));
-      expect(again).toContain("nl/alice");
+      const extend = bot.audit.latest(5).find((e) => e.operation === "extend");
+      const entries = bot.audit.batch(extend?.batch ?? "");
+      expect(entries.map((e) => [e.server, e.undoneBy === null])).toEqual([["de", false], ["nl", true]]);
+      const again = await fleetCli(env, "undo", String(entries[0]?.id));
+      expect(again.code, again.err).toBe(0);
+      expect(again.out).toMatch(/^restore: changed 1 client/);
       expect([expiry(de), expiry(nl.dbPath)]).toEqual([start.de, start.nl]);
       expect(bot.texts(await bot.say(ADMIN, "/undo"))).toBe("You have no change left to undo.");
+      const twice = await fleetCli(env, "undo", String(entries[0]?.id));
+      expect(twice.err).toMatch(/already undone by #\d+/);
     } finally {
       bot.close();
     }
