@@ -209,12 +209,10 @@ async function execute(inv: Invocation, io: Io, env: NodeJS.ProcessEnv, systemDa
         return EXIT.ok;
       }
       case "undo": {
-        const log = audit as AuditLog;
-        const entry = log.get(command.id);
+        const entry = (audit as AuditLog).get(command.id);
         if (!entry) throw new XuiError("bad-input", `no change #${command.id} in ${dataPath}`, [String(command.id)]);
-        // Any entry of a change across servers names all of it: a part left to undo (its server
-        // was down when the rest was undone) is undone through an entry already undone.
-        const pending = entry.undoneBy === null ? entry : entry.batch === undefined ? undefined : log.batch(entry.batch).find((e) => e.undoneBy === null);
+        // Any entry of a change across servers names all of it, a part still left included.
+        const pending = service.stillToUndo(entry);
         if (!pending) throw new XuiError("bad-input", `change #${command.id} was already undone by #${entry.undoneBy}`, [String(command.id)]);
         const undone = await service.undo(pending, { actor: "cli" });
         print(undone, () => renderUndo(undone, now, inv.full));

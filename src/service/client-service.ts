@@ -40,6 +40,12 @@ export interface ClientService {
   delete(selector: Selector, options?: { keepTraffic?: boolean; dryRun?: boolean } & WriteOptions & Scope): Promise<OpResult>;
   create(input: CreateClientInput, options?: WriteOptions & Scope): Promise<OpResult>;
 
+  /**
+   * The entry through which `entry`'s change can still be undone: itself when it is not undone;
+   * for a change across servers whose own part is undone, a part left (its server was down);
+   * undefined when all of it is undone.
+   */
+  stillToUndo(entry: AuditEntry): AuditEntry | undefined;
   planUndo(entry: AuditEntry): UndoPlan;
   firstUndoable(entries: AuditEntry[]): { entry: AuditEntry; plan: UndoPlan } | undefined;
   undo(entry: AuditEntry, options?: WriteOptions): Promise<{ result: OpResult | null; skipped: string[] }>;

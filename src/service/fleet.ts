@@ -360,6 +360,10 @@ export class Fleet implements ClientService {
     return this.options.batchOf(entry.batch).filter((e) => e.id === entry.id || e.undoneBy === null);
   }
 
+  stillToUndo(entry: AuditEntry): AuditEntry | undefined {
+    return entry.undoneBy === null ? entry : this.siblings(entry).find((e) => e.undoneBy === null);
+  }
+
   planUndo(entry: AuditEntry): UndoPlan {
     const siblings = this.siblings(entry);
     if (!this.multi) return this.memberOf(entry).service.planUndo(entry);

@@ -440,6 +440,10 @@ export class XuiService implements ClientService {
     return entry.database !== undefined && entry.database.id !== this.databaseIdentity().id;
   }
 
+  stillToUndo(entry: AuditEntry): AuditEntry | undefined {
+    return entry.undoneBy === null ? entry : undefined;
+  }
+
   /** What undoing `entry` would do now: the restore it takes and the clients it would skip. */
   planUndo(entry: AuditEntry): UndoPlan {
     if (this.isOtherDatabase(entry)) {

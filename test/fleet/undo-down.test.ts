@@ -5,6 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
+import type { AuditEntry } from "../../src/core/types.js";
 import { DAY_MS } from "../../src/core/units.js";
 import { ADMIN } from "../bot/harness.js";
 import { jsonClient, rawRow } from "../support/db-inspect.js";
@@ -68,11 +69,14 @@ describe("undo across servers with one down", () => {
       const extend = bot.audit.latest(5).find((e) => e.operation === "extend");
       const entries = bot.audit.batch(extend?.batch ?? "");
       expect(entries.map((e) => [e.server, e.undoneBy === null])).toEqual([["de", false], ["nl", true]]);
+      // de's entry (undone) still leads to nl's part: its history card keeps its Undo button.
+      expect(bot.service.stillToUndo(entries[0] as AuditEntry)?.id).toBe(entries[1]?.id);
       const again = await fleetCli(env, "undo", String(entries[0]?.id));
       expect(again.code, again.err).toBe(0);
       expect(again.out).toMatch(/^restore: changed 1 client/);
       expect([expiry(de), expiry(nl.dbPath)]).toEqual([start.de, start.nl]);
       expect(bot.texts(await bot.say(ADMIN, "/undo"))).toBe("You have no change left to undo.");
+      expect(bot.service.stillToUndo(bot.audit.get(entries[0]?.id ?? 0) as AuditEntry)).toBeUndefined();
       const twice = await fleetCli(env, "undo", String(entries[0]?.id));
       expect(twice.err).toMatch(/already undone by #\d+/);
     } finally {

@@ -30,18 +30,20 @@ function entryReplies(t: Texts, deps: BotDeps, entry: AuditEntry): Reply[] {
   const head = t.historyLine(entry.id, timeString(entry.at), t.opName[entry.operation], entry.diffs.length, esc(entry.actor), entry.undoneBy !== null, names);
   const diffs = entry.diffs.slice(0, SHOWN).map((d) => diffText(t, d, now));
   const more = entry.diffs.length > SHOWN ? [`… +${entry.diffs.length - SHOWN}`] : [];
-  const keyboard = entry.undoneBy === null ? new InlineKeyboard().text(t.historyUndo, encode({ kind: "history", id: entry.id, undo: true })) : undefined;
+  // Undone, but a part of the change is left (its server was down): still offered.
+  const keyboard = deps.service.stillToUndo(entry) ? new InlineKeyboard().text(t.historyUndo, encode({ kind: "history", id: entry.id, undo: true })) : undefined;
   return textReplies([head, "", ...diffs, ...more].join("\n"), keyboard);
 }
 
 /** The revert of `entry`, planned now, as a preview to confirm (even for one client). */
 async function undoEntryReplies(t: Texts, deps: BotDeps, entry: AuditEntry, adminId: number): Promise<Reply[]> {
-  if (entry.undoneBy !== null) return [{ text: t.outdated }];
-  const plan = deps.service.planUndo(entry);
+  const part = deps.service.stillToUndo(entry);
+  if (!part) return [{ text: t.outdated }];
+  const plan = deps.service.planUndo(part);
   const emails = undoTargets(plan);
   if (emails.length === 0) return [{ text: t.undoNone }];
   const skipped = plan.skipped.length > 0 ? [t.undoSkipped(esc(plan.skipped.join(", ")))] : [];
-  return previewReplies(t, deps, { adminId, op: plan.op, emails, undoOf: entry.id }, [t.undoOf(entry.id), ...skipped]);
+  return previewReplies(t, deps, { adminId, op: plan.op, emails, undoOf: part.id }, [t.undoOf(entry.id), ...skipped]);
 }
 
 export function historyEntries(deps: BotDeps): Composer<BotContext> {
