@@ -40,9 +40,10 @@ export function textReplies(text: string, keyboard?: InlineKeyboardMarkup): Repl
 
 /**
  * Why nothing happened, or for a change that failed part-way, exactly what was applied and
- * what was not; unexpected errors are rethrown to bot.catch.
+ * what was not; unexpected errors are rethrown to bot.catch. `read`: the refusal of a read (a
+ * list, a search, statistics), not framed as "nothing changed".
  */
-export function errorReplies(t: Texts, error: unknown, deps?: BotDeps): Reply[] {
+export function errorReplies(t: Texts, error: unknown, deps?: BotDeps, read = false): Reply[] {
   if (!(error instanceof XuiError)) throw error;
   if (error instanceof PartialError) {
     const now = deps?.service.now() ?? Date.now();
@@ -59,7 +60,8 @@ export function errorReplies(t: Texts, error: unknown, deps?: BotDeps): Reply[] 
     ];
     return textReplies(text.join("\n"));
   }
-  return [{ text: error.code === "busy" ? t.busy : t.error(errorText(t, error)) }];
+  if (error.code === "busy") return [{ text: t.busy }];
+  return [{ text: read ? t.readError(errorText(t, error)) : t.error(errorText(t, error)) }];
 }
 
 /**

@@ -262,8 +262,10 @@ describe("statistics over several servers", () => {
       expect(both).toContain("👥 <b>5 clients</b>");
 
       const unknown = await h.say(ADMIN, "/stats fi");
-      expect(unknown.map((m) => m.text).join("\n")).toContain('unknown server "fi" (servers: de, nl)');
+      expect(unknown.map((m) => m.text).join("\n")).toBe('⚠️ unknown server "fi" (servers: de, nl)');
       expect(unknown.some((m) => m.photo)).toBe(false);
+      // A read refused is not framed as a change ("Nothing changed"): /list and /find say it alike.
+      for (const read of ["/list server:fi", "/find server:fi alice"]) expect((await h.say(ADMIN, read))[0]?.text).toBe('⚠️ unknown server "fi" (servers: de, nl)');
     } finally {
       s.close();
     }

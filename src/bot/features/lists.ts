@@ -124,7 +124,7 @@ export function findReplies(t: Texts, deps: BotDeps, adminId: number, given: str
   try {
     return findOn(t, deps, adminId, given);
   } catch (error) {
-    return errorReplies(t, error, deps);
+    return errorReplies(t, error, deps, true);
   }
 }
 
@@ -168,7 +168,7 @@ export function lists(deps: BotDeps): Composer<BotContext> {
     try {
       await sendReplies(ctx, [listReply(ctx.t, deps, ctx.from?.id ?? 0, filter, deps.service.list(filter, scope))]);
     } catch (error) {
-      await sendReplies(ctx, errorReplies(ctx.t, error, deps));
+      await sendReplies(ctx, errorReplies(ctx.t, error, deps, true));
     }
   });
 

@@ -45,7 +45,7 @@ export function servers(deps: BotDeps): Composer<BotContext> {
       const lines = inbounds.map((i) => t.serverInboundLine(i.id, esc(i.remark), esc(i.protocol), i.port, i.clientCount, i.enable));
       await sendReplies(ctx, textReplies([t.serverInbounds(esc(name), inbounds.length), "", ...lines].join("\n")));
     } catch (error) {
-      await sendReplies(ctx, errorReplies(t, error, deps));
+      await sendReplies(ctx, errorReplies(t, error, deps, true));
     }
   });
   return composer;

@@ -88,7 +88,7 @@ export function statsCommand(deps: BotDeps): Composer<BotContext> {
     try {
       reading = fleetStats(deps.service, deps.usage, servers.length > 0 ? { servers } : {});
     } catch (error) {
-      await sendReplies(ctx, errorReplies(t, error, deps));
+      await sendReplies(ctx, errorReplies(t, error, deps, true));
       return;
     }
     const { stats, clients } = reading;

@@ -76,6 +76,8 @@ export const en = {
   outdated: "This button is outdated. Run the command again.",
   busy: "The database is busy (the panel is writing); nothing changed. Try again in a moment.",
   error: (message: string) => `Nothing changed: ${message}`,
+  /** A read that could not be answered (a list, a search, statistics): nothing was to change. */
+  readError: (message: string) => `⚠️ ${message}`,
   // A refused value: the field as the parser named it, the value as typed (quoted), and why.
   fieldName: (field: string) => field,
   invalid: (field: string, value: string, why: string) => `${field}: ${value} ${why}`,

@@ -94,6 +94,7 @@ export const ru: Texts = {
   outdated: "Эта кнопка устарела. Выполните команду заново.",
   busy: "База данных занята (панель записывает данные); ничего не изменено. Попробуйте через минуту.",
   error: (message: string) => `Ничего не изменено: ${message}`,
+  readError: (message: string) => `⚠️ ${message}`,
   fieldName: (field: string) => FIELD_NAMES[field] ?? field,
   invalid: (field: string, value: string, why: string) => `${field}: ${value} — ${why}`,
   invalidWhy: {
