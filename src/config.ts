@@ -3,8 +3,7 @@
 import { panelSettings, readsThroughApi } from "./panel-env.js";
 import { reminderSettings, type ReminderSettings } from "./reminder-env.js";
 import { LOCAL_SERVER, type ServerSpec } from "./core/servers.js";
-import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
-import { readServersFile } from "./servers-file.js";
+import { readServersFile, serverTimeoutMs } from "./servers-file.js";
 import type { PanelConnection } from "./panel/types.js";
 import { resolve } from "node:path";
 import { z } from "zod";
@@ -142,7 +141,7 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     c.SERVERS_FILE === undefined
       ? // No x-ui.db here but a 3.x panel's API: its state is read through the API into a mirror.
         [{ name: LOCAL_SERVER, kind: readsThroughApi(c.XUI_DB_PATH, panel) ? ("remote-3x" as const) : ("local" as const), db: c.XUI_DB_PATH, ...(panel ? { panel } : {}) }]
-      : readServersFile(c.SERVERS_FILE, given, panel?.timeoutMs ?? timeoutOf(given), applyProblems);
+      : readServersFile(c.SERVERS_FILE, given, panel?.timeoutMs ?? serverTimeoutMs(given), applyProblems);
   if (applyProblems.length > 0) throw new ConfigError(applyProblems);
   const files = dataFiles(given, systemDataDir);
   if (resolve(files.botData) === resolve(c.XUI_DB_PATH)) {
@@ -172,9 +171,6 @@ export function loadConfig(env: Record<string, string | undefined>, mode: keyof 
     servers,
   };
 }
-
-/** SERVER_TIMEOUT_MS as panelSettings checks it (a bad value is its problem to report). */
-const timeoutOf = (env: Record<string, string | undefined>): number => (/^\d+$/.test(env.SERVER_TIMEOUT_MS ?? "") ? Number(env.SERVER_TIMEOUT_MS) : DEFAULT_TIMEOUT_MS);
 
 function applySettings(c: { XUI_APPLY: string; XUI_APPLY_COMMAND?: string | undefined; XUI_PANEL_URL?: string | undefined; XUI_PANEL_USERNAME?: string | undefined; XUI_PANEL_PASSWORD?: string | undefined; XUI_APPLY_DEBOUNCE_MS: number; XUI_APPLY_MAX_WAIT_MS: number; XUI_APPLY_TIMEOUT_MS: number }): ApplySettings {
   const timing = { debounceMs: c.XUI_APPLY_DEBOUNCE_MS, maxWaitMs: c.XUI_APPLY_MAX_WAIT_MS, timeoutMs: c.XUI_APPLY_TIMEOUT_MS };

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { SERVER_NAME, remoteKind, type ServerConnection, type ServerSpec } from "./core/servers.js";
+import { DEFAULT_TIMEOUT_MS } from "./service/fleet-limits.js";
 import { isSupportedKind } from "./service/server-factory.js";
 
 const text = z.string({ error: "must be a string" }).trim().min(1, "must not be empty");
@@ -67,6 +68,12 @@ function toSpec(e: Entry, env: Record<string, string | undefined>, timeoutMs: nu
   const kind = e.db === undefined ? remoteKind(panel) : "local";
   if (!isSupportedKind(kind)) problems.push(`a remote panel (url without db) is not supported yet (${kind})`);
   return { name: e.name, kind, ...(e.db === undefined ? {} : { db: e.db }), panel };
+}
+
+/** SERVER_TIMEOUT_MS, or its default when unset or not a number (the configuration reports a bad value). */
+export function serverTimeoutMs(env: Record<string, string | undefined>): number {
+  const given = env.SERVER_TIMEOUT_MS?.trim() ?? "";
+  return /^\d+$/.test(given) ? Number(given) : DEFAULT_TIMEOUT_MS;
 }
 
 /**

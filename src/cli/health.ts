@@ -137,14 +137,9 @@ async function api(env: NodeJS.ProcessEnv): Promise<HealthCheck> {
 
 /** Every server of SERVERS_FILE, a line each (one line when the file itself is wrong). */
 async function servers(file: string, env: NodeJS.ProcessEnv): Promise<HealthCheck[]> {
-  const [{ readServersFile }, { DEFAULT_TIMEOUT_MS }, { remotePanelVersion }] = await Promise.all([
-    import("../servers-file.js"),
-    import("../service/fleet-limits.js"),
-    import("../service/server-factory.js"),
-  ]);
+  const [{ readServersFile, serverTimeoutMs }, { remotePanelVersion }] = await Promise.all([import("../servers-file.js"), import("../service/server-factory.js")]);
   const problems: string[] = [];
-  const timeout = env.SERVER_TIMEOUT_MS?.trim();
-  const specs = readServersFile(file, env, timeout && /^\d+$/.test(timeout) ? Number(timeout) : DEFAULT_TIMEOUT_MS, problems);
+  const specs = readServersFile(file, env, serverTimeoutMs(env), problems);
   if (problems.length > 0) return [{ name: "database", ok: false, detail: `invalid configuration: ${problems.join("; ")}` }];
   return Promise.all(
     specs.map(async (spec): Promise<HealthCheck> => {

@@ -13,11 +13,9 @@ export async function openServers(db: string, env: NodeJS.ProcessEnv, deps: Serv
   const batchOf = audit ? { batchOf: (batch: string) => audit.batch(batch) } : {};
   const file = env.SERVERS_FILE?.trim();
   if (file) {
-    const { readServersFile } = await import("../servers-file.js");
-    const { DEFAULT_TIMEOUT_MS } = await import("../service/fleet-limits.js");
+    const { readServersFile, serverTimeoutMs } = await import("../servers-file.js");
     const problems: string[] = [];
-    const timeout = env.SERVER_TIMEOUT_MS?.trim();
-    const specs = readServersFile(file, env, timeout && /^\d+$/.test(timeout) ? Number(timeout) : DEFAULT_TIMEOUT_MS, problems);
+    const specs = readServersFile(file, env, serverTimeoutMs(env), problems);
     if (problems.length > 0) throw new XuiError("bad-input", `invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`, ["SERVERS_FILE"]);
     return Fleet.open(specs, deps, batchOf);
   }
