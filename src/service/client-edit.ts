@@ -1,9 +1,10 @@
 // The JSON-only side of an edit: which of a client's own fields (email, Telegram ID, IP limit,
 // comment, flow) an edit, or the undo of one, changes, and those changes written into a copy
 // of the JSON client. The state side (reset, a delayed start) is operations.ts's.
+import { FLOW_TEXTS } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import { EDIT_FIELDS, type FieldChange, type FieldChanges, type Operation } from "../core/types.js";
-import { flowProblem, flowRefusal, readStreamSettings } from "../xui/transport.js";
+import { flowProblem, readStreamSettings } from "../xui/transport.js";
 import type { ClientEdit, Selector } from "../core/types.js";
 import type { EngineContext } from "./engine.js";
 import { assertEmailFree } from "./insert.js";
@@ -61,8 +62,7 @@ export const emailAfter = (email: string, fields: FieldChanges | undefined): str
 export function assertFlowAllowed(inbound: { id: number; protocol: string }, streamSettings: string, flow: string): void {
   const problem = inbound.protocol === "vless" && flow === "" ? null : flowProblem(inbound.protocol, streamSettings);
   if (problem !== null) {
-    const refusal = flowRefusal(inbound.protocol, streamSettings);
-    throw new XuiError("bad-input", `flow: ${JSON.stringify(flow)} cannot be set on inbound ${inbound.id}: ${refusal}`, ["flow"], undefined, { kind: "flow-refused", flow, inbound: inbound.id, ...problem });
+    throw new XuiError("bad-input", `flow: ${JSON.stringify(flow)} cannot be set on inbound ${inbound.id}: ${FLOW_TEXTS[problem.why](problem.found)}`, ["flow"], undefined, { kind: "flow-refused", flow, inbound: inbound.id, ...problem });
   }
 }
 

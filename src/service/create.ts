@@ -1,7 +1,7 @@
 // A new client with the full 3x-ui 2.8.5 structure for its protocol, in both places.
 import type { JsonObject } from "../xui/panel-json.js";
 import { str, type InboundSnapshot } from "../xui/snapshot.js";
-import { flowRefusal, readStreamSettings } from "../xui/transport.js";
+import { flowProblem, readStreamSettings } from "../xui/transport.js";
 import type { EngineContext } from "./engine.js";
 import { XuiError } from "../core/errors.js";
 import { DAY_MS } from "../core/units.js";
@@ -84,7 +84,7 @@ function flowFor(ctx: EngineContext, inbound: InboundSnapshot, asked: string | u
     assertFlowAllowed(inbound, stream, asked);
     return asked;
   }
-  return flowRefusal(inbound.protocol, stream) === null ? commonFlow(inbound.clients) : "";
+  return flowProblem(inbound.protocol, stream) === null ? commonFlow(inbound.clients) : "";
 }
 
 export async function createClient(ctx: EngineContext, input: CreateClientInput): Promise<OpResult> {

@@ -2,7 +2,7 @@
 // VLESS inbound over TCP (Xray's RAW) secured by TLS or REALITY; elsewhere Xray refuses the
 // client or the connection fails. Read from the inbound's `stream_settings`.
 import type Database from "better-sqlite3";
-import { FLOW_TEXTS, type FlowWhy } from "../core/error-detail.js";
+import type { FlowWhy } from "../core/error-detail.js";
 import { parseSettings } from "./panel-json.js";
 import { str } from "./values.js";
 
@@ -24,12 +24,6 @@ export function flowProblem(protocol: string, streamSettings: string): { why: Fl
   if (network !== "tcp" && network !== "raw") return { why: "transport", found: network || "none" };
   if (security !== "tls" && security !== "reality") return { why: "security", found: security || "none" };
   return null;
-}
-
-/** flowProblem in English, or null when a flow can be set. */
-export function flowRefusal(protocol: string, streamSettings: string): string | null {
-  const problem = flowProblem(protocol, streamSettings);
-  return problem === null ? null : FLOW_TEXTS[problem.why](problem.found);
 }
 
 /** Each listed inbound's stream_settings ("" where it has none, or the column is missing). */
