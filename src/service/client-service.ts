@@ -19,8 +19,11 @@ export interface ClientService {
   now(): number;
   /** Every configured server's name (one, `local`, without SERVERS_FILE). */
   readonly serverNames: string[];
-  /** How a face names `client` so that it finds exactly it again: `nl/alice` on several servers. */
-  refOf(client: Client): string;
+  /**
+   * How a face names `client` (or a record of one: its email and server) so that it finds
+   * exactly it again: `nl/alice` on several servers.
+   */
+  refOf(client: Pick<Client, "email" | "server">): string;
   /** Each server's state, for /servers, `xui-admin servers` and GET /api/servers. */
   servers(): Promise<ServerStatus[]>;
 

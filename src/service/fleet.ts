@@ -123,7 +123,7 @@ export class Fleet implements ClientService {
     return this.first.now();
   }
 
-  refOf(client: Client): string {
+  refOf(client: Pick<Client, "email" | "server">): string {
     return this.multi && client.server !== undefined ? `${client.server}/${client.email}` : client.email;
   }
 

@@ -233,7 +233,7 @@ export class XuiService implements ClientService {
     return [this.name];
   }
 
-  refOf(client: Client): string {
+  refOf(client: Pick<Client, "email">): string {
     return client.email;
   }
 

@@ -44,7 +44,7 @@ async function redeemReplies(t: Texts, deps: BotDeps, code: string, user: User):
   // The server whose database it was made on; none (a file replaced), or the client gone
   // (deleted, renamed): nothing to link.
   const server = serverOf(deps, database);
-  const ref = server !== undefined && deps.service.serverNames.length > 1 ? `${server}/${email}` : email;
+  const ref = deps.service.refOf({ email, server });
   if (server === undefined || !deps.service.get(ref)) return [{ text: t.link.inviteGone }];
   let result: OpResult;
   try {

@@ -130,8 +130,7 @@ export class ReminderJob {
     if (!time || !reportDue(time, now, store.reportDay())) return;
     store.setReportDay(dayString(now)); // first: a failure below does not send it twice
     // Several servers: each client named with its server (server/email), as everywhere else.
-    const multi = this.deps.service.serverNames.length > 1;
-    const ref = (server: string | null | undefined, email: string) => (multi && server ? `${server}/${email}` : email);
+    const ref = (server: string | undefined, email: string) => this.deps.service.refOf({ email, server });
     const creations = this.deps.audit
       .summaries(CREATIONS_SCANNED)
       .filter((e) => e.operation === "create" && e.undoneBy === null)
