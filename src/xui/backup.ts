@@ -10,8 +10,8 @@
 // -wal) still go through the API. Either way the copy is written as a private .partial file
 // (0600 from its creation: a backup holds panel credentials and every client's key), synced,
 // then renamed into place, so a backup is whole or absent.
-import { closeSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, fsync, openSync, readdirSync, readSync, realpathSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import { promisify } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { XuiError } from "../core/errors.js";
@@ -42,15 +42,21 @@ export async function backupTo(source: string, target: string, conn?: Database.D
   const via = conn ?? new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
     const wal = via.pragma("journal_mode", { simple: true }) === "wal";
-    const fd = createPrivateFile(partial);
+    let fd = createPrivateFile(partial);
     try {
-      if (!wal) copyUnderReadLock(via, source, fd);
+      if (wal) {
+        // The backup API writes into the private, empty file: SQLite keeps an existing file's mode.
+        closeSync(fd);
+        fd = -1;
+        await via.backup(partial);
+        fd = openSync(partial, "r+");
+      } else {
+        copyUnderReadLock(via, source, fd);
+      }
+      await syncFd(fd);
     } finally {
-      closeSync(fd);
+      if (fd >= 0) closeSync(fd);
     }
-    // The backup API writes into the private, empty file: SQLite keeps an existing file's mode.
-    if (wal) await via.backup(partial);
-    await syncFile(partial);
     renameSync(partial, target); // a backup is whole or absent
   } catch (error) {
     rmSync(partial, { force: true }); // a full disk leaves no half copy behind
@@ -81,14 +87,13 @@ function copyUnderReadLock(conn: Database.Database, source: string, fd: number):
   }
 }
 
-async function syncFile(path: string): Promise<void> {
-  const file = await open(path, "r+");
-  try {
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-}
+/**
+ * fsync as one request to libuv's pool, issued now: the disk writes the copy while the caller
+ * plans its change. (Opening the file asynchronously first made the sync itself wait for the
+ * event loop, which a caller planning synchronously does not give back: at 20 000 clients the
+ * first write then sat ~40 ms idle behind a sync that had only just started.)
+ */
+const syncFd: (fd: number) => Promise<void> = promisify(fsync);
 
 /** The same file: one path after resolving links, or one inode (a hard link). */
 function sameFile(a: string, b: string): boolean {

@@ -51,6 +51,26 @@ describe("RowTable", () => {
     expect(row).toMatchObject({ up: 0, down: 12, enable: 1, reset: 0 });
   });
 
+  it("reads a BLOB where a number or an email belongs as 0 and an empty email, as a row scan does", () => {
+    const conn = db(3);
+    // X'01' and X'00' are also valid JSONB (true, null): neither may be read as JSON.
+    conn.exec("UPDATE client_traffics SET up = X'01', down = X'DEADBEEF', email = X'00' WHERE email = 'u1'");
+    const scanned = conn.prepare("SELECT id, up, email FROM client_traffics WHERE id = 2").raw().get() as unknown[];
+    expect(Buffer.isBuffer(scanned[1]) && Buffer.isBuffer(scanned[2])).toBe(true); // what a scan would have met
+    const table = RowTable.read(conn, ALL);
+    expect(table.length).toBe(3);
+    expect(table.rows()[1]).toMatchObject({ id: 2, up: 0, down: 0, email: "" });
+    expect(table.rows()[2]).toMatchObject({ email: "u2", up: 2 ** 40 + 2 });
+  });
+
+  it("reads REAL values exactly, and big counters as a JS number holds them", () => {
+    const conn = db(2);
+    conn.prepare("UPDATE client_traffics SET up = ?, down = ? WHERE email = 'u0'").run(0.1 + 0.2, 1767225600123.25);
+    conn.prepare("UPDATE client_traffics SET up = ? WHERE email = 'u1'").run(2n ** 60n + 1n);
+    const rows = RowTable.read(conn, ALL).rows();
+    expect([rows[0]?.up, rows[0]?.down, rows[1]?.up]).toEqual([0.1 + 0.2, 1767225600123.25, 2 ** 60]);
+  });
+
   it("reads absent columns of older files as 0", () => {
     const conn = db(1);
     expect(RowTable.read(conn, new Set()).rows()[0]).toMatchObject({ reset: 0, all_time: 0, last_online: 0 });
