@@ -108,9 +108,8 @@ export class RowTable {
   }
 
   /**
-   * Reads every row. NULL or text where a number belongs (a hand-edited file) reads as a
-   * number; `enable` as 0 or 1. The count that sizes the columns and the scan share one read
-   * transaction (a savepoint inside a write), so no row can arrive in between.
+   * Reads every row (see wholeColumns). NULL or text where a number belongs (a hand-edited
+   * file) reads as a number; `enable` as 0 or 1.
    */
   static read(conn: Database.Database, columns: ReadonlySet<string>): RowTable {
     const lists = wholeColumns(conn, columns);
@@ -125,11 +124,7 @@ export class RowTable {
       else for (let i = 0; i < size; i++) column[i] = int(list[i]);
     });
     const emails = lists[COLUMN_ORDER.indexOf("email")] as unknown[];
-    for (let i = 0; i < size; i++) {
-      const email = typeof emails[i] === "string" ? (emails[i] as string) : str(emails[i]);
-      table.emails[i] = email;
-      table.byEmail.set(email, i);
-    }
+    for (let i = 0; i < size; i++) table.putEmail(i, emails[i]);
     table.size = size;
     return table;
   }
@@ -164,9 +159,7 @@ export class RowTable {
     c.id[i] = r[0] as number;
     c.inbound_id[i] = int(r[1]);
     c.enable[i] = enableOf(r[2]);
-    const email = typeof r[3] === "string" ? r[3] : str(r[3]);
-    this.emails[i] = email;
-    this.byEmail.set(email, i);
+    this.putEmail(i, r[3]);
     c.up[i] = int(r[4]);
     c.down[i] = int(r[5]);
     c.expiry_time[i] = int(r[6]);
@@ -175,6 +168,12 @@ export class RowTable {
     c.all_time[i] = int(r[9]);
     c.last_online[i] = int(r[10]);
   }
+  private putEmail(i: number, value: unknown): void {
+    const email = typeof value === "string" ? value : str(value);
+    this.emails[i] = email;
+    this.byEmail.set(email, i);
+  }
+
 
   /**
    * A copy with `fresh`'s values put in, each row matched by email and ID (the emails and
