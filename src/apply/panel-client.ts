@@ -1,6 +1,9 @@
 // XUI_APPLY=panel: asks the running panel to restart Xray over its HTTP API. It logs in once
 // and keeps the session cookie (every login notifies the panel's Telegram admins), logging in
 // again only when the panel says the session ended (an unauthenticated call answers 404).
+import { unreachableWhyOf } from "../core/error-detail.js";
+import { ApplyError } from "./apply-failure.js";
+
 export interface PanelOptions {
   /** The panel's URL including its base path, e.g. https://host:2053/secret/ */
   url: string;
@@ -32,8 +35,12 @@ export class PanelClient {
         signal: AbortSignal.timeout(this.options.timeoutMs),
       });
     } catch (error) {
+      const url = this.base;
       const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new Error(`the panel at ${this.base} does not answer (${cause ?? (error as Error).message})`);
+      const message = `the panel at ${url} does not answer (${cause ?? (error as Error).message})`;
+      // AbortSignal.timeout's abort is a TimeoutError without a cause.
+      if ((error as Error).name === "TimeoutError") throw new ApplyError(message, { kind: "panel-unreachable", url, why: "timeout", ms: this.options.timeoutMs });
+      throw new ApplyError(message, { kind: "panel-unreachable", url, why: unreachableWhyOf(cause ?? ""), said: cause ?? (error as Error).message });
     }
   }
 
@@ -42,7 +49,12 @@ export class PanelClient {
     const answer = (await res.json().catch(() => ({}))) as PanelAnswer;
     const cookie = res.headers.getSetCookie().find((c) => /^3x-ui=/.test(c));
     if (!res.ok || answer.success !== true || !cookie) {
-      throw new Error(`login to the panel failed: ${answer.msg || `HTTP ${res.status}`} (check XUI_PANEL_USERNAME and XUI_PANEL_PASSWORD)`);
+      throw new ApplyError(`login to the panel failed: ${answer.msg || `HTTP ${res.status}`} (check XUI_PANEL_USERNAME and XUI_PANEL_PASSWORD)`, {
+        kind: "panel-login",
+        url: this.base,
+        said: answer.msg ?? "",
+        status: res.status,
+      });
     }
     this.cookie = cookie.split(";")[0];
   }
@@ -57,6 +69,8 @@ export class PanelClient {
       res = await this.post("panel/api/server/restartXrayService");
     }
     const answer = (await res.json().catch(() => ({}))) as PanelAnswer;
-    if (!res.ok || answer.success !== true) throw new Error(`the panel refused to restart Xray: ${answer.msg || `HTTP ${res.status}`}`);
+    if (!res.ok || answer.success !== true) {
+      throw new ApplyError(`the panel refused to restart Xray: ${answer.msg || `HTTP ${res.status}`}`, { kind: "panel-restart", url: this.base, said: answer.msg ?? "", status: res.status });
+    }
   }
 }

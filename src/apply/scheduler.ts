@@ -1,7 +1,10 @@
 // Coalesces bursts of changes into one Xray restart: every restart drops live connections,
 // so ten quick edits must cost one restart, not ten. A steady stream of changes must not put
 // the restart off for ever, though: the first change of a burst waits at most maxWaitMs.
-export type ApplyOutcome = { ok: true; at: number } | { ok: false; error: string };
+import { ApplyError, type ApplyFailure } from "./apply-failure.js";
+
+/** A failure's `error` is English (the API's and the logs'); `reason`, when known, is the same as data. */
+export type ApplyOutcome = { ok: true; at: number } | { ok: false; error: string; reason?: ApplyFailure };
 
 export interface ApplyStatus {
   status: "not-needed" | "manual" | "pending" | "done" | "failed";
@@ -46,7 +49,7 @@ export class ApplyScheduler {
         this.last = { ok: true, at: Date.now() };
       },
       (error: unknown) => {
-        this.last = { ok: false, error: error instanceof Error ? error.message : String(error) };
+        this.last = { ok: false, error: error instanceof Error ? error.message : String(error), ...(error instanceof ApplyError ? { reason: error.reason } : {}) };
       },
     );
     await this.running;

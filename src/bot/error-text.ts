@@ -19,7 +19,7 @@ export function reasonText(t: Texts, reason: unknown): string {
 }
 
 /** Every string of a detail escaped (numbers as they are), for texts that take it whole. */
-function escaped<T extends object>(detail: T): T {
+export function escaped<T extends object>(detail: T): T {
   const one = (v: unknown) => (typeof v === "string" ? esc(v) : v);
   return Object.fromEntries(Object.entries(detail).map(([k, v]) => [k, Array.isArray(v) ? v.map(one) : one(v)])) as T;
 }

@@ -8,6 +8,7 @@ import { encode } from "./callback-data.js";
 import type { PendingOp } from "../store/bot-store.js";
 import type { BotDeps, BotFlavor } from "./context.js";
 import type { Texts } from "./locales/en.js";
+import { applyFailureText } from "./apply-text.js";
 import { errorText, reasonText } from "./error-text.js";
 import { esc, splitMessage } from "./html.js";
 import { diffText, nameOf } from "./render.js";
@@ -85,7 +86,7 @@ function applyLine(t: Texts, deps: BotDeps, result: OpResult, chatId: number): s
   const request = deps.applier?.request(result);
   if (!request) return result.needsApply ? t.applyManual : undefined;
   // The outcome promise never rejects (failures are outcomes).
-  void request.outcome?.then((o) => deps.notify?.(chatId, o.ok ? t.applyDone : t.applyFailed(esc(o.error))));
+  void request.outcome?.then((o) => deps.notify?.(chatId, o.ok ? t.applyDone : t.applyFailed(applyFailureText(t, o))));
   switch (request.status.status) {
     case "manual":
       return t.applyManual;

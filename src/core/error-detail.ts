@@ -11,6 +11,9 @@ export type UnreachableWhy =
   | "no-host" // the host name does not resolve
   | "failed"; // any other transport failure; `said` is its code or message
 
+/** How a transport error's code reads as an UnreachableWhy (TLS codes aside: a caller tells those). */
+export const unreachableWhyOf = (code: string): UnreachableWhy => (code === "ECONNREFUSED" ? "refused" : code === "ENOTFOUND" ? "no-host" : "failed");
+
 /** Why the panel refused to let this tool in (panel-auth). */
 export type AuthWhy =
   | "token" // the API token, with HTTP `status`

@@ -5,7 +5,7 @@
 import http from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import https from "node:https";
-import type { ErrorDetail } from "../core/error-detail.js";
+import { unreachableWhyOf, type ErrorDetail } from "../core/error-detail.js";
 import { XuiError } from "../core/errors.js";
 import type { PanelConnection } from "./types.js";
 
@@ -108,7 +108,7 @@ export class PanelTransport {
       return new PanelFailure("panel-unreachable", `the panel at ${where} has a TLS certificate this tool does not trust (${code}): give its certificate, or the CA that signed it, as the panel's CA`, { kind: "unreachable", where, why: "tls", said: code });
     }
     const said = code || (error as Error).message;
-    const kind = code === "ECONNREFUSED" ? "refused" : code === "ENOTFOUND" ? "no-host" : "failed";
+    const kind = unreachableWhyOf(code);
     const why = kind === "refused" ? "refused the connection: is it running, on this port?" : kind === "no-host" ? "has a host name that does not resolve" : `failed (${said})`;
     const sent = !NOT_SENT.has(code);
     const detail: ErrorDetail = { kind: "unreachable", where, why: kind, said, maybeApplied: post && sent };

@@ -2,7 +2,7 @@
 // restart endpoints, and against real commands.
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApplier } from "../../src/apply/applier.js";
 import type { OpResult } from "../../src/core/types.js";
@@ -15,6 +15,8 @@ const noNeed = { needsApply: false, dryRun: false } as OpResult;
 class FakePanel {
   logins = 0;
   restarts = 0;
+  /** When set, the restart answers this status and envelope instead of restarting. */
+  refuseRestart: { status: number; answer: unknown } | undefined;
   private sessions = new Set<string>();
   private server: Server | undefined;
 
@@ -37,6 +39,7 @@ class FakePanel {
         }
         const cookie = /3x-ui=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
         if (req.method === "POST" && req.url === "/secret/panel/api/server/restartXrayService" && cookie && this.sessions.has(cookie)) {
+          if (this.refuseRestart) return json(this.refuseRestart.status, this.refuseRestart.answer);
           this.restarts++;
           return json(200, { success: true, msg: "", obj: null });
         }
@@ -96,12 +99,48 @@ describe("XUI_APPLY=panel", () => {
   it("reports a wrong password and a panel that is down", async () => {
     const { fake, url } = await panel();
     const wrong = createApplier({ mode: "panel", url, username: "admin", password: "nope", ...timing });
-    expect(await wrong.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/login to the panel failed: wrong username or password/) });
+    expect(await wrong.request(needs).outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(/login to the panel failed: wrong username or password/),
+      reason: { kind: "panel-login", url, said: "wrong username or password", status: 200 },
+    });
     expect(fake.restarts).toBe(0);
     await fake.stop();
     panels.splice(0);
     const down = createApplier({ mode: "panel", url, username: "admin", password: "s3cret", ...timing });
-    expect(await down.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/does not answer \(ECONNREFUSED\)/) });
+    expect(await down.request(needs).outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(/does not answer \(ECONNREFUSED\)/),
+      reason: { kind: "panel-unreachable", url, why: "refused", said: "ECONNREFUSED" },
+    });
+  });
+
+  it("reports a refused restart with the panel's msg, or its HTTP status when it gives none", async () => {
+    const { fake, url } = await panel();
+    const applier = createApplier({ mode: "panel", url, username: "admin", password: "s3cret", ...timing });
+    fake.refuseRestart = { status: 200, answer: { success: false, msg: "xray <binary> not found" } };
+    expect(await applier.request(needs).outcome).toEqual({
+      ok: false,
+      error: "the panel refused to restart Xray: xray <binary> not found",
+      reason: { kind: "panel-restart", url, said: "xray <binary> not found", status: 200 },
+    });
+    fake.refuseRestart = { status: 500, answer: {} };
+    expect(await applier.request(needs).outcome).toMatchObject({ ok: false, error: "the panel refused to restart Xray: HTTP 500", reason: { kind: "panel-restart", said: "", status: 500 } });
+    expect(fake.restarts).toBe(0);
+  });
+
+  it("reports a panel that accepts the connection but does not answer in time", async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer().on("connection", (s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/secret/`;
+      const applier = createApplier({ mode: "panel", url, username: "admin", password: "s3cret", debounceMs: 10, maxWaitMs: 1000, timeoutMs: 200 });
+      expect(await applier.request(needs).outcome).toMatchObject({ ok: false, reason: { kind: "panel-unreachable", url, why: "timeout", ms: 200 } });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
   });
 });
 
@@ -116,10 +155,32 @@ describe("XUI_APPLY=command", () => {
   });
 
   it("reports a failing command and one that times out", async () => {
-    const failing = createApplier({ mode: "command", command: `${process.execPath} -e "process.stderr.write('no such service'); process.exit(3)"`, ...timing });
-    expect(await failing.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/no such service/) });
-    const slow = createApplier({ mode: "command", command: `${process.execPath} -e "setTimeout(() => {}, 5000)"`, debounceMs: 10, maxWaitMs: 1000, timeoutMs: 200 });
-    expect(await slow.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/timed out after 200 ms/) });
+    const command = `${process.execPath} -e "process.stderr.write('\\n  no such service\\nsee the log'); process.exit(3)"`;
+    const failing = createApplier({ mode: "command", command, ...timing });
+    // The English message keeps all of stderr; the reason its first line.
+    expect(await failing.request(needs).outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(/no such service\nsee the log/),
+      reason: { kind: "command-failed", command, exitCode: 3, said: "no such service" },
+    });
+    const sleeper = `${process.execPath} -e "setTimeout(() => {}, 5000)"`;
+    const slow = createApplier({ mode: "command", command: sleeper, debounceMs: 10, maxWaitMs: 1000, timeoutMs: 200 });
+    expect(await slow.request(needs).outcome).toEqual({ ok: false, error: expect.stringMatching(/timed out after 200 ms/), reason: { kind: "command-timeout", command: sleeper, ms: 200 } });
+  });
+
+  it("reports a command stopped by a signal, and one that cannot be started", async () => {
+    const killed = `${process.execPath} -e "process.kill(process.pid, 'SIGKILL')"`;
+    expect(await createApplier({ mode: "command", command: killed, ...timing }).request(needs).outcome).toEqual({
+      ok: false,
+      error: expect.any(String),
+      reason: { kind: "command-failed", command: killed, signal: "SIGKILL", said: "" },
+    });
+    const missing = `${tempDbPath("no-such-dir")}/x-ui restart-xray`;
+    expect(await createApplier({ mode: "command", command: missing, ...timing }).request(needs).outcome).toEqual({
+      ok: false,
+      error: expect.stringMatching(/ENOENT/),
+      reason: { kind: "command-not-started", command: missing, said: "ENOENT" },
+    });
   });
 });
 

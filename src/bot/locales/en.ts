@@ -7,6 +7,7 @@ import { count, plural } from "../../core/plural.js";
 import { NOTE_TEXTS } from "../../core/notes.js";
 import { INVALID_TEXTS, type InvalidTexts } from "../../core/errors.js";
 import { errorsEn } from "./errors-en.js";
+import { applyEn } from "./apply-en.js";
 
 const invalidWhy: InvalidTexts = INVALID_TEXTS;
 
@@ -115,7 +116,7 @@ export const en = {
   applyManual: "Xray picks this change up at its next restart.",
   applyPending: (s: number) => `Xray restarts in ${s} s to pick this up (later changes share that restart).`,
   applyDone: "✅ Xray restarted: the change is live.",
-  applyFailed: (why: string) => `⚠️ Xray was not restarted: ${why}. The change is saved; it takes effect at the next restart.`,
+  applyFailed: (why: string) => `⚠️ Xray was not restarted: ${why}\nThe change is saved; it takes effect at the next restart.`,
   created: "created",
   // Fields of a diff or a card.
   field: {
@@ -342,6 +343,8 @@ export const en = {
   serverUnknown: (name: string) => `No server ${name}.`,
   /** Why the service refused, from the error's data (error-text.ts). */
   errors: errorsEn,
+  /** Why Xray was not restarted, from the failure's data (apply-text.ts). */
+  applyWhy: applyEn,
 };
 
 export type Texts = typeof en;

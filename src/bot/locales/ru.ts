@@ -2,6 +2,7 @@
 import { plural } from "../../core/plural.js";
 import type { Texts } from "./en.js";
 import { errorsRu } from "./errors-ru.js";
+import { applyRu } from "./apply-ru.js";
 
 /** Поля, как их называют парсеры (validate.ts, edit-fields.ts), по-русски. */
 const FIELD_NAMES: Record<string, string> = {
@@ -151,7 +152,7 @@ export const ru: Texts = {
   applyManual: "Xray увидит изменение после следующего перезапуска.",
   applyPending: (s: number) => `Xray перезапустится через ${s} с, чтобы применить изменение (следующие изменения войдут в тот же перезапуск).`,
   applyDone: "✅ Xray перезапущен: изменение действует.",
-  applyFailed: (why: string) => `⚠️ Xray не перезапущен: ${why}. Изменение сохранено и вступит в силу при следующем перезапуске.`,
+  applyFailed: (why: string) => `⚠️ Xray не перезапущен: ${why}\nИзменение сохранено и вступит в силу при следующем перезапуске.`,
   created: "создан",
   field: {
     enabled: "переключатель",
@@ -386,4 +387,5 @@ export const ru: Texts = {
     `${id}. ${remark} · ${protocol} :${port} · ${clients(n)}${enabled ? "" : " · выкл."}`,
   serverUnknown: (name: string) => `Сервера ${name} нет.`,
   errors: errorsRu,
+  applyWhy: applyRu,
 };
