@@ -134,7 +134,7 @@ describe("SQL text", () => {
     "store/bot-file.ts": 2, // ALTER TABLE: a column name and type from the constant LATE_AUDIT_COLUMNS; PRAGMA user_version: the migrations' count
     "service/sync.ts": 2, // UPDATE / INSERT: the same column names
     "xui/database.ts": 2, // PRAGMA busy_timeout: milliseconds from the configuration
-    "xui/row-table.ts": 1, // SELECT: trafficSelect() (the columns this file has) plus a constant WHERE
+    "xui/row-table.ts": 2, // SELECT: trafficSelect() (the columns this file has) plus a constant WHERE; the same columns as JSON arrays (wholeColumns)
     "xui/snapshot.ts": 1, // SELECT: the inbounds columns this file has
     "xui/share-source.ts": 1, // SELECT: the inbounds columns this file has (3.x share-address columns where present)
     "store/reminders.ts": 1, // UPDATE: the constant WHERE clause KEY
