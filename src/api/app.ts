@@ -1,7 +1,7 @@
 // The HTTP API (the seed's xui-manager API, and more) on Hono: JSON in, JSON out, the same
 // service calls as the bot and the CLI. Every change answers with the before/after diff.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { Hono, type Context, type Handler } from "hono";
+import { Hono, type Context, type Handler, type Next } from "hono";
 import type { BlankEnv } from "hono/types";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
@@ -108,7 +108,10 @@ export function createApi(deps: ApiDeps): Hono {
     await service.ensureFresh();
     await next();
   });
-  app.use("/api/*", bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, 413, "body-too-large", `body larger than ${MAX_BODY} bytes`, ["body"]) }));
+  // Only where a body is read: asking a request for its body makes @hono/node-server build the
+  // whole fetch Request (headers, an AbortSignal) that a GET otherwise never needs.
+  const limit = bodyLimit({ maxSize: MAX_BODY, onError: (c) => fail(c, 413, "body-too-large", `body larger than ${MAX_BODY} bytes`, ["body"]) });
+  app.use("/api/*", (c: Context<BlankEnv, string>, next: Next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limit(c, next)));
 
   const applier = deps.applier ?? createApplier({ mode: "none" });
   /** With ?wait=true a pending restart is waited for, and the answer says how it went. */
