@@ -42,20 +42,15 @@ export async function backupTo(source: string, target: string, conn?: Database.D
   const via = conn ?? new Database(source, { readonly: true, fileMustExist: true, timeout: 1000 });
   try {
     const wal = via.pragma("journal_mode", { simple: true }) === "wal";
-    let fd = createPrivateFile(partial);
+    const fd = createPrivateFile(partial);
     try {
-      if (wal) {
-        // The backup API writes into the private, empty file: SQLite keeps an existing file's mode.
-        closeSync(fd);
-        fd = -1;
-        await via.backup(partial);
-        fd = openSync(partial, "r+");
-      } else {
-        copyUnderReadLock(via, source, fd);
-      }
+      // The backup API writes into the private, empty file through its own handle (SQLite keeps
+      // an existing file's mode); fsync on ours makes the file's data durable all the same.
+      if (wal) await via.backup(partial);
+      else copyUnderReadLock(via, source, fd);
       await syncFd(fd);
     } finally {
-      if (fd >= 0) closeSync(fd);
+      closeSync(fd);
     }
     renameSync(partial, target); // a backup is whole or absent
   } catch (error) {

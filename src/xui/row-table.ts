@@ -152,8 +152,8 @@ export class RowTable {
     return conn.prepare(`${trafficSelect(columns)} ${where}`).raw();
   }
 
+  /** Appends a row as a scan gives it (readWhere sizes the columns to the rows it read). */
   private add(r: unknown[]): void {
-    if (this.size === this.columns.id.length) throw new Error("client_traffics has more rows than were counted");
     const i = this.size++;
     const c = this.columns;
     c.id[i] = r[0] as number;
@@ -168,12 +168,12 @@ export class RowTable {
     c.all_time[i] = int(r[9]);
     c.last_online[i] = int(r[10]);
   }
+
   private putEmail(i: number, value: unknown): void {
     const email = typeof value === "string" ? value : str(value);
     this.emails[i] = email;
     this.byEmail.set(email, i);
   }
-
 
   /**
    * A copy with `fresh`'s values put in, each row matched by email and ID (the emails and
