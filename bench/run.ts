@@ -190,7 +190,8 @@ function processRuns(template: string, commands: ((path: string) => string[])[],
 
 async function main(): Promise<void> {
   console.log(`# xui-admin-bot benchmark (node ${process.version}, ${new Date().toISOString().slice(0, 10)})\n`);
-  // BENCH_PARTS=waiting: only the long-running process's figures (the last tables).
+  // BENCH_PARTS=waiting: only the long-running process's figures (the last tables); =process:
+  // only the whole-process table (the first).
   if (process.env.BENCH_PARTS === "waiting") {
     await waitingFigures();
     rmSync(work, { recursive: true, force: true });
@@ -216,6 +217,11 @@ async function main(): Promise<void> {
   console.log(`| xui-admin extend --all --days 30 with BACKUP_THRESHOLD=${CLI_CLIENTS} (no backup first) | ${ms(noBackup)} |`);
   console.log(`| its ratio to the minimal script | ${(noBackup / minimal).toFixed(2)} |`);
   console.log("");
+  // BENCH_PARTS=process: only this table.
+  if (process.env.BENCH_PARTS === "process") {
+    rmSync(work, { recursive: true, force: true });
+    return;
+  }
   console.log("| clients | task | service ms | naive ms | speed-up | longest lock ms |");
   console.log("|---:|---|---:|---:|---:|---:|");
   for (const size of SIZES) {

@@ -1,4 +1,12 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is built into one file by `npm install` (through `prepare`); see
-// scripts/build.mjs.
-import "../dist/cli/xui-admin.mjs";
+// Thin launcher: the CLI is built into one file by `npm install` (through `prepare`; see
+// scripts/build.mjs) and run from V8's code cache of an earlier call (src/cli/code-cache.ts).
+// A cache holds what the call that made it compiled: one per command, so that each command
+// finds its own functions there.
+import { fileURLToPath } from "node:url";
+import { runWithCodeCache } from "../dist/cli/code-cache.js";
+
+const bundle = fileURLToPath(new URL("../dist/cli/xui-admin.cjs", import.meta.url));
+const command = process.argv[2] ?? "";
+const { save } = runWithCodeCache(bundle, `${bundle}.${/^[a-z][a-z-]{0,31}$/.test(command) ? command : "other"}.cache`);
+process.once("exit", save);

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 let cached: string | undefined;
 
 export function version(): string {
-  // This file compiles to dist/shared/version.js and is bundled into dist/cli/xui-admin.mjs:
+  // This file compiles to dist/core/version.js and is bundled into dist/cli/xui-admin.cjs:
   // from src/, dist/ and the bundle alike, package.json is two folders up.
   cached ??= (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   return cached;
