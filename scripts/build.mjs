@@ -32,3 +32,13 @@ await build({
   banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
+// The launcher's part (bin/xui-admin.js is CommonJS too: an ES module there would start Node's
+// ES module loader, ~10 ms of every call).
+await build({
+  entryPoints: [join(root, "dist/cli/code-cache.js")],
+  outfile: join(root, "dist/cli/code-cache.cjs"),
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  logLevel: "warning",
+});

@@ -6,14 +6,13 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { tempFolders } from "../support/files.js";
 import { repoRoot } from "../support/paths.js";
 
 const temp = tempFolders("xui-code-cache-");
 
-const launcher = pathToFileURL(join(repoRoot, "dist/cli/code-cache.js")).href;
+const launcher = join(repoRoot, "dist/cli/code-cache.cjs");
 
 /** A CommonJS file that says which version of it ran, where, and what require found. */
 function program(dir: string, version: "A" | "B"): string {
@@ -24,16 +23,16 @@ function program(dir: string, version: "A" | "B"): string {
 
 /** Runs `path` in a process of its own, as bin/xui-admin.js runs the bundle. */
 function run(path: string, cachePath: string): { cached: boolean; out: string } {
-  const script = `import { runWithCodeCache } from ${JSON.stringify(launcher)};
+  const script = `const { runWithCodeCache } = require(${JSON.stringify(launcher)});
     const { cached, save } = runWithCodeCache(${JSON.stringify(path)}, ${JSON.stringify(cachePath)});
     process.once("exit", () => { save(); console.log(cached); });`;
-  const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+  const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
   expect(child.stderr).toBe("");
   const [out, cached] = child.stdout.trim().split("\n");
   return { cached: cached === "true", out: out as string };
 }
 
-describe("runWithCodeCache (dist/cli/code-cache.js)", () => {
+describe("runWithCodeCache (dist/cli/code-cache.cjs)", () => {
   it("writes a cache after the first run and runs from it after", () => {
     const dir = temp();
     const path = program(dir, "A");
