@@ -1,6 +1,7 @@
 // xui-admin: the command-line face of the service layer. Loads nothing it does not use
 // (no bot, no logger): start-up time is part of every scripted call.
 import { existsSync, statSync } from "node:fs";
+import { isatty } from "node:tty";
 import { loadEnvFile } from "../env-file.js";
 import { PartialError, XuiError } from "../core/errors.js";
 import { createPanelToken } from "../service/panel-token.js";
@@ -306,13 +307,30 @@ if (isMain) {
       if (process.stdout.writable) process.stdout.write(t + "\n");
     },
     err: (t) => process.stderr.write(t + "\n"),
-    ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: askOnTerminal } : {}),
+    // isatty, not process.stdin.isTTY: asking for process.stdin makes the stream, and a file or
+    // pipe's loads Node's fs streams, fs/promises and readline (~3 ms of every call).
+    ...(isatty(0) && isatty(2) ? { confirm: askOnTerminal } : {}),
   };
-  runCli(process.argv.slice(2), io).then(
-    (code) => (process.exitCode = code),
-    (error: unknown) => {
-      io.err(`xui-admin: unexpected error: ${(error as Error).stack ?? String(error)}`);
-      process.exitCode = EXIT.refused;
-    },
-  );
+  runCli(process.argv.slice(2), io).then(exitWhenWritten, (error: unknown) => {
+    io.err(`xui-admin: unexpected error: ${(error as Error).stack ?? String(error)}`);
+    exitWhenWritten(EXIT.refused);
+  });
+}
+
+/**
+ * Ends the process with `code` once its output has left, rather than when the event loop runs
+ * dry: everything the call started has been awaited by then, and Node's own end would still
+ * tear V8's heap down (~20 ms after a change to 20 000 clients; bench: the whole-process
+ * ratio). An empty write calls back once what was written before it has left (a pipe's
+ * writes may be asynchronous outside Linux); a stream already closed has nothing to wait for.
+ */
+function exitWhenWritten(code: number): void {
+  process.exitCode = code;
+  const streams = [process.stdout, process.stderr].filter((s) => s.writable);
+  let pending = streams.length;
+  const done = () => {
+    if (--pending <= 0) process.exit(code);
+  };
+  if (pending === 0) process.exit(code);
+  for (const s of streams) s.write("", done);
 }
