@@ -17,12 +17,11 @@ execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "
 for (const old of ["chunks", "xui-admin.mjs", ...readdirSync(join(root, "dist/cli")).filter((f) => f.endsWith(".cache"))]) {
   rmSync(join(root, "dist/cli", old), { recursive: true, force: true });
 }
+const commonJs = { bundle: true, platform: "node", format: "cjs", logLevel: "warning" };
 await build({
+  ...commonJs,
   entryPoints: [join(root, "dist/cli/main.js")],
   outfile: join(root, "dist/cli/xui-admin.cjs"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
   // Small pure-JS dependencies go into the bundle (resolving a package from node_modules costs
   // a call some milliseconds); the native better-sqlite3 cannot, and zod is loaded on demand.
   external: ["better-sqlite3", "zod"],
@@ -30,15 +29,7 @@ await build({
   // package.json from it; dist/cli/ is as deep as dist/core/).
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  logLevel: "warning",
 });
 // The launcher's part (bin/xui-admin.js is CommonJS too: an ES module there would start Node's
 // ES module loader, ~10 ms of every call).
-await build({
-  entryPoints: [join(root, "dist/cli/code-cache.js")],
-  outfile: join(root, "dist/cli/code-cache.cjs"),
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  logLevel: "warning",
-});
+await build({ ...commonJs, entryPoints: [join(root, "dist/cli/code-cache.js")], outfile: join(root, "dist/cli/code-cache.cjs") });

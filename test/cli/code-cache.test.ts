@@ -32,6 +32,15 @@ function run(path: string, cachePath: string): { cached: boolean; out: string } 
   return { cached: cached === "true", out: out as string };
 }
 
+/** A program in a folder of its own, run once: its cache written. */
+function ranOnce(): { dir: string; path: string; cachePath: string } {
+  const dir = temp();
+  const path = program(dir, "A");
+  const cachePath = join(dir, "program.cache");
+  run(path, cachePath);
+  return { dir, path, cachePath };
+}
+
 describe("runWithCodeCache (dist/cli/code-cache.cjs)", () => {
   it("writes a cache after the first run and runs from it after", () => {
     const dir = temp();
@@ -48,10 +57,7 @@ describe("runWithCodeCache (dist/cli/code-cache.cjs)", () => {
   });
 
   it("compiles afresh a source the cache was not made from, even of the same length, and runs the new code", () => {
-    const dir = temp();
-    const path = program(dir, "A");
-    const cachePath = join(dir, "program.cache");
-    run(path, cachePath);
+    const { dir, path, cachePath } = ranOnce();
     const before = readFileSync(cachePath);
     program(dir, "B");
     const second = run(path, cachePath);
@@ -63,10 +69,7 @@ describe("runWithCodeCache (dist/cli/code-cache.cjs)", () => {
   });
 
   it("runs through a damaged or truncated cache and writes it anew", () => {
-    const dir = temp();
-    const path = program(dir, "A");
-    const cachePath = join(dir, "program.cache");
-    run(path, cachePath);
+    const { path, cachePath } = ranOnce();
     const good = readFileSync(cachePath);
     writeFileSync(cachePath, Buffer.concat([good.subarray(0, 32), Buffer.alloc(good.length - 32, 7)]));
     expect(run(path, cachePath)).toMatchObject({ cached: false, out: expect.stringMatching(/^A /) });
