@@ -321,8 +321,9 @@ if (isMain) {
  * Ends the process with `code` once its output has left, rather than when the event loop runs
  * dry: everything the call started has been awaited by then, and Node's own end would still
  * tear V8's heap down (~20 ms after a change to 20 000 clients; bench: the whole-process
- * ratio). An empty write calls back once what was written before it has left (a pipe's
- * writes may be asynchronous outside Linux); a stream already closed has nothing to wait for.
+ * ratio). An empty write calls back once what was written before it has left: a pipe whose
+ * reader is behind queues the writes (an exit without waiting cut a 6.1 MB list to 219 KB);
+ * a stream already closed has nothing to wait for.
  */
 function exitWhenWritten(code: number): void {
   process.exitCode = code;
