@@ -29,6 +29,10 @@ await build({
   // package.json from it; dist/cli/ is as deep as dist/core/).
   define: { "import.meta.url": "__bundleUrl" },
   banner: { js: 'var __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // import() becomes require(): a script compiled from V8's code cache cannot import (Node 20
+  // loses the loader it was compiled with: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING, found on
+  // the terminal's confirmation, which imports readline when asked).
+  supported: { "dynamic-import": false },
 });
 // The launcher's part (bin/xui-admin.js is CommonJS too: an ES module there would start Node's
 // ES module loader, ~10 ms of every call).

@@ -16,7 +16,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import Module, { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { constants, Script } from "node:vm";
+import { Script } from "node:vm";
 
 const KEY_BYTES = 32;
 
@@ -36,12 +36,9 @@ export function runWithCodeCache(path: string, cachePath: string): { cached: boo
   } catch {
     // No cache yet (or none readable): compiled afresh.
   }
-  const script = new Script(Module.wrap(source), {
-    filename: path,
-    cachedData,
-    // The bundle's import() of Node's own modules, as in any module.
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No import() in the file: compiled from a cache, the script cannot import (Node 20 loses
+  // its loader: ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). build.mjs makes the bundle's require().
+  const script = new Script(Module.wrap(source), { filename: path, cachedData });
   const cached = cachedData !== undefined && !script.cachedDataRejected;
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
