@@ -1,6 +1,7 @@
 // xui-admin health with SERVERS_FILE: a database line per server (a local file opened, a remote
 // 2.x or 3.x panel asked its version through its API, no mirror read), the exit code 1 when any
 // server fails, and never a credential in what it prints.
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,19 @@ import { tempDir } from "../support/temp-dir.js";
 import { demoXui3 } from "../support/xui3-fixture.js";
 import { buildXuiDb } from "../support/xui-fixture.js";
 import { freePort } from "../support/free-port.js";
+import { repoRoot } from "../support/paths.js";
+
+/**
+ * The bin as users run it (its bundle, from V8's code cache after the first call), run
+ * asynchronously: the panels' stand-ins answer from this process.
+ */
+function bin(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, ["bin/xui-admin.js", ...args], { cwd: repoRoot, env: { PATH: process.env.PATH ?? "", ...env } });
+  let out = "";
+  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve) => child.on("close", (code) => resolve({ code, out })));
+}
 
 async function health(env: Record<string, string>, ...args: string[]) {
   const out: string[] = [];
@@ -61,6 +75,21 @@ describe("xui-admin health with SERVERS_FILE", () => {
     const report = JSON.parse(json.out) as { ok: boolean; checks: { name: string; server?: string; ok: boolean }[] };
     expect(report.ok).toBe(true);
     expect(report.checks.map((c) => [c.name, c.server])).toEqual([["database", "de"], ["database", "nl"], ["database", "fi"], ["bot", undefined], ["api", undefined]]);
+  });
+
+  it("the bin says the same, and reads a remote panel's clients, from its code cache too", async () => {
+    const s = await servers();
+    const inProcess = await health(s.env);
+    for (const round of [1, 2]) {
+      const r = await bin(s.env, "health");
+      expect(r.code, `round ${round}: ${r.out}`).toBe(0);
+      // (The bot's heartbeat line says how long ago it beat: compared without its figure.)
+      const lines = (text: string) => text.trim().split("\n").map((l) => l.replace(/\d+ ?s\b.*$/, ""));
+      expect(lines(r.out)).toEqual(lines(inProcess.out));
+      const list = await bin(s.env, "list", "--server", "fi", "--json");
+      expect(list.code, list.out).toBe(0);
+      expect((JSON.parse(list.out) as unknown[]).length).toBeGreaterThan(0);
+    }
   });
 
   it("a panel that does not answer, or a missing local file, fails its own line and the whole check (exit 1)", async () => {
