@@ -209,7 +209,12 @@ export class XuiDb {
    * lock mean nothing the read saw can have moved, so the write may skip re-verifying it.
    */
   changeToken(): string {
-    return `${this.generation}:${String(this.pragmas.dataVersion.get())}:${this.commits}`;
+    return this.tokenOf(this.pragmas.dataVersion.get());
+  }
+
+  /** The token for SQLite's data_version `version` (with this connection's generation and commits now). */
+  private tokenOf(version: unknown): string {
+    return `${this.generation}:${String(version)}:${this.commits}`;
   }
 
   /**
@@ -298,10 +303,10 @@ export class XuiDb {
           const value = fn(this.conn);
           // Nobody else can commit while we hold the write lock: the token taken now, with our
           // commit counted, is the token right after COMMIT unless someone commits after us.
-          const version = String(this.pragmas.dataVersion.get());
+          const version: unknown = this.pragmas.dataVersion.get();
           this.commit();
           this.commits++;
-          const tokenAfter = `${this.generation}:${version}:${this.commits}`;
+          const tokenAfter = this.tokenOf(version);
           return { value, lockMs: performance.now() - started, busyRetries: retries, tokenAfter };
         } catch (error) {
           if (this.conn.inTransaction) this.conn.exec("ROLLBACK");

@@ -152,21 +152,13 @@ export class RowTable {
     return conn.prepare(`${trafficSelect(columns)} ${where}`).raw();
   }
 
-  /** Appends a row as a scan gives it (readWhere sizes the columns to the rows it read). */
+  /** Appends a row as a scan gives it, its cells in COLUMN_ORDER (readWhere sizes the columns to the rows it read). */
   private add(r: unknown[]): void {
     const i = this.size++;
-    const c = this.columns;
-    c.id[i] = r[0] as number;
-    c.inbound_id[i] = int(r[1]);
-    c.enable[i] = enableOf(r[2]);
-    this.putEmail(i, r[3]);
-    c.up[i] = int(r[4]);
-    c.down[i] = int(r[5]);
-    c.expiry_time[i] = int(r[6]);
-    c.total[i] = int(r[7]);
-    c.reset[i] = int(r[8]);
-    c.all_time[i] = int(r[9]);
-    c.last_online[i] = int(r[10]);
+    COLUMN_ORDER.forEach((name, k) => {
+      if (name === "email") this.putEmail(i, r[k]);
+      else this.columns[name][i] = name === "enable" ? enableOf(r[k]) : int(r[k]);
+    });
   }
 
   private putEmail(i: number, value: unknown): void {
